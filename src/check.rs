@@ -1,0 +1,394 @@
+//! `kvlint check`: find the files, lint or fix them in parallel, report, pick the exit code.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, Color, Format};
+use crate::config::{Config, ConfigResolver};
+use crate::diagnostic::{Diagnostic, Severity, INTERNAL_ERROR, UNUSED_SUPPRESSION};
+use crate::fix::FixMode;
+use crate::fs::{display_path, walk, write_atomic};
+use crate::output::{write_compact, write_human, write_json, FileReport, HumanOptions, Totals};
+use crate::parse::Lang;
+use crate::rules::RULES;
+use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
+use crate::semantic::wrangler::WranglerResolver;
+use crate::source::Source;
+use crate::{fix_source, lint_source, FileSettings, Selection};
+
+/// Exit codes (DESIGN §5).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Each thread gets a large stack: swc recurses deeply on nested input. Reserved, not committed.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// What to do with each file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Lint,
+    Fix(FixMode),
+    Diff(FixMode),
+}
+
+/// One file's result.
+struct Outcome {
+    report: FileReport,
+    /// For --diff: the unified diff of the fixes.
+    diff: Option<String>,
+    fixed: usize,
+    /// A config or wrangler error that kept the file from being linted.
+    config_error: Option<String>,
+}
+
+fn selection(args: &CheckArgs) -> Result<Selection, String> {
+    let known = |id: &str| RULES.iter().any(|r| r.id() == id) || id == UNUSED_SUPPRESSION;
+    let check = |flag: &str, ids: &[String]| -> Result<BTreeSet<String>, String> {
+        ids.iter()
+            .map(|id| id.trim().to_string())
+            .filter(|id| !id.is_empty())
+            .map(|id| if known(&id) { Ok(id) } else { Err(format!("unknown rule id `{id}` in {flag} (see `kvlint rules`)")) })
+            .collect()
+    };
+    Ok(Selection {
+        select: args.select.as_deref().map(|s| check("--select", s)).transpose()?,
+        ignore: check("--ignore", &args.ignore)?,
+    })
+}
+
+/// The bindings a file sees: `[bindings]` of its kvlint.toml over its wrangler config.
+pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
+    let mut b = Bindings::default();
+    if let Some(path) = &config.path {
+        for name in &config.file.bindings.kv {
+            b.add(name, BindingKind::Kv, BindingSource::Config(path.clone()));
+        }
+        for name in &config.file.bindings.durable_objects {
+            b.add(name, BindingKind::DurableObject, BindingSource::Config(path.clone()));
+        }
+    }
+    b.merge(wrangler);
+    b
+}
+
+struct Context {
+    configs: ConfigResolver,
+    wrangler: WranglerResolver,
+    selection: Selection,
+    action: Action,
+}
+
+fn internal(message: String) -> Diagnostic {
+    Diagnostic::new(INTERNAL_ERROR, 0..0, message, "Nothing was written to this file.").with_severity(Severity::Error)
+}
+
+fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
+    let empty = |label: String| FileReport { path: label, source: Arc::new(Source::new(String::new())), diagnostics: vec![] };
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let settings = ctx.configs.for_file(&abs).and_then(|c| Ok((c, ctx.wrangler.for_file(&abs)?)));
+    let (config, wrangler) = match settings {
+        Ok(s) => s,
+        Err(e) => return Outcome { report: empty(label), diff: None, fixed: 0, config_error: Some(e.0) },
+    };
+    let failed = |label: String, message: String| Outcome {
+        report: FileReport { diagnostics: vec![internal(message)], ..empty(label) },
+        diff: None,
+        fixed: 0,
+        config_error: None,
+    };
+    let bytes = match &stdin {
+        Some(text) => text.clone().into_bytes(),
+        None => match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return failed(label, format!("Cannot read the file: {e}")),
+        },
+    };
+    let text = match String::from_utf8(bytes.clone()) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 only"));
+        }
+    };
+    let bindings = file_bindings(&config, &wrangler);
+    let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
+    let settings = FileSettings {
+        label: &label,
+        lang,
+        dts: label.ends_with(".d.ts") || label.ends_with(".d.mts") || label.ends_with(".d.cts"),
+        config: &config,
+        bindings: &bindings,
+        selection: &ctx.selection,
+    };
+    let source = Source::new(text);
+    let (mut diagnostics, new_text, fixed) = match ctx.action {
+        Action::Lint => (lint_source(&source, &settings), None, 0),
+        Action::Fix(mode) | Action::Diff(mode) => {
+            let f = fix_source(&source, &settings, mode);
+            (f.diagnostics, f.text, f.applied)
+        }
+    };
+    let mut diff = None;
+    if let Some(new_text) = &new_text {
+        match ctx.action {
+            Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
+            Action::Fix(_) if stdin.is_none() => {
+                if let Err(e) = write_atomic(path, &bytes, new_text) {
+                    diagnostics = lint_source(&source, &settings);
+                    diagnostics.push(internal(format!("Cannot write the fixed file: {e}")));
+                    return Outcome { report: FileReport { path: label, source: Arc::new(source), diagnostics }, diff, fixed: 0, config_error: None };
+                }
+            }
+            _ => {}
+        }
+    }
+    let shown = match (&new_text, ctx.action) {
+        (Some(t), Action::Fix(_)) => Source::new(t.clone()),
+        _ => source,
+    };
+    Outcome { report: FileReport { path: label, source: Arc::new(shown), diagnostics }, diff, fixed, config_error: None }
+}
+
+fn unified_diff(label: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .to_string()
+}
+
+/// Runs `process` with panics caught: a panic becomes an `internal-error` for that file.
+fn process_isolated(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
+    let l = label.clone();
+    catch_unwind(AssertUnwindSafe(|| process(ctx, path, l, stdin))).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Outcome {
+            report: FileReport {
+                path: label.clone(),
+                source: Arc::new(Source::new(String::new())),
+                diagnostics: vec![internal(format!("kvlint could not process {label}: {what}"))],
+            },
+            diff: None,
+            fixed: 0,
+            config_error: None,
+        }
+    })
+}
+
+/// The files to lint, as (path, label), and the errors for paths that match nothing.
+fn collect_files(args: &CheckArgs, configs: &ConfigResolver) -> (Vec<(PathBuf, String)>, Vec<String>) {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in &paths {
+        let found: Vec<PathBuf> = if p.is_file() {
+            let excluded = args.force_exclude
+                && configs.for_file(&std::path::absolute(p).unwrap_or(p.clone())).is_ok_and(|c| c.excludes(&std::path::absolute(p).unwrap_or(p.clone())));
+            if Lang::from_path(p).is_none() {
+                errors.push(format!("{}: not a TypeScript or JavaScript file", p.display()));
+                continue;
+            }
+            if excluded { vec![] } else { vec![p.clone()] }
+        } else if p.is_dir() {
+            let walked: Vec<PathBuf> = walk(p)
+                .into_iter()
+                .filter(|f| {
+                    let abs = std::path::absolute(f).unwrap_or(f.clone());
+                    configs.for_file(&abs).map(|c| c.includes(&abs)).unwrap_or(true)
+                })
+                .collect();
+            if walked.is_empty() {
+                errors.push(format!("{}: no TypeScript or JavaScript files to lint", p.display()));
+            }
+            walked
+        } else {
+            errors.push(format!("{}: no such file or folder", p.display()));
+            continue;
+        };
+        for f in found {
+            let key = std::fs::canonicalize(&f).unwrap_or(f.clone());
+            if seen.insert(key) {
+                let label = display_path(&f);
+                files.push((f, label));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    (files, errors)
+}
+
+fn use_color(args: &CheckArgs, to_terminal: bool) -> bool {
+    match args.color.unwrap_or(Color::Auto) {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn write_reports(args: &CheckArgs, out: &mut dyn Write, reports: &[FileReport], color: bool) -> std::io::Result<()> {
+    match args.format.unwrap_or(Format::Human) {
+        Format::Human => write_human(out, reports, &HumanOptions { color }),
+        Format::Compact => write_compact(out, reports),
+        Format::Json => write_json(out, reports),
+    }
+}
+
+fn exit_code(args: &CheckArgs, totals: &Totals, failed: bool) -> i32 {
+    if failed {
+        return EXIT_ERROR;
+    }
+    let fails = match args.max_warnings {
+        Some(n) => totals.errors > 0 || totals.warnings > n,
+        None => totals.errors + totals.warnings > 0,
+    };
+    if fails && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `kvlint check`. Returns the exit code.
+pub fn run(args: &CheckArgs) -> i32 {
+    let selection = match selection(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kvlint: error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let configs = if let Some(path) = &args.config {
+        let loaded = Config::load(path);
+        if let Err(e) = &loaded {
+            eprintln!("kvlint: error: {e}");
+            return EXIT_ERROR;
+        }
+        ConfigResolver::fixed(loaded)
+    } else if args.no_config {
+        ConfigResolver::fixed(Ok(Config::default()))
+    } else {
+        ConfigResolver::discover()
+    };
+    let mode = if args.unsafe_fixes { FixMode::SafeAndUnsafe } else { FixMode::Safe };
+    let action = if args.diff {
+        Action::Diff(mode)
+    } else if args.fix {
+        Action::Fix(mode)
+    } else {
+        Action::Lint
+    };
+    let ctx = Context { configs, wrangler: WranglerResolver::default(), selection, action };
+
+    let (outcomes, mut errors) = if let Some(name) = &args.stdin_filename {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("kvlint: error: cannot read stdin: {e}");
+            return EXIT_ERROR;
+        }
+        let outcome = process_isolated(&ctx, name, display_path(name), Some(text.clone()));
+        if args.fix && !args.diff {
+            let fixed = outcome.report.source.text();
+            let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) { text.as_str() } else { fixed };
+            print!("{echoed}");
+        }
+        (vec![outcome], vec![])
+    } else {
+        let (files, errors) = collect_files(args, &ctx.configs);
+        let threads = args.threads.unwrap_or(0);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(STACK_SIZE).build();
+        let outcomes = match pool {
+            Ok(pool) => pool.install(|| {
+                files.par_iter().map(|(p, label)| process_isolated(&ctx, p, label.clone(), None)).collect::<Vec<_>>()
+            }),
+            Err(e) => {
+                eprintln!("kvlint: error: cannot start worker threads: {e}");
+                return EXIT_ERROR;
+            }
+        };
+        (outcomes, errors)
+    };
+
+    let mut totals = Totals { files: outcomes.len(), ..Totals::default() };
+    let mut reports = Vec::with_capacity(outcomes.len());
+    let mut diffs = String::new();
+    let mut failed = !errors.is_empty();
+    for mut o in outcomes {
+        if let Some(e) = o.config_error {
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+            failed = true;
+            continue;
+        }
+        if args.quiet {
+            o.report.diagnostics.retain(|d| d.severity == Severity::Error);
+        }
+        failed |= o.report.diagnostics.iter().any(Diagnostic::is_failure);
+        o.report.diagnostics.iter().for_each(|d| totals.count(d));
+        totals.fixed += o.fixed;
+        if let Some(d) = o.diff {
+            diffs.push_str(&d);
+        }
+        reports.push(o.report);
+    }
+    for e in &errors {
+        eprintln!("kvlint: error: {e}");
+    }
+
+    let stdout = std::io::stdout();
+    let to_file = args.output_file.is_some();
+    let mut sink: Box<dyn Write> = match &args.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("kvlint: error: cannot write {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+        },
+        None => Box::new(stdout.lock()),
+    };
+    let color = !to_file && use_color(args, std::io::stdout().is_terminal());
+    if args.diff {
+        let failures: Vec<FileReport> = reports
+            .into_iter()
+            .map(|mut r| {
+                r.diagnostics.retain(Diagnostic::is_failure);
+                r
+            })
+            .collect();
+        let _ = sink.write_all(diffs.as_bytes());
+        let _ = write_human(&mut std::io::stderr(), &failures, &HumanOptions { color: false });
+        let _ = sink.flush();
+        return if failed {
+            EXIT_ERROR
+        } else if diffs.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        };
+    }
+    let written = if args.stdin_filename.is_some() && args.fix {
+        write_reports(args, &mut std::io::stderr(), &reports, false)
+    } else {
+        write_reports(args, &mut sink, &reports, color)
+    };
+    if let Err(e) = written.and_then(|_| sink.flush()) {
+        eprintln!("kvlint: error: cannot write the report: {e}");
+        return EXIT_ERROR;
+    }
+    if args.format.unwrap_or(Format::Human) == Format::Human {
+        eprintln!("{}", totals.summary());
+    }
+    exit_code(args, &totals, failed)
+}

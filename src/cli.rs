@@ -1,0 +1,119 @@
+//! The command-line interface (DESIGN §5).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "kvlint", version, about = "Find and fix Workers KV anti-patterns in Cloudflare Workers code")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and folders (default: `.`). `kvlint PATHS` is the same.
+    Check(CheckArgs),
+    /// Print the rule table.
+    Rules,
+    /// Print a rule's document.
+    Explain {
+        /// The rule id, e.g. require-kv-ttl.
+        id: String,
+    },
+    /// Show what kvlint concluded about a file.
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DebugCommand {
+    /// Each KV call the semantic model found, and why its receiver is a KV namespace.
+    Bindings {
+        file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Compact,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files or folders to lint.
+    pub paths: Vec<PathBuf>,
+    /// Apply safe fixes in place.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, also apply unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing; exit 1 if there is any.
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Option<Format>,
+    /// Write the report to a file instead of stdout.
+    #[arg(short = 'o', long = "output-file")]
+    pub output_file: Option<PathBuf>,
+    /// Only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Not these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Use this kvlint.toml for every file.
+    #[arg(long, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every kvlint.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Apply `exclude` to files named on the command line too.
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Report errors only.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Read the source from stdin, as if it were this file (with --fix: print the result).
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    /// Exit 0 even with findings (never hides exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Fail only on errors or more than N warnings.
+    #[arg(long)]
+    pub max_warnings: Option<usize>,
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Option<Color>,
+    /// Number of threads (default: one per core).
+    #[arg(long, hide = true)]
+    pub threads: Option<usize>,
+}
+
+const SUBCOMMANDS: [&str; 5] = ["check", "rules", "explain", "debug", "help"];
+
+/// `kvlint PATHS…` means `kvlint check PATHS…`.
+pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
+    match args.get(1).map(String::as_str) {
+        None => args.push("check".into()),
+        Some("-h" | "--help" | "-V" | "--version") => {}
+        Some(first) if SUBCOMMANDS.contains(&first) => {}
+        Some(_) => args.insert(1, "check".into()),
+    }
+    args
+}

@@ -1,0 +1,68 @@
+//! The small subcommands: `rules`, `explain`, `debug bindings`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::config::{Config, ConfigResolver};
+use crate::parse::{parse, Lang};
+use crate::rules::{FixKind, RULES};
+use crate::semantic::wrangler::WranglerResolver;
+use crate::semantic::SemanticModel;
+use crate::source::Source;
+
+/// `kvlint rules`: id, default severity, fix, summary.
+pub fn rules_table() -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<28} {:<8} {:<9} summary", "rule", "severity", "fix");
+    for r in RULES {
+        let fix = match r.fix_kind() {
+            FixKind::None => "none",
+            FixKind::Sometimes => "unsafe*",
+            FixKind::Safe => "safe",
+        };
+        let _ = writeln!(out, "{:<28} {:<8} {:<9} {}", r.id(), r.default_severity().to_string(), fix, r.summary());
+    }
+    out.push_str("\n* unsafe unless the setting it uses is written in kvlint.toml\n");
+    out
+}
+
+/// `kvlint explain <id>`: the rule's document.
+pub fn explain(id: &str) -> Option<&'static str> {
+    crate::rules::find(id).map(|r| r.doc())
+}
+
+/// `kvlint debug bindings <file>`: every KV call the model found, and why.
+pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
+    let configs = match config {
+        Some(c) => ConfigResolver::fixed(Config::load(c)),
+        None => ConfigResolver::discover(),
+    };
+    let config = configs.for_file(&abs).map_err(|e| e.0)?;
+    let wrangler = WranglerResolver::default().for_file(&abs).map_err(|e| e.0)?;
+    let bindings = crate::check::file_bindings(&config, &wrangler);
+    let source = Source::new(text);
+    let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);
+    let label = crate::fs::display_path(file);
+    let parsed = parse(&source, lang, false).map_err(|e| {
+        let p = source.position(e.range.start);
+        format!("{label}:{}:{}: {}", p.line, p.column, e.message)
+    })?;
+    let model = SemanticModel::build(&parsed.program, &source, &bindings, &label);
+    let mut out = String::new();
+    let _ = writeln!(out, "bindings:");
+    for (name, kind, src) in model.bindings.iter() {
+        let _ = writeln!(out, "  {name}: {kind:?} (from {src})");
+    }
+    let _ = writeln!(out, "KV calls: {}", model.kv_calls.len());
+    for call in &model.kv_calls {
+        let p = source.position(source.range(call.span).start);
+        let key = call
+            .arg(0)
+            .map(|k| format!("{:?}", crate::semantic::values::key_value(k, &call.consts)))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "  {label}:{}:{} {} key={key}\n    because {}", p.line, p.column, call.method.name(), call.reason);
+    }
+    Ok(out)
+}

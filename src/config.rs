@@ -1,0 +1,435 @@
+//! `kvlint.toml`: the schema of DESIGN §4, its validation, and its discovery.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Severity;
+
+pub const CONFIG_FILE: &str = "kvlint.toml";
+
+/// `severity = …` on a rule table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeveritySetting {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl SeveritySetting {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            SeveritySetting::Off => None,
+            SeveritySetting::Info => Some(Severity::Info),
+            SeveritySetting::Warning => Some(Severity::Warning),
+            SeveritySetting::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    #[serde(default)]
+    pub bindings: BindingsTable,
+    #[serde(default)]
+    pub rules: RulesTable,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindingsTable {
+    #[serde(default)]
+    pub kv: Vec<String>,
+    #[serde(default)]
+    pub durable_objects: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesTable {
+    #[serde(rename = "no-kv-sessions", default)]
+    pub no_kv_sessions: NoKvSessionsOptions,
+    #[serde(rename = "no-unprefixed-kv-key", default)]
+    pub no_unprefixed_kv_key: NoUnprefixedKvKeyOptions,
+    #[serde(rename = "require-kv-ttl", default)]
+    pub require_kv_ttl: RequireKvTtlOptions,
+    #[serde(rename = "no-sequential-kv-reads", default)]
+    pub no_sequential_kv_reads: NoSequentialKvReadsOptions,
+    #[serde(rename = "prefer-kv-cache-ttl", default)]
+    pub prefer_kv_cache_ttl: PreferKvCacheTtlOptions,
+    #[serde(rename = "prefer-coalesced-kv-reads", default)]
+    pub prefer_coalesced_kv_reads: PreferCoalescedKvReadsOptions,
+    #[serde(rename = "prefer-kv-json-type", default)]
+    pub prefer_kv_json_type: SeverityOnly,
+    #[serde(rename = "no-invalid-kv-ttl", default)]
+    pub no_invalid_kv_ttl: SeverityOnly,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityOnly {
+    pub severity: Option<SeveritySetting>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoKvSessionsOptions {
+    pub severity: Option<SeveritySetting>,
+    pub session_keys: Option<Vec<String>>,
+    pub durable_object: Option<String>,
+    pub methods: Option<SessionMethods>,
+    pub addressing: Option<Addressing>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionMethods {
+    pub get: String,
+    pub get_json: String,
+    pub put: String,
+    pub delete: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum Addressing {
+    #[serde(rename = "getByName")]
+    GetByName,
+    #[serde(rename = "idFromName")]
+    IdFromName,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoUnprefixedKvKeyOptions {
+    pub severity: Option<SeveritySetting>,
+    pub renames: Option<BTreeMap<String, String>>,
+    pub prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequireKvTtlOptions {
+    pub severity: Option<SeveritySetting>,
+    pub default_ttl: Option<Spanned<i64>>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum Strategy {
+    #[default]
+    #[serde(rename = "promise-all")]
+    PromiseAll,
+    #[serde(rename = "bulk")]
+    Bulk,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSequentialKvReadsOptions {
+    pub severity: Option<SeveritySetting>,
+    pub strategy: Option<Strategy>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferKvCacheTtlOptions {
+    pub severity: Option<SeveritySetting>,
+    pub static_keys: Option<Vec<String>>,
+    pub cache_ttl: Option<Spanned<i64>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferCoalescedKvReadsOptions {
+    pub severity: Option<SeveritySetting>,
+    pub min_group: Option<Spanned<i64>>,
+}
+
+pub const DEFAULT_TTL: i64 = 3600;
+
+impl RulesTable {
+    /// The configured severity of a rule, if the config sets one.
+    pub fn severity(&self, rule: &str) -> Option<SeveritySetting> {
+        match rule {
+            "no-kv-sessions" => self.no_kv_sessions.severity,
+            "no-unprefixed-kv-key" => self.no_unprefixed_kv_key.severity,
+            "require-kv-ttl" => self.require_kv_ttl.severity,
+            "no-sequential-kv-reads" => self.no_sequential_kv_reads.severity,
+            "prefer-kv-cache-ttl" => self.prefer_kv_cache_ttl.severity,
+            "prefer-coalesced-kv-reads" => self.prefer_coalesced_kv_reads.severity,
+            "prefer-kv-json-type" => self.prefer_kv_json_type.severity,
+            "no-invalid-kv-ttl" => self.no_invalid_kv_ttl.severity,
+            _ => None,
+        }
+    }
+}
+
+/// A loaded configuration: the file's settings and where it lives.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The config file, if any (`None`: built-in defaults).
+    pub path: Option<PathBuf>,
+    /// Folder that `include`/`exclude` are relative to.
+    pub dir: PathBuf,
+    pub file: ConfigFile,
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+/// A config error, already worded with the file, line and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn check_min(
+    path: &Path,
+    text: &str,
+    key: &str,
+    value: &Option<Spanned<i64>>,
+    min: i64,
+    why: &str,
+) -> Result<(), ConfigError> {
+    match value {
+        Some(v) if *v.get_ref() < min => {
+            let (line, col) = line_col(text, v.span().start);
+            Err(ConfigError(format!(
+                "{}:{line}:{col}: invalid value for `{key}`: {} is below {min} ({why})",
+                path.display(),
+                v.get_ref()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn globset(
+    path: &Path,
+    key: &str,
+    patterns: &Option<Vec<String>>,
+) -> Result<Option<GlobSet>, ConfigError> {
+    let Some(patterns) = patterns else {
+        return Ok(None);
+    };
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| {
+            ConfigError(format!("{}: invalid glob in `{key}`: {e}", path.display()))
+        })?;
+        b.add(glob);
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| ConfigError(format!("{}: invalid `{key}`: {e}", path.display())))
+}
+
+impl Config {
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let loc = e
+                .span()
+                .map(|s| {
+                    let (l, c) = line_col(text, s.start);
+                    format!(":{l}:{c}")
+                })
+                .unwrap_or_default();
+            ConfigError(format!(
+                "{}{loc}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+        })?;
+        let rules = &file.rules;
+        check_min(
+            path,
+            text,
+            "rules.require-kv-ttl.default_ttl",
+            &rules.require_kv_ttl.default_ttl,
+            60,
+            "KV rejects an expirationTtl below 60 seconds",
+        )?;
+        check_min(
+            path,
+            text,
+            "rules.prefer-kv-cache-ttl.cache_ttl",
+            &rules.prefer_kv_cache_ttl.cache_ttl,
+            30,
+            "KV rejects a cacheTtl below 30 seconds",
+        )?;
+        check_min(
+            path,
+            text,
+            "rules.prefer-coalesced-kv-reads.min_group",
+            &rules.prefer_coalesced_kv_reads.min_group,
+            2,
+            "a group needs at least two keys",
+        )?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Config {
+            include: globset(path, "include", &file.include)?,
+            exclude: globset(path, "exclude", &file.exclude)?,
+            path: Some(path.to_path_buf()),
+            dir,
+            file,
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+        Config::parse(path, &text)
+    }
+
+    fn relative<'a>(&self, file: &'a Path) -> &'a Path {
+        file.strip_prefix(&self.dir).unwrap_or(file)
+    }
+
+    /// Whether a file found by walking a folder is linted under this config.
+    pub fn includes(&self, file: &Path) -> bool {
+        let rel = self.relative(file);
+        self.include.as_ref().is_none_or(|g| g.is_match(rel)) && !self.excludes(file)
+    }
+
+    pub fn excludes(&self, file: &Path) -> bool {
+        let rel = self.relative(file);
+        self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+}
+
+/// Finds the config of each file: `--config`, `--no-config`, or the nearest `kvlint.toml`.
+pub struct ConfigResolver {
+    fixed: Option<Result<Arc<Config>, ConfigError>>,
+    cache: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+}
+
+impl ConfigResolver {
+    pub fn discover() -> Self {
+        ConfigResolver {
+            fixed: None,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn fixed(config: Result<Config, ConfigError>) -> Self {
+        ConfigResolver {
+            fixed: Some(config.map(Arc::new)),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The config for a file (an absolute path).
+    pub fn for_file(&self, file: &Path) -> Result<Arc<Config>, ConfigError> {
+        if let Some(fixed) = &self.fixed {
+            return fixed.clone();
+        }
+        let dir = file.parent().unwrap_or(Path::new("/"));
+        self.for_dir(dir)
+    }
+
+    fn for_dir(&self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
+        if let Some(hit) = self.cache.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let candidate = dir.join(CONFIG_FILE);
+        let result = if candidate.is_file() {
+            Config::load(&candidate).map(Arc::new)
+        } else if let Some(parent) = dir.parent() {
+            self.for_dir(parent)
+        } else {
+            Ok(Arc::new(Config::default()))
+        };
+        self.cache
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), result.clone());
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("kvlint.toml"), text)
+    }
+
+    #[test]
+    fn accepts_the_whole_schema() {
+        let text = r#"
+include = ["src/**/*.ts"]
+exclude = ["**/*.test.ts"]
+[bindings]
+kv = ["SESSIONS", "CACHE"]
+durable_objects = ["USER_SESSIONS"]
+[rules.no-kv-sessions]
+severity = "error"
+session_keys = ["spotify_session:*", "admin:*"]
+durable_object = "USER_SESSIONS"
+methods = { get = "getSession", get_json = "getSessionJson", put = "putSession", delete = "deleteSession" }
+addressing = "getByName"
+[rules.no-unprefixed-kv-key]
+renames = { "fb_app_access_token" = "oauth:facebook:app_token", "/api/metrics" = "cache:api:metrics" }
+prefix = "cache:"
+[rules.require-kv-ttl]
+default_ttl = 3600
+[rules.no-sequential-kv-reads]
+strategy = "promise-all"
+[rules.prefer-kv-cache-ttl]
+static_keys = ["oauth:*", "config:*"]
+cache_ttl = 3600
+[rules.prefer-coalesced-kv-reads]
+min_group = 3
+[rules.prefer-kv-json-type]
+severity = "off"
+[rules.no-invalid-kv-ttl]
+severity = "warning"
+"#;
+        let c = parse(text).unwrap();
+        assert_eq!(*c.file.rules.require_kv_ttl.default_ttl.unwrap().get_ref(), 3600);
+        assert!(c.includes(Path::new("src/a.ts")));
+        assert!(!c.includes(Path::new("src/a.test.ts")));
+        assert!(!c.includes(Path::new("lib/a.ts")));
+    }
+
+    #[test]
+    fn unknown_keys_name_file_line_and_key() {
+        let e = parse("[rules.require-kv-ttl]\nseverity = \"warning\"\ndefault_tl = 5\n").unwrap_err();
+        assert!(e.0.starts_with("kvlint.toml:3:1:"), "{e}");
+        assert!(e.0.contains("default_tl"), "{e}");
+        let e = parse("[rules.no-such-rule]\n").unwrap_err();
+        assert!(e.0.contains("no-such-rule"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let e = parse("[rules.require-kv-ttl]\ndefault_ttl = 30\n").unwrap_err();
+        assert!(e.0.starts_with("kvlint.toml:2:15:"), "{e}");
+        assert!(e.0.contains("rules.require-kv-ttl.default_ttl"), "{e}");
+        let e = parse("[rules.require-kv-ttl]\nseverity = \"loud\"\n").unwrap_err();
+        assert!(e.0.contains("kvlint.toml:2:"), "{e}");
+        assert!(parse("[rules.prefer-kv-cache-ttl]\ncache_ttl = 29\n").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! What a rule reports.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fix::Fix;
+
+/// Ids of diagnostics that do not come from a rule.
+pub const SYNTAX_ERROR: &str = "syntax-error";
+pub const INTERNAL_ERROR: &str = "internal-error";
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// One finding. Ranges are byte offsets into the file's text as read.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// The reported range (JSON `location`..`end_location`).
+    pub range: Range<usize>,
+    /// A smaller part inside `range` the human output points at, with its label text.
+    pub label: Option<(Range<usize>, String)>,
+    /// What is wrong.
+    pub message: String,
+    /// Why it matters and how to fix it, imperatively.
+    pub help: String,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        rule: &'static str,
+        range: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule,
+            severity: Severity::Warning,
+            range,
+            label: None,
+            message: message.into(),
+            help: help.into(),
+            fix: None,
+        }
+    }
+
+    pub fn with_label(mut self, range: Range<usize>, text: impl Into<String>) -> Self {
+        self.label = Some((range, text.into()));
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Whether this reports a failure of kvlint or of the input rather than a finding.
+    pub fn is_failure(&self) -> bool {
+        self.rule == SYNTAX_ERROR || self.rule == INTERNAL_ERROR
+    }
+}
+
+/// The url of a rule's document in the project's repository.
+pub fn rule_url(rule: &str) -> String {
+    format!(
+        "{}/blob/main/rules/{rule}.md",
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}

@@ -1,0 +1,60 @@
+//! Files: discovery (the ignore crate) and atomic writes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::parse::Lang;
+
+/// Every supported file under a folder: `.gitignore` honoured (inside a git repository
+/// or not), hidden folders and `node_modules` skipped. Sorted.
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != "node_modules")
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .filter(|p| Lang::from_path(p).is_some())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The path as reported: as given or found, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    s.replace('\\', "/")
+}
+
+/// Writes `text` over `path` atomically: a temporary file in the same folder, synced,
+/// given the original's permissions, then renamed over it. A symlink stays a link: its
+/// target is written. Refuses when the file changed on disk since `original` was read.
+pub fn write_atomic(path: &Path, original: &[u8], text: &str) -> Result<(), String> {
+    let target = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let current = std::fs::read(&target).map_err(|e| format!("{}: {e}", path.display()))?;
+    if current != original {
+        return Err(format!("{}: changed on disk while kvlint ran; not overwritten", path.display()));
+    }
+    let perms = std::fs::metadata(&target).map_err(|e| format!("{}: {e}", path.display()))?.permissions();
+    if perms.readonly() {
+        return Err(format!("{}: the file is read-only; not written", path.display()));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kvlint-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("{}: cannot create a temporary file in {}: {e}", path.display(), dir.display()))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    tmp.as_file().sync_all().map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::set_permissions(tmp.path(), perms).map_err(|e| format!("{}: {e}", path.display()))?;
+    tmp.persist(&target).map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    Ok(())
+}

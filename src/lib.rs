@@ -1,0 +1,178 @@
+//! kvlint: a linter and rewriter for Workers KV anti-patterns.
+//!
+//! [`lint_source`] lints one file's text; [`fix_source`] fixes it to a fixpoint.
+//! Neither does I/O: the command line (`check`) reads and writes files.
+
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod diagnostic;
+pub mod edits;
+pub mod fix;
+pub mod fs;
+pub mod output;
+pub mod parse;
+pub mod rules;
+pub mod semantic;
+pub mod source;
+pub mod suppress;
+
+use std::collections::BTreeSet;
+
+use config::Config;
+use diagnostic::{Diagnostic, Severity, INTERNAL_ERROR, SYNTAX_ERROR};
+use fix::{FixMode, FixOutcome};
+use parse::Lang;
+use rules::{Rule, RuleContext, RULES};
+use semantic::bindings::Bindings;
+use semantic::SemanticModel;
+use source::Source;
+use suppress::Suppressions;
+
+/// Which rules run: `--select` / `--ignore` on top of the config's severities.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub select: Option<BTreeSet<String>>,
+    pub ignore: BTreeSet<String>,
+}
+
+impl Selection {
+    /// The rules that run under a config, with their severities, in registry order.
+    pub fn rules(&self, config: &Config) -> Vec<(&'static dyn Rule, Severity)> {
+        RULES
+            .iter()
+            .copied()
+            .filter(|r| self.select.as_ref().is_none_or(|s| s.contains(r.id())))
+            .filter(|r| !self.ignore.contains(r.id()))
+            .filter_map(|r| {
+                let severity = match config.file.rules.severity(r.id()) {
+                    Some(s) => s.severity()?,
+                    None => r.default_severity(),
+                };
+                Some((r, severity))
+            })
+            .collect()
+    }
+}
+
+/// What a file is linted with.
+pub struct FileSettings<'a> {
+    /// The path shown in reports (for the Types binding source).
+    pub label: &'a str,
+    pub lang: Lang,
+    /// `.d.ts` files parse as declarations.
+    pub dts: bool,
+    pub config: &'a Config,
+    /// Bindings from kvlint.toml and the wrangler config.
+    pub bindings: &'a Bindings,
+    pub selection: &'a Selection,
+}
+
+/// The prefilter (DESIGN §1): a finding needs `KVNamespace` or a KV binding name in the
+/// text, and a suppression to judge needs `kvlint-`. Other files are not parsed.
+pub fn may_hold_finding(text: &str, bindings: &Bindings) -> bool {
+    text.contains("KVNamespace") || text.contains("kvlint-") || bindings.kv_names().any(|n| text.contains(n))
+}
+
+/// Lints one file's text. A file that does not parse gives one `syntax-error`.
+pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> {
+    if !may_hold_finding(source.text(), settings.bindings) {
+        return Vec::new();
+    }
+    let parsed = match parse::parse(source, settings.lang, settings.dts) {
+        Ok(p) => p,
+        Err(e) => {
+            let message = format!("Syntax error: {}", e.message);
+            return vec![Diagnostic::new(
+                SYNTAX_ERROR,
+                e.range,
+                message,
+                "kvlint could not parse this file, so it was not checked. Fix the syntax error first.",
+            )
+            .with_severity(Severity::Error)];
+        }
+    };
+    let model = SemanticModel::build(&parsed.program, source, settings.bindings, settings.label);
+    let ctx = RuleContext {
+        source,
+        program: &parsed.program,
+        model: &model,
+        config: settings.config,
+        lang: settings.lang,
+    };
+    let active = settings.selection.rules(settings.config);
+    let mut diagnostics: Vec<Diagnostic> = active
+        .iter()
+        .flat_map(|(rule, severity)| {
+            rule.check(&ctx).into_iter().map(move |mut d| {
+                d.severity = *severity;
+                d
+            })
+        })
+        .collect();
+    let mut suppressions = Suppressions::parse(source, &parsed.comments);
+    if !suppressions.is_empty() {
+        diagnostics = suppressions.filter(diagnostics);
+        let ran = |id: &str| active.iter().any(|(r, _)| r.id() == id);
+        let known = |id: &str| rules::find(id).is_some();
+        let selected = settings.selection.select.as_ref().is_none_or(|s| s.contains(diagnostic::UNUSED_SUPPRESSION));
+        if selected && !settings.selection.ignore.contains(diagnostic::UNUSED_SUPPRESSION) {
+            diagnostics.extend(suppressions.unused(source, known, ran, !active.is_empty()));
+        }
+    }
+    sort(&mut diagnostics);
+    diagnostics
+}
+
+/// Deterministic order: by position, then rule registry order.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    let rank = |id: &str| RULES.iter().position(|r| r.id() == id).unwrap_or(usize::MAX);
+    diagnostics.sort_by(|a, b| {
+        (a.range.start, a.range.end, rank(a.rule), &a.message).cmp(&(b.range.start, b.range.end, rank(b.rule), &b.message))
+    });
+}
+
+/// The result of fixing one file.
+pub struct Fixed {
+    /// The new text, when it differs from the input.
+    pub text: Option<String>,
+    /// Diagnostics of the final text (of the input when fixing failed).
+    pub diagnostics: Vec<Diagnostic>,
+    pub applied: usize,
+}
+
+/// Fixes a file to a fixpoint (DESIGN §6). On a broken pass or no convergence nothing
+/// is kept and an `internal-error` says why.
+pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fixed {
+    let first = lint_source(source, settings);
+    if first.iter().any(|d| d.rule == SYNTAX_ERROR) {
+        return Fixed { text: None, diagnostics: first, applied: 0 };
+    }
+    let relint = |text: &str| {
+        let d = lint_source(&Source::new(text.to_string()), settings);
+        (!d.iter().any(|d| d.rule == SYNTAX_ERROR)).then_some(d)
+    };
+    let failure = |message: String, mut diagnostics: Vec<Diagnostic>| {
+        diagnostics.push(
+            Diagnostic::new(INTERNAL_ERROR, 0..0, message, "Nothing was written to this file. Please report this as a kvlint bug.")
+                .with_severity(Severity::Error),
+        );
+        sort(&mut diagnostics);
+        Fixed { text: None, diagnostics, applied: 0 }
+    };
+    match fix::fix_to_fixpoint(source.text(), first.clone(), mode, relint) {
+        FixOutcome::Fixed { text, applied, diagnostics } => {
+            let text = (text != source.text()).then_some(text);
+            Fixed { text, diagnostics, applied }
+        }
+        FixOutcome::BrokeSyntax { rules } => failure(
+            format!("A fix of {} produced code that does not parse; no fix was applied", rules.join(", ")),
+            first,
+        ),
+        FixOutcome::NoConvergence => failure(
+            format!("Fixes did not converge after {} passes; no fix was applied", fix::MAX_PASSES),
+            first,
+        ),
+    }
+}

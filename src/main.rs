@@ -1,0 +1,46 @@
+use clap::Parser;
+
+use kvlint::cli::{normalize_args, Cli, Command, DebugCommand};
+use kvlint::{check, commands};
+
+fn main() {
+    let args = normalize_args(std::env::args().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { check::EXIT_ERROR } else { check::EXIT_OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules => {
+            print!("{}", commands::rules_table());
+            check::EXIT_OK
+        }
+        Command::Explain { id } => match commands::explain(&id) {
+            Some(doc) => {
+                print!("{doc}");
+                check::EXIT_OK
+            }
+            None => {
+                eprintln!("kvlint: error: unknown rule id `{id}` (see `kvlint rules`)");
+                check::EXIT_ERROR
+            }
+        },
+        Command::Debug(DebugCommand::Bindings { file, config }) => {
+            match commands::debug_bindings(&file, config.as_deref()) {
+                Ok(out) => {
+                    print!("{out}");
+                    check::EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("kvlint: error: {e}");
+                    check::EXIT_ERROR
+                }
+            }
+        }
+    };
+    std::process::exit(code);
+}

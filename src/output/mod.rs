@@ -1,0 +1,84 @@
+//! Report formats: human (miette), compact, json.
+
+mod compact;
+mod human;
+mod json;
+
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
+use crate::source::Source;
+
+pub use compact::write_compact;
+pub use human::{write_human, HumanOptions};
+pub use json::write_json;
+
+/// The diagnostics of one file, with its text for positions and code frames.
+pub struct FileReport {
+    /// The path as shown to the user.
+    pub path: String,
+    pub source: Arc<Source>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Counts for the summary line.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Totals {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub safe_fixable: usize,
+    pub unsafe_fixable: usize,
+    pub fixed: usize,
+}
+
+impl Totals {
+    pub fn count(&mut self, d: &Diagnostic) {
+        match d.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        match d.fix.as_ref().map(|f| f.applicability) {
+            Some(Applicability::Safe) => self.safe_fixable += 1,
+            Some(Applicability::Unsafe) => self.unsafe_fixable += 1,
+            None => {}
+        }
+    }
+
+    /// One line for the end of human output.
+    pub fn summary(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let files = plural(self.files, "file");
+        let mut out = String::new();
+        if self.fixed > 0 {
+            out.push_str(&format!("Fixed {}. ", plural(self.fixed, "issue")));
+        }
+        let total = self.errors + self.warnings + self.infos;
+        if total == 0 {
+            out.push_str(&format!("All checks passed ({files} checked)."));
+            return out;
+        }
+        let mut parts = vec![plural(self.errors, "error"), plural(self.warnings, "warning")];
+        if self.infos > 0 {
+            parts.push(plural(self.infos, "info"));
+        }
+        out.push_str(&format!(
+            "Found {} ({}) in {files} checked.",
+            plural(total, "problem"),
+            parts.join(", ")
+        ));
+        if self.safe_fixable > 0 {
+            out.push_str(&format!(" {} fixable with --fix.", self.safe_fixable));
+        }
+        if self.unsafe_fixable > 0 {
+            out.push_str(&format!(
+                " {} more fixable with --fix --unsafe-fixes.",
+                self.unsafe_fixable
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,52 @@
+//! The rule registry: one sorted list of every rule.
+
+mod no_invalid_kv_ttl;
+mod options;
+mod require_kv_ttl;
+
+use swc_ecma_ast::Program;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::parse::Lang;
+use crate::semantic::SemanticModel;
+use crate::source::Source;
+
+pub use no_invalid_kv_ttl::NoInvalidKvTtl;
+pub use require_kv_ttl::RequireKvTtl;
+
+/// Everything a rule may look at. Rules never do I/O.
+pub struct RuleContext<'a> {
+    pub source: &'a Source,
+    pub program: &'a Program,
+    pub model: &'a SemanticModel,
+    pub config: &'a Config,
+    pub lang: Lang,
+}
+
+/// What a rule's fixes can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixKind {
+    None,
+    /// Safe, or unsafe until a setting in kvlint.toml makes it safe.
+    Sometimes,
+    Safe,
+}
+
+pub trait Rule: Sync {
+    fn id(&self) -> &'static str;
+    /// One line, for `kvlint rules` and SARIF.
+    fn summary(&self) -> &'static str;
+    fn default_severity(&self) -> Severity;
+    fn fix_kind(&self) -> FixKind;
+    /// The rule's document (`rules/<id>.md`).
+    fn doc(&self) -> &'static str;
+    fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic>;
+}
+
+/// Every rule, sorted by id.
+pub static RULES: &[&dyn Rule] = &[&NoInvalidKvTtl, &RequireKvTtl];
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.id() == id)
+}

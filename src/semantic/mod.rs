@@ -1,0 +1,765 @@
+//! The semantic model (DESIGN §2): which expressions are KV namespaces, and why.
+//!
+//! One walk over the program with a scope table. Every call of a KV method on an
+//! expression the model classifies as a KV namespace becomes a [`KvCall`]; rules work
+//! from those and never match on bare names.
+
+pub mod bindings;
+pub mod scope;
+pub mod types;
+pub mod values;
+pub mod wrangler;
+
+use std::collections::{HashMap, HashSet};
+
+use swc_atoms::Atom;
+use swc_common::{Span, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+use crate::source::Source;
+use bindings::{BindingKind, BindingSource, Bindings};
+use scope::{pat_names, Binding, Scopes, Value};
+use types::{known_type, members, promised, type_ref_name, KnownType};
+use values::{strip, Consts};
+
+/// The KV namespace methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvMethod {
+    Get,
+    GetWithMetadata,
+    Put,
+    Delete,
+    List,
+}
+
+impl KvMethod {
+    pub fn from_name(name: &str) -> Option<KvMethod> {
+        Some(match name {
+            "get" => KvMethod::Get,
+            "getWithMetadata" => KvMethod::GetWithMetadata,
+            "put" => KvMethod::Put,
+            "delete" => KvMethod::Delete,
+            "list" => KvMethod::List,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KvMethod::Get => "get",
+            KvMethod::GetWithMetadata => "getWithMetadata",
+            KvMethod::Put => "put",
+            KvMethod::Delete => "delete",
+            KvMethod::List => "list",
+        }
+    }
+
+    pub fn is_read(self) -> bool {
+        matches!(self, KvMethod::Get | KvMethod::GetWithMetadata)
+    }
+}
+
+/// A call of a KV method on a KV namespace.
+#[derive(Clone, Debug)]
+pub struct KvCall {
+    /// The whole call expression.
+    pub span: Span,
+    pub method: KvMethod,
+    /// The method name (`put` in `kv.put(…)`).
+    pub method_span: Span,
+    /// The namespace expression (`env.SESSIONS` in `env.SESSIONS.put(…)`).
+    pub receiver_span: Span,
+    pub args: Vec<ExprOrSpread>,
+    /// Why the receiver is a KV namespace, for `kvlint debug bindings`.
+    pub reason: String,
+    /// The `const`s visible at the call that its arguments refer to.
+    pub consts: Consts,
+}
+
+impl KvCall {
+    /// The argument at `index`, unless it or an earlier one is a spread.
+    pub fn arg(&self, index: usize) -> Option<&Expr> {
+        if self.args.iter().take(index + 1).any(|a| a.spread.is_some()) {
+            return None;
+        }
+        self.args.get(index).map(|a| &*a.expr)
+    }
+}
+
+pub struct SemanticModel {
+    pub kv_calls: Vec<KvCall>,
+    /// The bindings known for this file (config, wrangler, and the file's own types).
+    pub bindings: Bindings,
+}
+
+impl SemanticModel {
+    pub fn build(program: &Program, source: &Source, base: &Bindings, file_label: &str) -> Self {
+        let mut decls = Declarations::default();
+        program.visit_with(&mut decls);
+        let mut bindings = base.clone();
+        for props in decls.interfaces.values() {
+            for (name, kind) in props {
+                let kind = match kind {
+                    KnownType::Kv => BindingKind::Kv,
+                    KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+                    _ => BindingKind::Other,
+                };
+                bindings.add(name, kind, BindingSource::Types(file_label.to_string()));
+            }
+        }
+        let env_types = decls
+            .interfaces
+            .into_iter()
+            .filter(|(_, props)| {
+                props.iter().any(|(_, k)| {
+                    matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace)
+                })
+            })
+            .map(|(name, _)| name)
+            .collect();
+        let mut builder = Builder {
+            source,
+            bindings: &bindings,
+            env_types,
+            kv_fns: decls.kv_fns,
+            scopes: Scopes::default(),
+            this: Vec::new(),
+            calls: Vec::new(),
+        };
+        program.visit_with(&mut builder);
+        let kv_calls = builder.calls;
+        SemanticModel { kv_calls, bindings }
+    }
+}
+
+/// Declarations the walk needs before it starts: interfaces / type aliases with their
+/// binding-typed members, and functions whose declared return type is `KVNamespace`.
+#[derive(Default)]
+struct Declarations {
+    interfaces: HashMap<String, Vec<(String, KnownType)>>,
+    /// Function name → whether it returns a `Promise` of the namespace.
+    kv_fns: HashMap<Atom, bool>,
+}
+
+impl Declarations {
+    fn add_interface(&mut self, name: &str, body: &[TsTypeElement]) {
+        let props: Vec<_> = members(body)
+            .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+            .collect();
+        if !props.is_empty() {
+            self.interfaces.entry(name.to_string()).or_default().extend(props);
+        }
+    }
+
+    fn add_fn(&mut self, name: &Atom, ret: Option<&TsTypeAnn>) {
+        let Some(ret) = ret else { return };
+        if known_type(&ret.type_ann) == Some(KnownType::Kv) {
+            self.kv_fns.insert(name.clone(), false);
+        } else if promised(&ret.type_ann).and_then(known_type) == Some(KnownType::Kv) {
+            self.kv_fns.insert(name.clone(), true);
+        }
+    }
+}
+
+impl Visit for Declarations {
+    fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
+        self.add_interface(&d.id.sym, &d.body.body);
+    }
+
+    fn visit_ts_type_alias_decl(&mut self, d: &TsTypeAliasDecl) {
+        if let TsType::TsTypeLit(lit) = &*d.type_ann {
+            self.add_interface(&d.id.sym, &lit.members);
+        }
+    }
+
+    fn visit_fn_decl(&mut self, d: &FnDecl) {
+        self.add_fn(&d.ident.sym, d.function.return_type.as_deref());
+        d.visit_children_with(self);
+    }
+
+    fn visit_var_declarator(&mut self, d: &VarDeclarator) {
+        if let (Pat::Ident(name), Some(init)) = (&d.name, &d.init) {
+            match &**init {
+                Expr::Arrow(a) => self.add_fn(&name.id.sym, a.return_type.as_deref()),
+                Expr::Fn(f) => self.add_fn(&name.id.sym, f.function.return_type.as_deref()),
+                _ => {}
+            }
+        }
+        d.visit_children_with(self);
+    }
+}
+
+/// The KV-typed fields of the class `this` refers to.
+#[derive(Default)]
+struct ClassInfo {
+    kv_fields: HashMap<String, String>,
+}
+
+/// The largest `const` initialiser kept for key and TTL values.
+const MAX_CONST_INIT: usize = 512;
+
+struct Builder<'a> {
+    source: &'a Source,
+    bindings: &'a Bindings,
+    env_types: HashSet<String>,
+    kv_fns: HashMap<Atom, bool>,
+    scopes: Scopes,
+    /// What `this` is: a class, or something else (`None`).
+    this: Vec<Option<ClassInfo>>,
+    calls: Vec<KvCall>,
+}
+
+fn prop_name(p: &MemberProp) -> Option<String> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.to_string()),
+        MemberProp::PrivateName(p) => Some(format!("#{}", p.name)),
+        MemberProp::Computed(c) => match strip(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
+            Expr::Tpl(t) if t.exprs.is_empty() => t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string),
+            _ => None,
+        },
+    }
+}
+
+fn prop_key_name(k: &PropName) -> Option<String> {
+    match k {
+        PropName::Ident(i) => Some(i.sym.to_string()),
+        PropName::Str(s) => s.value.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Initialisers that show the value is a plain local object, not an env.
+fn is_plain_value(e: &Expr) -> bool {
+    matches!(
+        strip(e),
+        Expr::Object(_) | Expr::Array(_) | Expr::Lit(_) | Expr::Tpl(_) | Expr::New(_) | Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_)
+    )
+}
+
+impl Builder<'_> {
+    fn text(&self, span: Span) -> &str {
+        self.source.slice(span)
+    }
+
+    fn binding_value(&self, name: &str, shown: &str) -> Value {
+        match self.bindings.kind(name) {
+            Some(BindingKind::Kv) => Value::Kv(format!(
+                "`{shown}`: {name} is a KV binding ({})",
+                self.bindings.source(name).expect("a known binding has a source")
+            )),
+            Some(BindingKind::DurableObject) => Value::DurableObjectNamespace,
+            _ => Value::Other,
+        }
+    }
+
+    fn value_of_type(&self, t: &TsType, shown: &str) -> Option<Value> {
+        match known_type(t) {
+            Some(KnownType::Kv) => Some(Value::Kv(format!("`{shown}` is typed KVNamespace"))),
+            Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
+            Some(_) => Some(Value::Other),
+            None => match type_ref_name(t) {
+                Some(n) if self.env_types.contains(n) => Some(Value::TypedEnv(n.to_string())),
+                _ => None,
+            },
+        }
+    }
+
+    /// What an expression evaluates to, as far as the model knows.
+    fn classify(&self, e: &Expr) -> Value {
+        match e {
+            Expr::Paren(p) => self.classify(&p.expr),
+            Expr::TsAs(a) => self.classify_cast(&a.expr, &a.type_ann, a.span),
+            Expr::TsTypeAssertion(a) => self.classify_cast(&a.expr, &a.type_ann, a.span),
+            Expr::TsNonNull(n) => self.classify(&n.expr),
+            Expr::TsSatisfies(s) => self.classify(&s.expr),
+            Expr::TsConstAssertion(c) => self.classify(&c.expr),
+            Expr::TsInstantiation(i) => self.classify(&i.expr),
+            Expr::Ident(i) => self.classify_ident(i),
+            Expr::Member(m) => self.classify_member(m),
+            Expr::OptChain(o) => match &*o.base {
+                OptChainBase::Member(m) => self.classify_member(m),
+                OptChainBase::Call(c) => self.classify_call(&c.callee, false, c.span),
+            },
+            Expr::Call(c) => match &c.callee {
+                Callee::Expr(callee) => self.classify_call(callee, false, c.span),
+                _ => Value::Other,
+            },
+            Expr::Await(a) => match strip(&a.arg) {
+                Expr::Call(CallExpr { callee: Callee::Expr(callee), span, .. }) => {
+                    self.classify_call(callee, true, *span)
+                }
+                _ => Value::Other,
+            },
+            Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
+                match self.classify(&b.left) {
+                    Value::Kv(r) => Value::Kv(r),
+                    Value::Other => Value::Other,
+                    v => v,
+                }
+            }
+            Expr::Cond(c) => {
+                let (a, b) = (self.classify(&c.cons), self.classify(&c.alt));
+                match (&a, &b) {
+                    (Value::Kv(_), Value::Kv(_)) => a,
+                    _ if a == b => a,
+                    _ => Value::Other,
+                }
+            }
+            _ => Value::Other,
+        }
+    }
+
+    fn classify_cast(&self, inner: &Expr, t: &TsType, span: Span) -> Value {
+        match self.value_of_type(t, self.text(span)) {
+            Some(Value::Kv(_)) => Value::Kv(format!("`{}` is cast to KVNamespace", self.text(span))),
+            Some(v) => v,
+            None => self.classify(inner),
+        }
+    }
+
+    fn classify_ident(&self, i: &Ident) -> Value {
+        if let Some(b) = self.scopes.resolve(&i.sym) {
+            return b.value.clone();
+        }
+        if &*i.sym == "env" {
+            return Value::Env;
+        }
+        match self.binding_value(&i.sym, &i.sym) {
+            Value::Kv(r) => Value::Kv(format!("{r}; a free identifier (service-worker global)")),
+            v => v,
+        }
+    }
+
+    fn classify_call(&self, callee: &Expr, awaited: bool, span: Span) -> Value {
+        if let Expr::Ident(f) = strip(callee) {
+            let declared_here = self.scopes.resolve(&f.sym).is_some();
+            if let (true, Some(&promise)) = (declared_here, self.kv_fns.get(&f.sym)) {
+                if promise == awaited {
+                    return Value::Kv(format!(
+                        "`{}` calls `{}`, declared to return KVNamespace",
+                        self.text(span),
+                        f.sym
+                    ));
+                }
+            }
+        }
+        Value::Other
+    }
+
+    fn classify_member(&self, m: &MemberExpr) -> Value {
+        let Some(name) = prop_name(&m.prop) else {
+            return Value::Other;
+        };
+        let shown = self.text(m.span);
+        if name == "env" && !matches!(m.prop, MemberProp::PrivateName(_)) {
+            return Value::Env;
+        }
+        if let Expr::This(_) = &*m.obj {
+            let Some(Some(class)) = self.this.last() else {
+                return Value::Other;
+            };
+            return match class.kv_fields.get(&name) {
+                Some(r) => Value::Kv(r.clone()),
+                None => Value::Other,
+            };
+        }
+        // An inline type: `(c.env as unknown as { SESSIONS?: KVNamespace }).SESSIONS`.
+        let obj = strip_parens(&m.obj);
+        if let Expr::TsAs(TsAsExpr { type_ann, .. }) = obj {
+            if let TsType::TsTypeLit(lit) = &**type_ann {
+                return match types::member_type(&lit.members, &name).and_then(known_type) {
+                    Some(KnownType::Kv) => Value::Kv(format!(
+                        "`{shown}`: the inline type declares {name}: KVNamespace"
+                    )),
+                    Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
+                    _ => Value::Other,
+                };
+            }
+        }
+        match self.classify(&m.obj) {
+            Value::Env | Value::TypedEnv(_) => self.binding_value(&name, shown),
+            _ => Value::Other,
+        }
+    }
+
+    fn const_init(init: Option<&Expr>, is_const: bool) -> Option<Box<Expr>> {
+        let init = init?;
+        (is_const && (init.span().hi.0 - init.span().lo.0) as usize <= MAX_CONST_INIT)
+            .then(|| Box::new(init.clone()))
+    }
+
+    /// Declares the names of a `const`/`let`/`var` declarator.
+    fn declare_var(&mut self, pat: &Pat, init: Option<&Expr>, is_const: bool) {
+        match pat {
+            Pat::Ident(b) => {
+                let name = &b.id.sym;
+                let typed = b
+                    .type_ann
+                    .as_ref()
+                    .and_then(|t| self.value_of_type(&t.type_ann, name));
+                let value = match (typed, init) {
+                    (Some(v), _) => v,
+                    (None, Some(init)) => match self.classify(init) {
+                        Value::Kv(r) => Value::Kv(format!("`{name}` = `{}`; {r}", self.text(init.span()))),
+                        Value::Other if &**name == "env" && !is_plain_value(init) => Value::Env,
+                        v => v,
+                    },
+                    (None, None) => Value::Other,
+                };
+                let const_init = Self::const_init(init, is_const);
+                self.scopes.declare(name.clone(), Binding { value, const_init });
+            }
+            Pat::Object(o) => {
+                let from_env = init.is_some_and(|i| matches!(self.classify(i), Value::Env | Value::TypedEnv(_)));
+                self.declare_object_pattern(o, from_env);
+            }
+            _ => self.declare_others(pat),
+        }
+    }
+
+    /// `const { SESSIONS, CACHE: kv } = env` binds KV namespaces when taken from an env.
+    fn declare_object_pattern(&mut self, o: &ObjectPat, from_env: bool) {
+        for prop in &o.props {
+            match prop {
+                ObjectPatProp::Assign(a) => {
+                    let name = &a.key.id.sym;
+                    let value = if from_env {
+                        self.binding_value(name, &format!("{{ {name} }}"))
+                    } else if &**name == "env" {
+                        Value::Env
+                    } else {
+                        Value::Other
+                    };
+                    self.scopes.declare(name.clone(), Binding { value, const_init: None });
+                }
+                ObjectPatProp::KeyValue(kv) => match (&*kv.value, prop_key_name(&kv.key)) {
+                    (Pat::Ident(local), Some(key)) => {
+                        let value = if from_env {
+                            self.binding_value(&key, &format!("{{ {key}: {} }}", local.id.sym))
+                        } else if key == "env" {
+                            Value::Env
+                        } else {
+                            Value::Other
+                        };
+                        self.scopes.declare(local.id.sym.clone(), Binding { value, const_init: None });
+                    }
+                    (p, _) => self.declare_others(p),
+                },
+                ObjectPatProp::Rest(r) => self.declare_others(&r.arg),
+            }
+        }
+    }
+
+    fn declare_others(&mut self, pat: &Pat) {
+        for name in pat_names(pat) {
+            self.scopes.declare(name, Binding::other());
+        }
+    }
+
+    /// Declares a parameter: its type says what it is; an untyped `env` is an env.
+    fn declare_param(&mut self, pat: &Pat) {
+        match pat {
+            Pat::Ident(b) => {
+                let name = &b.id.sym;
+                let typed = b
+                    .type_ann
+                    .as_ref()
+                    .and_then(|t| self.value_of_type(&t.type_ann, name));
+                let value = match typed {
+                    Some(v) => v,
+                    None if &**name == "env" => Value::Env,
+                    None => Value::Other,
+                };
+                self.scopes.declare(name.clone(), Binding { value, const_init: None });
+            }
+            Pat::Object(o) => {
+                let typed_env = o.type_ann.as_ref().is_some_and(|t| {
+                    matches!(self.value_of_type(&t.type_ann, ""), Some(Value::TypedEnv(_)))
+                });
+                self.declare_object_pattern(o, typed_env);
+            }
+            Pat::Assign(a) => self.declare_param(&a.left),
+            _ => self.declare_others(pat),
+        }
+    }
+
+    fn class_info(&self, class: &Class) -> ClassInfo {
+        let mut info = ClassInfo::default();
+        let mut add = |name: String, t: Option<&TsTypeAnn>| {
+            if t.is_some_and(|t| known_type(&t.type_ann) == Some(KnownType::Kv)) {
+                let reason = format!("`this.{name}`: the class declares {name}: KVNamespace");
+                info.kv_fields.insert(name, reason);
+            }
+        };
+        for member in &class.body {
+            match member {
+                ClassMember::ClassProp(p) => {
+                    if let Some(n) = prop_key_name(&p.key) {
+                        add(n, p.type_ann.as_deref());
+                    }
+                }
+                ClassMember::PrivateProp(p) => add(format!("#{}", p.key.name), p.type_ann.as_deref()),
+                ClassMember::Constructor(c) => {
+                    for param in &c.params {
+                        if let ParamOrTsParamProp::TsParamProp(tp) = param {
+                            let b = match &tp.param {
+                                TsParamPropParam::Ident(b) => b,
+                                TsParamPropParam::Assign(a) => match &*a.left {
+                                    Pat::Ident(b) => b,
+                                    _ => continue,
+                                },
+                            };
+                            add(b.id.sym.to_string(), b.type_ann.as_deref());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        info
+    }
+
+    fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
+        self.scopes.push();
+        f(self);
+        self.scopes.pop();
+    }
+
+    fn visit_function_like(&mut self, f: &Function, method: bool) {
+        f.decorators.visit_with(self);
+        if !method {
+            self.this.push(None);
+        }
+        self.with_scope(|s| {
+            for p in &f.params {
+                p.visit_with(s);
+                s.declare_param(&p.pat);
+            }
+            f.body.visit_with(s);
+        });
+        if !method {
+            self.this.pop();
+        }
+    }
+
+    fn record(&mut self, span: Span, callee: &Expr, args: &[ExprOrSpread]) {
+        let member = match strip_parens(callee) {
+            Expr::Member(m) => m,
+            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+                OptChainBase::Member(m) => m,
+                _ => return,
+            },
+            _ => return,
+        };
+        let Some(method) = prop_name(&member.prop).and_then(|n| KvMethod::from_name(&n)) else {
+            return;
+        };
+        let Value::Kv(reason) = self.classify(&member.obj) else {
+            return;
+        };
+        let consts = self.consts_for(args);
+        self.calls.push(KvCall {
+            span,
+            method,
+            method_span: member.prop.span(),
+            receiver_span: member.obj.span(),
+            args: args.to_vec(),
+            reason,
+            consts,
+        });
+    }
+
+    /// The `const`s the arguments refer to, followed through their initialisers.
+    fn consts_for(&self, args: &[ExprOrSpread]) -> Consts {
+        let mut names = IdentCollector::default();
+        args.visit_with(&mut names);
+        let mut consts = Consts::new();
+        let mut work = names.0;
+        while let Some(name) = work.pop() {
+            if consts.contains_key(&name) || consts.len() > 64 {
+                continue;
+            }
+            if let Some(init) = self.scopes.resolve(&name).and_then(|b| b.const_init.clone()) {
+                let mut more = IdentCollector::default();
+                init.visit_with(&mut more);
+                work.extend(more.0);
+                consts.insert(name, init);
+            }
+        }
+        consts
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        Expr::TsNonNull(n) => strip_parens(&n.expr),
+        _ => e,
+    }
+}
+
+#[derive(Default)]
+struct IdentCollector(Vec<Atom>);
+
+impl Visit for IdentCollector {
+    fn visit_ident(&mut self, i: &Ident) {
+        self.0.push(i.sym.clone());
+    }
+}
+
+impl Visit for Builder<'_> {
+    fn visit_module(&mut self, m: &Module) {
+        self.with_scope(|s| {
+            s.scopes.predeclare_module(&m.body);
+            m.body.visit_with(s);
+        });
+    }
+
+    fn visit_script(&mut self, script: &Script) {
+        self.with_scope(|s| {
+            s.scopes.predeclare_stmts(script.body.iter());
+            script.body.visit_with(s);
+        });
+    }
+
+    fn visit_import_decl(&mut self, i: &ImportDecl) {
+        if i.src.value.as_str() != Some("cloudflare:workers") {
+            return;
+        }
+        for spec in &i.specifiers {
+            if let ImportSpecifier::Named(n) = spec {
+                let imported = match &n.imported {
+                    Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
+                    Some(ModuleExportName::Str(s)) => s.value.as_str().unwrap_or_default().to_string(),
+                    None => n.local.sym.to_string(),
+                };
+                if imported == "env" {
+                    self.scopes.declare(n.local.sym.clone(), Binding { value: Value::Env, const_init: None });
+                }
+            }
+        }
+    }
+
+    fn visit_block_stmt(&mut self, b: &BlockStmt) {
+        self.with_scope(|s| {
+            s.scopes.predeclare_stmts(b.stmts.iter());
+            b.stmts.visit_with(s);
+        });
+    }
+
+    fn visit_function_body(&mut self, b: &FunctionBody) {
+        self.with_scope(|s| {
+            s.scopes.predeclare_stmts(b.stmts.iter());
+            b.stmts.visit_with(s);
+        });
+    }
+
+    fn visit_for_stmt(&mut self, f: &ForStmt) {
+        self.with_scope(|s| f.visit_children_with(s));
+    }
+
+    fn visit_for_in_stmt(&mut self, f: &ForInStmt) {
+        self.with_scope(|s| f.visit_children_with(s));
+    }
+
+    fn visit_for_of_stmt(&mut self, f: &ForOfStmt) {
+        self.with_scope(|s| f.visit_children_with(s));
+    }
+
+    fn visit_catch_clause(&mut self, c: &CatchClause) {
+        self.with_scope(|s| {
+            if let Some(p) = &c.param {
+                s.declare_others(p);
+            }
+            c.body.visit_with(s);
+        });
+    }
+
+    fn visit_var_decl(&mut self, v: &VarDecl) {
+        let is_const = v.kind == VarDeclKind::Const;
+        for d in &v.decls {
+            d.init.visit_with(self);
+            d.name.visit_with(self);
+            self.declare_var(&d.name, d.init.as_deref(), is_const);
+        }
+    }
+
+    fn visit_function(&mut self, f: &Function) {
+        self.visit_function_like(f, false);
+    }
+
+    fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
+        self.with_scope(|s| {
+            for p in &a.params {
+                p.visit_with(s);
+                s.declare_param(p);
+            }
+            a.body.visit_with(s);
+        });
+    }
+
+    fn visit_class(&mut self, c: &Class) {
+        c.decorators.visit_with(self);
+        c.super_class.visit_with(self);
+        let info = self.class_info(c);
+        self.this.push(Some(info));
+        c.body.visit_with(self);
+        self.this.pop();
+    }
+
+    fn visit_class_method(&mut self, m: &ClassMethod) {
+        m.key.visit_with(self);
+        self.visit_function_like(&m.function, true);
+    }
+
+    fn visit_private_method(&mut self, m: &PrivateMethod) {
+        self.visit_function_like(&m.function, true);
+    }
+
+    fn visit_constructor(&mut self, c: &Constructor) {
+        self.with_scope(|s| {
+            for p in &c.params {
+                p.visit_with(s);
+                match p {
+                    ParamOrTsParamProp::Param(p) => s.declare_param(&p.pat),
+                    ParamOrTsParamProp::TsParamProp(tp) => match &tp.param {
+                        TsParamPropParam::Ident(b) => s.declare_param(&Pat::Ident(b.clone())),
+                        TsParamPropParam::Assign(a) => s.declare_param(&a.left),
+                    },
+                }
+            }
+            c.body.visit_with(s);
+        });
+    }
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        a.visit_children_with(self);
+        // `this.kv = env.SESSIONS` in a class makes `this.kv` a namespace.
+        if let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = &a.left {
+            if let (Expr::This(_), Some(name)) = (&*m.obj, prop_name(&m.prop)) {
+                if let Value::Kv(r) = self.classify(&a.right) {
+                    let reason = format!("`this.{name}` = `{}`; {r}", self.text(a.right.span()));
+                    if let Some(Some(class)) = self.this.last_mut() {
+                        class.kv_fields.entry(name).or_insert(reason);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        if let Callee::Expr(callee) = &c.callee {
+            self.record(c.span, callee, &c.args);
+        }
+        c.visit_children_with(self);
+    }
+
+    fn visit_opt_chain_expr(&mut self, o: &OptChainExpr) {
+        if let OptChainBase::Call(call) = &*o.base {
+            self.record(o.span, &call.callee, &call.args);
+        }
+        o.visit_children_with(self);
+    }
+}

@@ -1,0 +1,137 @@
+//! A scope table: each name resolves to its nearest declaration.
+
+use std::collections::HashMap;
+
+use swc_atoms::Atom;
+use swc_ecma_ast::{Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind};
+
+/// What the model knows of the value a name holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A KV namespace; the text says why.
+    Kv(String),
+    DurableObjectNamespace,
+    /// An object holding bindings (`env`).
+    Env,
+    /// An Env typed with an interface or type alias declared in the file.
+    TypedEnv(String),
+    /// Anything else, or unknown.
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub value: Value,
+    /// The initialiser of a `const` with a small initialiser (for key and TTL values).
+    pub const_init: Option<Box<Expr>>,
+}
+
+impl Binding {
+    pub fn other() -> Self {
+        Binding {
+            value: Value::Other,
+            const_init: None,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Scopes {
+    stack: Vec<HashMap<Atom, Binding>>,
+}
+
+impl Scopes {
+    pub fn push(&mut self) {
+        self.stack.push(HashMap::new());
+    }
+
+    pub fn pop(&mut self) {
+        self.stack.pop();
+    }
+
+    pub fn declare(&mut self, name: Atom, binding: Binding) {
+        if let Some(top) = self.stack.last_mut() {
+            top.insert(name, binding);
+        }
+    }
+
+    pub fn resolve(&self, name: &Atom) -> Option<&Binding> {
+        self.stack.iter().rev().find_map(|s| s.get(name))
+    }
+
+    /// Declares, as `Other` until their declarations are reached, the names a list of
+    /// statements declares, so that a later local declaration shadows from the start of
+    /// its block (as `let`/`const`/`function` do).
+    pub fn predeclare_stmts<'a>(&mut self, stmts: impl Iterator<Item = &'a Stmt>) {
+        for stmt in stmts {
+            if let Stmt::Decl(d) = stmt {
+                self.predeclare_decl(d);
+            }
+        }
+    }
+
+    pub fn predeclare_module(&mut self, items: &[ModuleItem]) {
+        for item in items {
+            match item {
+                ModuleItem::Stmt(Stmt::Decl(d)) => self.predeclare_decl(d),
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => self.predeclare_decl(&e.decl),
+                ModuleItem::ModuleDecl(ModuleDecl::Import(i)) => {
+                    for s in &i.specifiers {
+                        let local = match s {
+                            ImportSpecifier::Named(n) => &n.local,
+                            ImportSpecifier::Default(d) => &d.local,
+                            ImportSpecifier::Namespace(n) => &n.local,
+                        };
+                        self.declare(local.sym.clone(), Binding::other());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn predeclare_decl(&mut self, d: &Decl) {
+        match d {
+            Decl::Var(v) => {
+                if v.kind != VarDeclKind::Var || self.stack.len() == 1 {
+                    for decl in &v.decls {
+                        for name in pat_names(&decl.name) {
+                            self.declare(name, Binding::other());
+                        }
+                    }
+                }
+            }
+            Decl::Fn(f) => self.declare(f.ident.sym.clone(), Binding::other()),
+            Decl::Class(c) => self.declare(c.ident.sym.clone(), Binding::other()),
+            _ => {}
+        }
+    }
+}
+
+/// Every name a pattern binds.
+pub fn pat_names(p: &Pat) -> Vec<Atom> {
+    let mut out = Vec::new();
+    collect(p, &mut out);
+    out
+}
+
+fn collect(p: &Pat, out: &mut Vec<Atom>) {
+    match p {
+        Pat::Ident(b) => out.push(b.id.sym.clone()),
+        Pat::Array(a) => a.elems.iter().flatten().for_each(|e| collect(e, out)),
+        Pat::Rest(r) => collect(&r.arg, out),
+        Pat::Object(o) => {
+            for prop in &o.props {
+                match prop {
+                    ObjectPatProp::KeyValue(kv) => collect(&kv.value, out),
+                    ObjectPatProp::Assign(a) => out.push(a.key.id.sym.clone()),
+                    ObjectPatProp::Rest(r) => collect(&r.arg, out),
+                }
+            }
+        }
+        Pat::Assign(a) => collect(&a.left, out),
+        Pat::Expr(_) | Pat::Invalid(_) => {}
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+}

@@ -1,0 +1,250 @@
+//! Statically known values: numbers (TTLs) and key strings or prefixes.
+
+use std::collections::HashMap;
+
+use swc_atoms::Atom;
+use swc_ecma_ast::{BinaryOp, Expr, Lit, MemberProp, UnaryOp};
+
+/// `const` initialisers visible where a KV call is, by name.
+pub type Consts = HashMap<Atom, Box<Expr>>;
+
+const MAX_DEPTH: usize = 16;
+
+/// Looks through parentheses and TypeScript wrappers (`as`, `!`, `satisfies`, `<T>x`).
+pub fn strip(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::TsAs(a) => &a.expr,
+            Expr::TsNonNull(n) => &n.expr,
+            Expr::TsSatisfies(s) => &s.expr,
+            Expr::TsTypeAssertion(t) => &t.expr,
+            Expr::TsConstAssertion(c) => &c.expr,
+            _ => return e,
+        }
+    }
+}
+
+/// The numeric value of a literal, a negative literal, a `const` holding one, or arithmetic of those.
+pub fn number(e: &Expr, consts: &Consts) -> Option<f64> {
+    number_at(e, consts, 0)
+}
+
+fn number_at(e: &Expr, consts: &Consts, depth: usize) -> Option<f64> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match strip(e) {
+        Expr::Lit(Lit::Num(n)) => Some(n.value),
+        Expr::Unary(u) => {
+            let v = number_at(&u.arg, consts, depth + 1)?;
+            match u.op {
+                UnaryOp::Minus => Some(-v),
+                UnaryOp::Plus => Some(v),
+                _ => None,
+            }
+        }
+        Expr::Ident(i) => number_at(consts.get(&i.sym)?, consts, depth + 1),
+        Expr::Bin(b) => {
+            let l = number_at(&b.left, consts, depth + 1)?;
+            let r = number_at(&b.right, consts, depth + 1)?;
+            Some(match b.op {
+                BinaryOp::Add => l + r,
+                BinaryOp::Sub => l - r,
+                BinaryOp::Mul => l * r,
+                BinaryOp::Div => l / r,
+                BinaryOp::Mod => l % r,
+                BinaryOp::Exp => l.powf(r),
+                _ => return None,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_date_now(e: &Expr) -> bool {
+    let Expr::Call(c) = strip(e) else {
+        return false;
+    };
+    let Some(callee) = c.callee.as_expr() else {
+        return false;
+    };
+    matches!(strip(callee), Expr::Member(m)
+        if matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "Date")
+        && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "now"))
+}
+
+/// Whether an expression is computed from `Date.now()` (milliseconds) without a division
+/// by 1000 on the way, following `const`s.
+pub fn uses_milliseconds_now(e: &Expr, consts: &Consts) -> bool {
+    ms_at(e, consts, 0)
+}
+
+fn ms_at(e: &Expr, consts: &Consts, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let e = strip(e);
+    if is_date_now(e) {
+        return true;
+    }
+    match e {
+        Expr::Ident(i) => consts.get(&i.sym).is_some_and(|c| ms_at(c, consts, depth + 1)),
+        Expr::Bin(b) => match b.op {
+            BinaryOp::Div => false,
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
+                ms_at(&b.left, consts, depth + 1) || ms_at(&b.right, consts, depth + 1)
+            }
+            _ => false,
+        },
+        Expr::Unary(u) if matches!(u.op, UnaryOp::Plus | UnaryOp::Minus) => ms_at(&u.arg, consts, depth + 1),
+        Expr::Call(c) => {
+            // Math.floor(Date.now() + x) and the like keep milliseconds.
+            let math = c.callee.as_expr().is_some_and(|callee| {
+                matches!(strip(callee), Expr::Member(m)
+                    if matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "Math"))
+            });
+            math && c.args.len() == 1 && ms_at(&c.args[0].expr, consts, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// What is statically known of a key expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyValue {
+    /// The whole key.
+    Static(String),
+    /// The text before the first dynamic part (never empty).
+    Prefix(String),
+    Unknown,
+}
+
+/// The static value or prefix of a key (DESIGN §2 "Key values").
+pub fn key_value(e: &Expr, consts: &Consts) -> KeyValue {
+    key_at(e, consts, 0)
+}
+
+fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
+    if depth > MAX_DEPTH {
+        return KeyValue::Unknown;
+    }
+    let prefix = |s: String| {
+        if s.is_empty() {
+            KeyValue::Unknown
+        } else {
+            KeyValue::Prefix(s)
+        }
+    };
+    match strip(e) {
+        Expr::Lit(Lit::Str(s)) => match s.value.as_str() {
+            Some(v) => KeyValue::Static(v.to_string()),
+            None => KeyValue::Unknown,
+        },
+        Expr::Tpl(t) => {
+            let mut text = String::new();
+            for (i, q) in t.quasis.iter().enumerate() {
+                let Some(cooked) = q.cooked.as_ref().and_then(|c| c.as_str()) else {
+                    return prefix(text);
+                };
+                text.push_str(cooked);
+                if let Some(e) = t.exprs.get(i) {
+                    match key_at(e, consts, depth + 1) {
+                        KeyValue::Static(s) => text.push_str(&s),
+                        KeyValue::Prefix(p) => {
+                            text.push_str(&p);
+                            return prefix(text);
+                        }
+                        KeyValue::Unknown => return prefix(text),
+                    }
+                }
+            }
+            KeyValue::Static(text)
+        }
+        Expr::Bin(b) if b.op == BinaryOp::Add => match key_at(&b.left, consts, depth + 1) {
+            KeyValue::Static(l) => match key_at(&b.right, consts, depth + 1) {
+                KeyValue::Static(r) => KeyValue::Static(l + &r),
+                KeyValue::Prefix(r) => KeyValue::Prefix(l + &r),
+                KeyValue::Unknown => prefix(l),
+            },
+            other => other,
+        },
+        Expr::Ident(i) => match consts.get(&i.sym) {
+            Some(init) => key_at(init, consts, depth + 1),
+            None => KeyValue::Unknown,
+        },
+        _ => KeyValue::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parse, Lang};
+    use crate::source::Source;
+    use swc_ecma_ast::{Decl, ModuleItem, Stmt};
+
+    /// Parses `const`s and a final expression statement.
+    fn setup(src: &str) -> (Consts, Box<Expr>) {
+        let s = Source::new(src.to_string());
+        let p = parse(&s, Lang::TypeScript, false).unwrap();
+        let items = p.program.expect_module().body;
+        let mut consts = Consts::new();
+        let mut last = None;
+        for item in items {
+            match item {
+                ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => {
+                    for d in v.decls {
+                        let name = d.name.expect_ident().id.sym;
+                        consts.insert(name, d.init.unwrap());
+                    }
+                }
+                ModuleItem::Stmt(Stmt::Expr(e)) => last = Some(e.expr),
+                _ => {}
+            }
+        }
+        (consts, last.unwrap())
+    }
+
+    fn key(src: &str) -> KeyValue {
+        let (c, e) = setup(src);
+        key_value(&e, &c)
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(key("'a:b';"), KeyValue::Static("a:b".into()));
+        assert_eq!(key("`a:${x}`;"), KeyValue::Prefix("a:".into()));
+        assert_eq!(key("`${x}:a`;"), KeyValue::Unknown);
+        assert_eq!(key("const P = 'user:'; `${P}${id}`;"), KeyValue::Prefix("user:".into()));
+        assert_eq!(key("const P = 'user'; P + ':' + id;"), KeyValue::Prefix("user:".into()));
+        assert_eq!(key("const K = `a` + 'b'; K;"), KeyValue::Static("ab".into()));
+        assert_eq!(key("(('x') as string);"), KeyValue::Static("x".into()));
+        assert_eq!(key("id + ':x';"), KeyValue::Unknown);
+    }
+
+    #[test]
+    fn numbers() {
+        let n = |src: &str| {
+            let (c, e) = setup(src);
+            number(&e, &c)
+        };
+        assert_eq!(n("-5;"), Some(-5.0));
+        assert_eq!(n("60 * 0.5;"), Some(30.0));
+        assert_eq!(n("const T = 10; const U = T * 2; U;"), Some(20.0));
+        assert_eq!(n("x * 2;"), None);
+    }
+
+    #[test]
+    fn milliseconds() {
+        let ms = |src: &str| {
+            let (c, e) = setup(src);
+            uses_milliseconds_now(&e, &c)
+        };
+        assert!(ms("Date.now() + 60;"));
+        assert!(ms("const now = Date.now(); now + 3600;"));
+        assert!(!ms("Math.floor(Date.now() / 1000) + 60;"));
+        assert!(!ms("const s = Date.now() / 1000; s + 60;"));
+        assert!(ms("Math.floor(Date.now() + 60);"));
+    }
+}

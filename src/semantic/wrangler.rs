@@ -1,0 +1,233 @@
+//! Reading bindings from the nearest `wrangler.json` / `wrangler.jsonc` / `wrangler.toml`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::bindings::{BindingKind, BindingSource, Bindings};
+use crate::config::ConfigError;
+
+/// Wrangler's own order of preference when several are in one folder.
+pub const WRANGLER_FILES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+/// Removes `//` and `/* */` comments and trailing commas, outside strings.
+pub fn strip_jsonc(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut start = 0;
+    let mut pending_comma: Option<usize> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                pending_comma = None;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                out.push_str(&text[start..i]);
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                start = i;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                out.push_str(&text[start..i]);
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i = (i + 2).min(b.len());
+                start = i;
+            }
+            b',' => {
+                out.push_str(&text[start..i]);
+                pending_comma = Some(out.len());
+                out.push(',');
+                i += 1;
+                start = i;
+            }
+            b'}' | b']' => {
+                out.push_str(&text[start..i]);
+                if let Some(at) = pending_comma.take() {
+                    if out[at + 1..].trim().is_empty() {
+                        out.replace_range(at..at + 1, " ");
+                    }
+                }
+                out.push(b[i] as char);
+                i += 1;
+                start = i;
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                pending_comma = None;
+                i += 1;
+            }
+        }
+    }
+    out.push_str(&text[start.min(text.len())..]);
+    out
+}
+
+fn names<'a>(list: Option<&'a Value>, key: &'a str) -> impl Iterator<Item = &'a str> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(move |e| e.get(key).and_then(Value::as_str))
+}
+
+fn collect(section: &Value, source: &BindingSource, out: &mut Bindings) {
+    for n in names(section.get("kv_namespaces"), "binding") {
+        out.add(n, BindingKind::Kv, source.clone());
+    }
+    let dos = section.get("durable_objects").and_then(|d| d.get("bindings"));
+    for n in names(dos, "name") {
+        out.add(n, BindingKind::DurableObject, source.clone());
+    }
+    for (list, key) in [
+        ("r2_buckets", "binding"),
+        ("d1_databases", "binding"),
+        ("services", "binding"),
+        ("analytics_engine_datasets", "binding"),
+        ("vectorize", "binding"),
+        ("hyperdrive", "binding"),
+        ("mtls_certificates", "binding"),
+        ("workflows", "binding"),
+        ("send_email", "name"),
+        ("dispatch_namespaces", "binding"),
+    ] {
+        for n in names(section.get(list), key) {
+            out.add(n, BindingKind::Other, source.clone());
+        }
+    }
+    let producers = section.get("queues").and_then(|q| q.get("producers"));
+    for n in names(producers, "binding") {
+        out.add(n, BindingKind::Other, source.clone());
+    }
+    for single in ["ai", "browser", "images", "version_metadata", "assets"] {
+        if let Some(n) = section.get(single).and_then(|a| a.get("binding")).and_then(Value::as_str) {
+            out.add(n, BindingKind::Other, source.clone());
+        }
+    }
+    if let Some(vars) = section.get("vars").and_then(Value::as_object) {
+        for n in vars.keys() {
+            out.add(n, BindingKind::Other, source.clone());
+        }
+    }
+}
+
+/// The bindings of one wrangler config (top level and every `[env.*]`).
+pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> {
+    let value: Value = if path.extension().is_some_and(|e| e == "toml") {
+        let t: toml::Value = toml::from_str(text).map_err(|e| {
+            ConfigError(format!("{}: {}", path.display(), e.message().trim_end()))
+        })?;
+        serde_json::to_value(t).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+    } else {
+        serde_json::from_str(&strip_jsonc(text)).map_err(|e| {
+            ConfigError(format!(
+                "{}:{}:{}: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            ))
+        })?
+    };
+    let source = BindingSource::Wrangler(path.to_path_buf());
+    let mut out = Bindings::default();
+    collect(&value, &source, &mut out);
+    if let Some(envs) = value.get("env").and_then(Value::as_object) {
+        for env in envs.values() {
+            collect(env, &source, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// Finds and caches the nearest wrangler config of each folder.
+#[derive(Default)]
+pub struct WranglerResolver {
+    cache: Mutex<HashMap<PathBuf, Result<Arc<Bindings>, ConfigError>>>,
+}
+
+impl WranglerResolver {
+    /// The bindings from the wrangler config nearest above a file (an absolute path).
+    pub fn for_file(&self, file: &Path) -> Result<Arc<Bindings>, ConfigError> {
+        self.for_dir(file.parent().unwrap_or(Path::new("/")))
+    }
+
+    fn for_dir(&self, dir: &Path) -> Result<Arc<Bindings>, ConfigError> {
+        if let Some(hit) = self.cache.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let found = WRANGLER_FILES
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        let result = match found {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
+                .and_then(|text| parse_wrangler(&path, &text))
+                .map(Arc::new),
+            None => match dir.parent() {
+                Some(parent) => self.for_dir(parent),
+                None => Ok(Arc::new(Bindings::default())),
+            },
+        };
+        self.cache
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), result.clone());
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_top_level_and_envs() {
+        let text = r#"
+name = "w"
+[[kv_namespaces]]
+binding = "SESSIONS"
+id = "x"
+[[r2_buckets]]
+binding = "ASSETS"
+bucket_name = "a"
+[durable_objects]
+bindings = [{ name = "USER_SESSIONS", class_name = "UserSession" }]
+[env.staging]
+kv_namespaces = [{ binding = "STAGING_CACHE", id = "y" }]
+"#;
+        let b = parse_wrangler(Path::new("wrangler.toml"), text).unwrap();
+        assert!(b.is_kv("SESSIONS"));
+        assert!(b.is_kv("STAGING_CACHE"));
+        assert_eq!(b.kind("ASSETS"), Some(BindingKind::Other));
+        assert_eq!(b.kind("USER_SESSIONS"), Some(BindingKind::DurableObject));
+    }
+
+    #[test]
+    fn jsonc_with_comments_and_trailing_commas() {
+        let text = r#"{
+  // the sessions
+  "kv_namespaces": [{ "binding": "SESSIONS", "id": "a//b" }, /* x */ ],
+  "env": { "prod": { "kv_namespaces": [{ "binding": "PROD_KV", }] } },
+}"#;
+        let b = parse_wrangler(Path::new("wrangler.jsonc"), text).unwrap();
+        assert!(b.is_kv("SESSIONS"));
+        assert!(b.is_kv("PROD_KV"));
+    }
+
+    #[test]
+    fn broken_config_names_the_file() {
+        let e = parse_wrangler(Path::new("wrangler.json"), "{ \"a\": }").unwrap_err();
+        assert!(e.0.starts_with("wrangler.json:1:"), "{e}");
+    }
+}
