@@ -53,11 +53,23 @@ fn selection(args: &CheckArgs) -> Result<Selection, String> {
         ids.iter()
             .map(|id| id.trim().to_string())
             .filter(|id| !id.is_empty())
-            .map(|id| if known(&id) { Ok(id) } else { Err(format!("unknown rule id `{id}` in {flag} (see `kvlint rules`)")) })
+            .map(|id| {
+                if known(&id) {
+                    Ok(id)
+                } else {
+                    Err(format!(
+                        "unknown rule id `{id}` in {flag} (see `kvlint rules`)"
+                    ))
+                }
+            })
             .collect()
     };
     Ok(Selection {
-        select: args.select.as_deref().map(|s| check("--select", s)).transpose()?,
+        select: args
+            .select
+            .as_deref()
+            .map(|s| check("--select", s))
+            .transpose()?,
         ignore: check("--ignore", &args.ignore)?,
     })
 }
@@ -70,7 +82,11 @@ pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
             b.add(name, BindingKind::Kv, BindingSource::Config(path.clone()));
         }
         for name in &config.file.bindings.durable_objects {
-            b.add(name, BindingKind::DurableObject, BindingSource::Config(path.clone()));
+            b.add(
+                name,
+                BindingKind::DurableObject,
+                BindingSource::Config(path.clone()),
+            );
         }
     }
     b.merge(wrangler);
@@ -85,19 +101,42 @@ struct Context {
 }
 
 fn internal(message: String) -> Diagnostic {
-    Diagnostic::new(INTERNAL_ERROR, 0..0, message, "Nothing was written to this file.").with_severity(Severity::Error)
+    Diagnostic::new(
+        INTERNAL_ERROR,
+        0..0,
+        message,
+        "Nothing was written to this file.",
+    )
+    .with_severity(Severity::Error)
 }
 
 fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
-    let empty = |label: String| FileReport { path: label, source: Arc::new(Source::new(String::new())), diagnostics: vec![] };
+    let empty = |label: String| FileReport {
+        path: label,
+        source: Arc::new(Source::new(String::new())),
+        diagnostics: vec![],
+    };
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let settings = ctx.configs.for_file(&abs).and_then(|c| Ok((c, ctx.wrangler.for_file(&abs)?)));
+    let settings = ctx
+        .configs
+        .for_file(&abs)
+        .and_then(|c| Ok((c, ctx.wrangler.for_file(&abs)?)));
     let (config, wrangler) = match settings {
         Ok(s) => s,
-        Err(e) => return Outcome { report: empty(label), diff: None, fixed: 0, config_error: Some(e.0) },
+        Err(e) => {
+            return Outcome {
+                report: empty(label),
+                diff: None,
+                fixed: 0,
+                config_error: Some(e.0),
+            }
+        }
     };
     let failed = |label: String, message: String| Outcome {
-        report: FileReport { diagnostics: vec![internal(message)], ..empty(label) },
+        report: FileReport {
+            diagnostics: vec![internal(message)],
+            ..empty(label)
+        },
         diff: None,
         fixed: 0,
         config_error: None,
@@ -142,7 +181,16 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
                 if let Err(e) = write_atomic(path, &bytes, new_text) {
                     diagnostics = lint_source(&source, &settings);
                     diagnostics.push(internal(format!("Cannot write the fixed file: {e}")));
-                    return Outcome { report: FileReport { path: label, source: Arc::new(source), diagnostics }, diff, fixed: 0, config_error: None };
+                    return Outcome {
+                        report: FileReport {
+                            path: label,
+                            source: Arc::new(source),
+                            diagnostics,
+                        },
+                        diff,
+                        fixed: 0,
+                        config_error: None,
+                    };
                 }
             }
             _ => {}
@@ -152,7 +200,16 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         (Some(t), Action::Fix(_)) => Source::new(t.clone()),
         _ => source,
     };
-    Outcome { report: FileReport { path: label, source: Arc::new(shown), diagnostics }, diff, fixed, config_error: None }
+    Outcome {
+        report: FileReport {
+            path: label,
+            source: Arc::new(shown),
+            diagnostics,
+        },
+        diff,
+        fixed,
+        config_error: None,
+    }
 }
 
 fn unified_diff(label: &str, old: &str, new: &str) -> String {
@@ -176,7 +233,9 @@ fn process_isolated(ctx: &Context, path: &Path, label: String, stdin: Option<Str
             report: FileReport {
                 path: label.clone(),
                 source: Arc::new(Source::new(String::new())),
-                diagnostics: vec![internal(format!("kvlint could not process {label}: {what}"))],
+                diagnostics: vec![internal(format!(
+                    "kvlint could not process {label}: {what}"
+                ))],
             },
             diff: None,
             fixed: 0,
@@ -186,30 +245,52 @@ fn process_isolated(ctx: &Context, path: &Path, label: String, stdin: Option<Str
 }
 
 /// The files to lint, as (path, label), and the errors for paths that match nothing.
-fn collect_files(args: &CheckArgs, configs: &ConfigResolver) -> (Vec<(PathBuf, String)>, Vec<String>) {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+fn collect_files(
+    args: &CheckArgs,
+    configs: &ConfigResolver,
+) -> (Vec<(PathBuf, String)>, Vec<String>) {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut seen = BTreeSet::new();
     for p in &paths {
         let found: Vec<PathBuf> = if p.is_file() {
             let excluded = args.force_exclude
-                && configs.for_file(&std::path::absolute(p).unwrap_or(p.clone())).is_ok_and(|c| c.excludes(&std::path::absolute(p).unwrap_or(p.clone())));
+                && configs
+                    .for_file(&std::path::absolute(p).unwrap_or(p.clone()))
+                    .is_ok_and(|c| c.excludes(&std::path::absolute(p).unwrap_or(p.clone())));
             if Lang::from_path(p).is_none() {
-                errors.push(format!("{}: not a TypeScript or JavaScript file", p.display()));
+                errors.push(format!(
+                    "{}: not a TypeScript or JavaScript file",
+                    p.display()
+                ));
                 continue;
             }
-            if excluded { vec![] } else { vec![p.clone()] }
+            if excluded {
+                vec![]
+            } else {
+                vec![p.clone()]
+            }
         } else if p.is_dir() {
             let walked: Vec<PathBuf> = walk(p)
                 .into_iter()
                 .filter(|f| {
                     let abs = std::path::absolute(f).unwrap_or(f.clone());
-                    configs.for_file(&abs).map(|c| c.includes(&abs)).unwrap_or(true)
+                    configs
+                        .for_file(&abs)
+                        .map(|c| c.includes(&abs))
+                        .unwrap_or(true)
                 })
                 .collect();
             if walked.is_empty() {
-                errors.push(format!("{}: no TypeScript or JavaScript files to lint", p.display()));
+                errors.push(format!(
+                    "{}: no TypeScript or JavaScript files to lint",
+                    p.display()
+                ));
             }
             walked
         } else {
@@ -236,7 +317,12 @@ fn use_color(args: &CheckArgs, to_terminal: bool) -> bool {
     }
 }
 
-fn write_reports(args: &CheckArgs, out: &mut dyn Write, reports: &[FileReport], color: bool) -> std::io::Result<()> {
+fn write_reports(
+    args: &CheckArgs,
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    color: bool,
+) -> std::io::Result<()> {
     match args.format.unwrap_or(Format::Human) {
         Format::Human => write_human(out, reports, &HumanOptions { color }),
         Format::Compact => write_compact(out, reports),
@@ -280,7 +366,11 @@ pub fn run(args: &CheckArgs) -> i32 {
     } else {
         ConfigResolver::discover()
     };
-    let mode = if args.unsafe_fixes { FixMode::SafeAndUnsafe } else { FixMode::Safe };
+    let mode = if args.unsafe_fixes {
+        FixMode::SafeAndUnsafe
+    } else {
+        FixMode::Safe
+    };
     let action = if args.diff {
         Action::Diff(mode)
     } else if args.fix {
@@ -288,7 +378,12 @@ pub fn run(args: &CheckArgs) -> i32 {
     } else {
         Action::Lint
     };
-    let ctx = Context { configs, wrangler: WranglerResolver::default(), selection, action };
+    let ctx = Context {
+        configs,
+        wrangler: WranglerResolver::default(),
+        selection,
+        action,
+    };
 
     let (outcomes, mut errors) = if let Some(name) = &args.stdin_filename {
         let mut text = String::new();
@@ -299,17 +394,27 @@ pub fn run(args: &CheckArgs) -> i32 {
         let outcome = process_isolated(&ctx, name, display_path(name), Some(text.clone()));
         if args.fix && !args.diff {
             let fixed = outcome.report.source.text();
-            let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) { text.as_str() } else { fixed };
+            let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) {
+                text.as_str()
+            } else {
+                fixed
+            };
             print!("{echoed}");
         }
         (vec![outcome], vec![])
     } else {
         let (files, errors) = collect_files(args, &ctx.configs);
         let threads = args.threads.unwrap_or(0);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(STACK_SIZE).build();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(STACK_SIZE)
+            .build();
         let outcomes = match pool {
             Ok(pool) => pool.install(|| {
-                files.par_iter().map(|(p, label)| process_isolated(&ctx, p, label.clone(), None)).collect::<Vec<_>>()
+                files
+                    .par_iter()
+                    .map(|(p, label)| process_isolated(&ctx, p, label.clone(), None))
+                    .collect::<Vec<_>>()
             }),
             Err(e) => {
                 eprintln!("kvlint: error: cannot start worker threads: {e}");
@@ -319,7 +424,10 @@ pub fn run(args: &CheckArgs) -> i32 {
         (outcomes, errors)
     };
 
-    let mut totals = Totals { files: outcomes.len(), ..Totals::default() };
+    let mut totals = Totals {
+        files: outcomes.len(),
+        ..Totals::default()
+    };
     let mut reports = Vec::with_capacity(outcomes.len());
     let mut diffs = String::new();
     let mut failed = !errors.is_empty();
@@ -332,7 +440,9 @@ pub fn run(args: &CheckArgs) -> i32 {
             continue;
         }
         if args.quiet {
-            o.report.diagnostics.retain(|d| d.severity == Severity::Error);
+            o.report
+                .diagnostics
+                .retain(|d| d.severity == Severity::Error);
         }
         failed |= o.report.diagnostics.iter().any(Diagnostic::is_failure);
         o.report.diagnostics.iter().for_each(|d| totals.count(d));
@@ -368,7 +478,11 @@ pub fn run(args: &CheckArgs) -> i32 {
             })
             .collect();
         let _ = sink.write_all(diffs.as_bytes());
-        let _ = write_human(&mut std::io::stderr(), &failures, &HumanOptions { color: false });
+        let _ = write_human(
+            &mut std::io::stderr(),
+            &failures,
+            &HumanOptions { color: false },
+        );
         let _ = sink.flush();
         return if failed {
             EXIT_ERROR

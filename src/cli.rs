@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "kvlint", version, about = "Find and fix Workers KV anti-patterns in Cloudflare Workers code")]
+#[command(
+    name = "kvlint",
+    version,
+    about = "Find and fix Workers KV anti-patterns in Cloudflare Workers code"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

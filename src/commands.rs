@@ -20,7 +20,14 @@ pub fn rules_table() -> String {
             FixKind::Sometimes => "unsafe*",
             FixKind::Safe => "safe",
         };
-        let _ = writeln!(out, "{:<28} {:<8} {:<9} {}", r.id(), r.default_severity().to_string(), fix, r.summary());
+        let _ = writeln!(
+            out,
+            "{:<28} {:<8} {:<9} {}",
+            r.id(),
+            r.default_severity().to_string(),
+            fix,
+            r.summary()
+        );
     }
     out.push_str("\n* unsafe unless the setting it uses is written in kvlint.toml\n");
     out
@@ -40,7 +47,9 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
         None => ConfigResolver::discover(),
     };
     let config = configs.for_file(&abs).map_err(|e| e.0)?;
-    let wrangler = WranglerResolver::default().for_file(&abs).map_err(|e| e.0)?;
+    let wrangler = WranglerResolver::default()
+        .for_file(&abs)
+        .map_err(|e| e.0)?;
     let bindings = crate::check::file_bindings(&config, &wrangler);
     let source = Source::new(text);
     let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);
@@ -62,7 +71,14 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
             .arg(0)
             .map(|k| format!("{:?}", crate::semantic::values::key_value(k, &call.consts)))
             .unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "  {label}:{}:{} {} key={key}\n    because {}", p.line, p.column, call.method.name(), call.reason);
+        let _ = writeln!(
+            out,
+            "  {label}:{}:{} {} key={key}\n    because {}",
+            p.line,
+            p.column,
+            call.method.name(),
+            call.reason
+        );
     }
     Ok(out)
 }

@@ -408,7 +408,16 @@ severity = "off"
 severity = "warning"
 "#;
         let c = parse(text).unwrap();
-        assert_eq!(*c.file.rules.require_kv_ttl.default_ttl.unwrap().get_ref(), 3600);
+        assert_eq!(
+            *c.file
+                .rules
+                .require_kv_ttl
+                .default_ttl
+                .as_ref()
+                .unwrap()
+                .get_ref(),
+            3600
+        );
         assert!(c.includes(Path::new("src/a.ts")));
         assert!(!c.includes(Path::new("src/a.test.ts")));
         assert!(!c.includes(Path::new("lib/a.ts")));
@@ -416,7 +425,8 @@ severity = "warning"
 
     #[test]
     fn unknown_keys_name_file_line_and_key() {
-        let e = parse("[rules.require-kv-ttl]\nseverity = \"warning\"\ndefault_tl = 5\n").unwrap_err();
+        let e =
+            parse("[rules.require-kv-ttl]\nseverity = \"warning\"\ndefault_tl = 5\n").unwrap_err();
         assert!(e.0.starts_with("kvlint.toml:3:1:"), "{e}");
         assert!(e.0.contains("default_tl"), "{e}");
         let e = parse("[rules.no-such-rule]\n").unwrap_err();

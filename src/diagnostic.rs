@@ -87,8 +87,5 @@ impl Diagnostic {
 
 /// The url of a rule's document in the project's repository.
 pub fn rule_url(rule: &str) -> String {
-    format!(
-        "{}/blob/main/rules/{rule}.md",
-        env!("CARGO_PKG_REPOSITORY")
-    )
+    format!("{}/blob/main/rules/{rule}.md", env!("CARGO_PKG_REPOSITORY"))
 }

@@ -18,7 +18,10 @@ pub fn skip_trivia(text: &str, mut at: usize) -> usize {
                 at += 1;
             }
         } else if b[at..].starts_with(b"/*") {
-            at = text[at + 2..].find("*/").map(|i| at + 2 + i + 2).unwrap_or(b.len());
+            at = text[at + 2..]
+                .find("*/")
+                .map(|i| at + 2 + i + 2)
+                .unwrap_or(b.len());
         } else {
             return at;
         }
@@ -28,40 +31,66 @@ pub fn skip_trivia(text: &str, mut at: usize) -> usize {
 /// Inserts `item` after the last element of a comma-separated list whose elements are
 /// `last_span` and which closes at `close` (the offset of `)` or `}`). On one line the
 /// item follows `, `; laid out one per line, it gets a line of its own at the indentation
-/// of the last element, and a trailing comma stays a trailing comma.
-fn append_to_list(source: &Source, first_start: usize, last_end: usize, close: usize, item: &str) -> Edit {
+/// of the last element (after a comment that ends that element's line), and a trailing
+/// comma stays a trailing comma.
+fn append_to_list(
+    source: &Source,
+    first_start: usize,
+    last_end: usize,
+    close: usize,
+    item: &str,
+) -> Vec<Edit> {
     let text = source.text();
     let multiline = source.line_index(first_start) != source.line_index(last_end)
         || source.line_index(last_end) != source.line_index(close);
     let after = skip_trivia(text, last_end);
     let trailing_comma = after < close && text.as_bytes()[after] == b',';
-    if multiline {
-        let nl = source.newline();
-        let indent = source.indent_at(last_end);
-        if trailing_comma {
-            Edit::insert(after + 1, format!("{nl}{indent}{item},"))
+    if !multiline {
+        return vec![if trailing_comma {
+            Edit::insert(after + 1, format!(" {item},"))
         } else {
-            Edit::insert(last_end, format!(",{nl}{indent}{item}"))
-        }
-    } else if trailing_comma {
-        Edit::insert(after + 1, format!(" {item},"))
+            Edit::insert(last_end, format!(", {item}"))
+        }];
+    }
+    let nl = source.newline();
+    let indent = source.indent_at(last_end);
+    let anchor = if trailing_comma { after + 1 } else { last_end };
+    // Only trivia after the anchor on its line: the new line goes after that line.
+    let line_end = source.line_range(source.line_index(anchor)).end;
+    let at = if skip_trivia(text, anchor) > line_end && line_end < close {
+        line_end
     } else {
-        Edit::insert(last_end, format!(", {item}"))
+        anchor
+    };
+    let comma = if trailing_comma { "," } else { "" };
+    let line = Edit::insert(at, format!("{nl}{indent}{item}{comma}"));
+    if trailing_comma {
+        vec![line]
+    } else if at == last_end {
+        vec![Edit::insert(last_end, format!(",{nl}{indent}{item}"))]
+    } else {
+        vec![Edit::insert(last_end, ","), line]
     }
 }
 
 /// Adds an argument after the last one of a call (`call_span` is the whole call).
-pub fn append_argument(source: &Source, call_span: Span, args: &[ExprOrSpread], arg: &str) -> Option<Edit> {
+pub fn append_argument(
+    source: &Source,
+    call_span: Span,
+    args: &[ExprOrSpread],
+    arg: &str,
+) -> Option<Vec<Edit>> {
     let first = source.range(args.first()?.span());
     let last = source.range(args.last()?.span());
     let call = source.range(call_span);
     // The call's closing parenthesis is its last byte.
     let close = call.end.checked_sub(1)?;
-    (source.text().as_bytes().get(close) == Some(&b')')).then(|| append_to_list(source, first.start, last.end, close, arg))
+    (source.text().as_bytes().get(close) == Some(&b')'))
+        .then(|| append_to_list(source, first.start, last.end, close, arg))
 }
 
 /// Adds a `key: value` property to an object literal, after its last property.
-pub fn add_property(source: &Source, obj: &ObjectLit, prop: &str) -> Edit {
+pub fn add_property(source: &Source, obj: &ObjectLit, prop: &str) -> Vec<Edit> {
     let range = source.range(obj.span);
     match (obj.props.first(), obj.props.last()) {
         (Some(first), Some(last)) => {
@@ -71,12 +100,12 @@ pub fn add_property(source: &Source, obj: &ObjectLit, prop: &str) -> Edit {
         }
         _ => {
             let inner = &source.text()[range.start + 1..range.end - 1];
-            if inner.trim().is_empty() {
+            vec![if inner.trim().is_empty() {
                 Edit::replace(range, format!("{{ {prop} }}"))
             } else {
                 // Comments inside: keep them, put the property first.
                 Edit::insert(range.start + 1, format!(" {prop}"))
-            }
+            }]
         }
     }
 }

@@ -52,7 +52,11 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn new(message: impl Into<String>, applicability: Applicability, mut edits: Vec<Edit>) -> Self {
+    pub fn new(
+        message: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
         Fix {
             message: message.into(),
@@ -112,11 +116,12 @@ pub fn apply_pass(text: &str, diagnostics: &[Diagnostic], mode: FixMode) -> Opti
     let mut rules = Vec::new();
     let mut applied = 0;
     for (_, d, fix) in candidates {
-        let clashes = fix
+        let clashes = fix.edits.iter().any(|e| {
+            e.range.end > text.len() || taken.iter().any(|t| conflicts(&e.range, &t.range))
+        }) || fix
             .edits
-            .iter()
-            .any(|e| e.range.end > text.len() || taken.iter().any(|t| conflicts(&e.range, &t.range)))
-            || fix.edits.windows(2).any(|w| conflicts(&w[0].range, &w[1].range));
+            .windows(2)
+            .any(|w| conflicts(&w[0].range, &w[1].range));
         if clashes {
             continue;
         }

@@ -42,19 +42,37 @@ pub fn write_atomic(path: &Path, original: &[u8], text: &str) -> Result<(), Stri
     let dir = target.parent().unwrap_or(Path::new("."));
     let current = std::fs::read(&target).map_err(|e| format!("{}: {e}", path.display()))?;
     if current != original {
-        return Err(format!("{}: changed on disk while kvlint ran; not overwritten", path.display()));
+        return Err(format!(
+            "{}: changed on disk while kvlint ran; not overwritten",
+            path.display()
+        ));
     }
-    let perms = std::fs::metadata(&target).map_err(|e| format!("{}: {e}", path.display()))?.permissions();
+    let perms = std::fs::metadata(&target)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .permissions();
     if perms.readonly() {
-        return Err(format!("{}: the file is read-only; not written", path.display()));
+        return Err(format!(
+            "{}: the file is read-only; not written",
+            path.display()
+        ));
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(".kvlint-")
         .tempfile_in(dir)
-        .map_err(|e| format!("{}: cannot create a temporary file in {}: {e}", path.display(), dir.display()))?;
-    tmp.write_all(text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-    tmp.as_file().sync_all().map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| {
+            format!(
+                "{}: cannot create a temporary file in {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    tmp.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     std::fs::set_permissions(tmp.path(), perms).map_err(|e| format!("{}: {e}", path.display()))?;
-    tmp.persist(&target).map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    tmp.persist(&target)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
     Ok(())
 }

@@ -72,7 +72,9 @@ pub struct FileSettings<'a> {
 /// The prefilter (DESIGN §1): a finding needs `KVNamespace` or a KV binding name in the
 /// text, and a suppression to judge needs `kvlint-`. Other files are not parsed.
 pub fn may_hold_finding(text: &str, bindings: &Bindings) -> bool {
-    text.contains("KVNamespace") || text.contains("kvlint-") || bindings.kv_names().any(|n| text.contains(n))
+    text.contains("KVNamespace")
+        || text.contains("kvlint-")
+        || bindings.kv_names().any(|n| text.contains(n))
 }
 
 /// Lints one file's text. A file that does not parse gives one `syntax-error`.
@@ -116,8 +118,17 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         diagnostics = suppressions.filter(diagnostics);
         let ran = |id: &str| active.iter().any(|(r, _)| r.id() == id);
         let known = |id: &str| rules::find(id).is_some();
-        let selected = settings.selection.select.as_ref().is_none_or(|s| s.contains(diagnostic::UNUSED_SUPPRESSION));
-        if selected && !settings.selection.ignore.contains(diagnostic::UNUSED_SUPPRESSION) {
+        let selected = settings
+            .selection
+            .select
+            .as_ref()
+            .is_none_or(|s| s.contains(diagnostic::UNUSED_SUPPRESSION));
+        if selected
+            && !settings
+                .selection
+                .ignore
+                .contains(diagnostic::UNUSED_SUPPRESSION)
+        {
             diagnostics.extend(suppressions.unused(source, known, ran, !active.is_empty()));
         }
     }
@@ -127,9 +138,19 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
 
 /// Deterministic order: by position, then rule registry order.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    let rank = |id: &str| RULES.iter().position(|r| r.id() == id).unwrap_or(usize::MAX);
+    let rank = |id: &str| {
+        RULES
+            .iter()
+            .position(|r| r.id() == id)
+            .unwrap_or(usize::MAX)
+    };
     diagnostics.sort_by(|a, b| {
-        (a.range.start, a.range.end, rank(a.rule), &a.message).cmp(&(b.range.start, b.range.end, rank(b.rule), &b.message))
+        (a.range.start, a.range.end, rank(a.rule), &a.message).cmp(&(
+            b.range.start,
+            b.range.end,
+            rank(b.rule),
+            &b.message,
+        ))
     });
 }
 
@@ -147,7 +168,11 @@ pub struct Fixed {
 pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fixed {
     let first = lint_source(source, settings);
     if first.iter().any(|d| d.rule == SYNTAX_ERROR) {
-        return Fixed { text: None, diagnostics: first, applied: 0 };
+        return Fixed {
+            text: None,
+            diagnostics: first,
+            applied: 0,
+        };
     }
     let relint = |text: &str| {
         let d = lint_source(&Source::new(text.to_string()), settings);
@@ -155,23 +180,46 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
     };
     let failure = |message: String, mut diagnostics: Vec<Diagnostic>| {
         diagnostics.push(
-            Diagnostic::new(INTERNAL_ERROR, 0..0, message, "Nothing was written to this file. Please report this as a kvlint bug.")
-                .with_severity(Severity::Error),
+            Diagnostic::new(
+                INTERNAL_ERROR,
+                0..0,
+                message,
+                "Nothing was written to this file. Please report this as a kvlint bug.",
+            )
+            .with_severity(Severity::Error),
         );
         sort(&mut diagnostics);
-        Fixed { text: None, diagnostics, applied: 0 }
+        Fixed {
+            text: None,
+            diagnostics,
+            applied: 0,
+        }
     };
     match fix::fix_to_fixpoint(source.text(), first.clone(), mode, relint) {
-        FixOutcome::Fixed { text, applied, diagnostics } => {
+        FixOutcome::Fixed {
+            text,
+            applied,
+            diagnostics,
+        } => {
             let text = (text != source.text()).then_some(text);
-            Fixed { text, diagnostics, applied }
+            Fixed {
+                text,
+                diagnostics,
+                applied,
+            }
         }
         FixOutcome::BrokeSyntax { rules } => failure(
-            format!("A fix of {} produced code that does not parse; no fix was applied", rules.join(", ")),
+            format!(
+                "A fix of {} produced code that does not parse; no fix was applied",
+                rules.join(", ")
+            ),
             first,
         ),
         FixOutcome::NoConvergence => failure(
-            format!("Fixes did not converge after {} passes; no fix was applied", fix::MAX_PASSES),
+            format!(
+                "Fixes did not converge after {} passes; no fix was applied",
+                fix::MAX_PASSES
+            ),
             first,
         ),
     }

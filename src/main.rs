@@ -8,7 +8,11 @@ fn main() {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { check::EXIT_ERROR } else { check::EXIT_OK };
+            let code = if e.use_stderr() {
+                check::EXIT_ERROR
+            } else {
+                check::EXIT_OK
+            };
             let _ = e.print();
             std::process::exit(code);
         }

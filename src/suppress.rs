@@ -53,7 +53,11 @@ fn parse_directive(source: &Source, c: &Comment) -> Option<Directive> {
     ]
     .into_iter()
     .find(|(_, w)| {
-        trimmed.starts_with(w) && trimmed[w.len()..].chars().next().is_none_or(char::is_whitespace)
+        trimmed.starts_with(w)
+            && trimmed[w.len()..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace)
     })?;
     let rest_start = text_start + lead + word.len();
     let rest = &source.text()[rest_start..text_start + text.len()];
@@ -77,7 +81,13 @@ fn parse_directive(source: &Source, c: &Comment) -> Option<Directive> {
         Kind::NextLine => {
             let next = source.line_index(comment.end) + 1;
             if next >= source.line_count() {
-                return Some(Directive { kind, ids, used: false, comment: comment.clone(), covers: 0..0 });
+                return Some(Directive {
+                    kind,
+                    ids,
+                    used: false,
+                    comment: comment.clone(),
+                    covers: 0..0,
+                });
             }
             source.full_line_range(next)
         }
@@ -101,21 +111,35 @@ pub struct Suppressions {
 impl Suppressions {
     pub fn parse(source: &Source, comments: &SingleThreadedComments) -> Self {
         let (leading, trailing) = comments.borrow_all();
-        let mut all: Vec<&Comment> = leading.values().chain(trailing.values()).flatten().collect();
+        let mut all: Vec<&Comment> = leading
+            .values()
+            .chain(trailing.values())
+            .flatten()
+            .collect();
         all.sort_by_key(|c| c.span.lo);
         all.dedup_by_key(|c| c.span.lo);
-        let mut directives: Vec<Directive> = all.iter().filter_map(|c| parse_directive(source, c)).collect();
+        let mut directives: Vec<Directive> = all
+            .iter()
+            .filter_map(|c| parse_directive(source, c))
+            .collect();
         // A range ends at the first `kvlint-enable` after it naming its rule (or all rules).
         let enables: Vec<(usize, Vec<String>)> = directives
             .iter()
             .filter(|d| d.kind == Kind::Enable)
-            .map(|d| (d.comment.start, d.ids.iter().map(|i| i.id.clone()).collect()))
+            .map(|d| {
+                (
+                    d.comment.start,
+                    d.ids.iter().map(|i| i.id.clone()).collect(),
+                )
+            })
             .collect();
         for d in directives.iter_mut().filter(|d| d.kind == Kind::Disable) {
             let end = enables
                 .iter()
                 .filter(|(at, _)| *at >= d.covers.start)
-                .find(|(_, ids)| ids.is_empty() || d.ids.is_empty() || d.ids.iter().any(|i| ids.contains(&i.id)))
+                .find(|(_, ids)| {
+                    ids.is_empty() || d.ids.is_empty() || d.ids.iter().any(|i| ids.contains(&i.id))
+                })
                 .map(|(at, _)| *at);
             if let Some(end) = end {
                 d.covers.end = end;
@@ -138,7 +162,11 @@ impl Suppressions {
 
     fn suppress(&mut self, d: &Diagnostic) -> bool {
         let mut hit = false;
-        for s in self.directives.iter_mut().filter(|s| s.kind != Kind::Enable) {
+        for s in self
+            .directives
+            .iter_mut()
+            .filter(|s| s.kind != Kind::Enable)
+        {
             if !s.covers.contains(&d.range.start) {
                 continue;
             }
@@ -156,12 +184,22 @@ impl Suppressions {
 
     /// `unused-suppression` diagnostics. `known` tells whether an id names a rule;
     /// `ran` whether that rule ran on this file (others are not judged).
-    pub fn unused(&self, source: &Source, known: impl Fn(&str) -> bool, ran: impl Fn(&str) -> bool, any_ran: bool) -> Vec<Diagnostic> {
+    pub fn unused(
+        &self,
+        source: &Source,
+        known: impl Fn(&str) -> bool,
+        ran: impl Fn(&str) -> bool,
+        any_ran: bool,
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for s in self.directives.iter().filter(|s| s.kind != Kind::Enable) {
             if s.ids.is_empty() {
                 if any_ran && !s.used {
-                    out.push(unused_whole(source, s, "Unused suppression: no diagnostic here to suppress".into()));
+                    out.push(unused_whole(
+                        source,
+                        s,
+                        "Unused suppression: no diagnostic here to suppress".into(),
+                    ));
                 }
                 continue;
             }
@@ -182,7 +220,11 @@ impl Suppressions {
             };
             if stale.len() == s.ids.len() {
                 let why: Vec<String> = stale.iter().map(|i| describe(i)).collect();
-                out.push(unused_whole(source, s, format!("Unused suppression: {}", why.join("; "))));
+                out.push(unused_whole(
+                    source,
+                    s,
+                    format!("Unused suppression: {}", why.join("; ")),
+                ));
             } else {
                 for i in stale {
                     out.push(unused_id(source, s, i, describe(i)));
@@ -199,7 +241,8 @@ fn unused_whole(source: &Source, s: &Directive, message: String) -> Diagnostic {
     let text = source.text();
     let line = source.line_index(s.comment.start);
     let line_text = &text[source.line_range(line)];
-    let alone = line_text.trim() == &text[s.comment.clone()] && source.line_index(s.comment.end) == line;
+    let alone =
+        line_text.trim() == &text[s.comment.clone()] && source.line_index(s.comment.end) == line;
     let range = if alone {
         source.full_line_range(line)
     } else {
@@ -210,7 +253,11 @@ fn unused_whole(source: &Source, s: &Directive, message: String) -> Diagnostic {
         start..s.comment.end
     };
     // Deleting the comment drops its text (and any reason after `--`): unsafe.
-    let fix = Fix::new("Remove the suppression comment", Applicability::Unsafe, vec![Edit::delete(range)]);
+    let fix = Fix::new(
+        "Remove the suppression comment",
+        Applicability::Unsafe,
+        vec![Edit::delete(range)],
+    );
     Diagnostic::new(UNUSED_SUPPRESSION, s.comment.clone(), message, HELP)
         .with_severity(Severity::Warning)
         .with_fix(Some(fix))
@@ -224,11 +271,23 @@ fn unused_id(source: &Source, s: &Directive, id: &RuleId, message: String) -> Di
         id.range.start..s.ids[index + 1].range.start
     } else {
         let prev_end = s.ids[index - 1].range.end;
-        let comma = text[prev_end..id.range.start].find(',').map(|i| prev_end + i).unwrap_or(prev_end);
+        let comma = text[prev_end..id.range.start]
+            .find(',')
+            .map(|i| prev_end + i)
+            .unwrap_or(prev_end);
         comma..id.range.end
     };
-    let fix = Fix::new(format!("Remove `{}` from the suppression", id.id), Applicability::Safe, vec![Edit::delete(range)]);
-    Diagnostic::new(UNUSED_SUPPRESSION, id.range.clone(), format!("Unused suppression: {message}"), HELP)
-        .with_severity(Severity::Warning)
-        .with_fix(Some(fix))
+    let fix = Fix::new(
+        format!("Remove `{}` from the suppression", id.id),
+        Applicability::Safe,
+        vec![Edit::delete(range)],
+    );
+    Diagnostic::new(
+        UNUSED_SUPPRESSION,
+        id.range.clone(),
+        format!("Unused suppression: {message}"),
+        HELP,
+    )
+    .with_severity(Severity::Warning)
+    .with_fix(Some(fix))
 }

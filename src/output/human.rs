@@ -72,18 +72,26 @@ impl miette::Diagnostic for Report<'_> {
             None => (self.d.range.clone(), None),
         };
         let span = SourceSpan::from(range.start..range.end);
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(text, span))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(text, span),
+        )))
     }
 }
 
 /// Code frames with the message, label, help, rule id and link, one after another.
-pub fn write_human(out: &mut dyn Write, reports: &[FileReport], options: &HumanOptions) -> io::Result<()> {
+pub fn write_human(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    options: &HumanOptions,
+) -> io::Result<()> {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(100);
     for r in reports {
         if r.diagnostics.is_empty() {
             continue;

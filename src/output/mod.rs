@@ -61,7 +61,10 @@ impl Totals {
             out.push_str(&format!("All checks passed ({files} checked)."));
             return out;
         }
-        let mut parts = vec![plural(self.errors, "error"), plural(self.warnings, "warning")];
+        let mut parts = vec![
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+        ];
         if self.infos > 0 {
             parts.push(plural(self.infos, "info"));
         }

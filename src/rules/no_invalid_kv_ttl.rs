@@ -37,7 +37,11 @@ impl Rule for NoInvalidKvTtl {
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
-        ctx.model.kv_calls.iter().flat_map(|c| check_call(ctx, c)).collect()
+        ctx.model
+            .kv_calls
+            .iter()
+            .flat_map(|c| check_call(ctx, c))
+            .collect()
     }
 }
 

@@ -57,5 +57,7 @@ pub fn properties(obj: &ObjectLit) -> impl Iterator<Item = Property<'_>> {
 
 /// Whether an object literal has a spread (`{ ...opts }`): its keys are then unknown.
 pub fn has_spread(obj: &ObjectLit) -> bool {
-    obj.props.iter().any(|p| matches!(p, PropOrSpread::Spread(_)))
+    obj.props
+        .iter()
+        .any(|p| matches!(p, PropOrSpread::Spread(_)))
 }

@@ -5,7 +5,7 @@ use super::{FixKind, Rule, RuleContext};
 use crate::config::DEFAULT_TTL;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{add_property, append_argument};
-use crate::fix::{Applicability, Fix};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct RequireKvTtl;
@@ -39,11 +39,11 @@ impl Rule for RequireKvTtl {
         } else {
             Applicability::Unsafe
         };
-        let fix = |edit| {
+        let fix = |edits| {
             Some(Fix::new(
                 format!("Add `expirationTtl: {ttl}`"),
                 applicability,
-                vec![edit],
+                edits,
             ))
         };
         ctx.model
@@ -59,7 +59,7 @@ fn check_put(
     ctx: &RuleContext,
     call: &KvCall,
     ttl: i64,
-    fix: &dyn Fn(crate::fix::Edit) -> Option<Fix>,
+    fix: &dyn Fn(Vec<Edit>) -> Option<Fix>,
 ) -> Option<Diagnostic> {
     if call.args.iter().any(|a| a.spread.is_some()) {
         return None;
@@ -69,17 +69,30 @@ fn check_put(
     match call.args.len() {
         0..=2 => {
             let edit = (call.args.len() == 2)
-                .then(|| append_argument(ctx.source, call.span, &call.args, &format!("{{ expirationTtl: {ttl} }}")))
+                .then(|| {
+                    append_argument(
+                        ctx.source,
+                        call.span,
+                        &call.args,
+                        &format!("{{ expirationTtl: {ttl} }}"),
+                    )
+                })
                 .flatten();
             Some(
-                Diagnostic::new(ID, range, "KV `put` without an expiration: the value is stored forever", HELP)
-                    .with_label(method, "no options, so no expirationTtl")
-                    .with_fix(edit.and_then(fix)),
+                Diagnostic::new(
+                    ID,
+                    range,
+                    "KV `put` without an expiration: the value is stored forever",
+                    HELP,
+                )
+                .with_label(method, "no options, so no expirationTtl")
+                .with_fix(edit.and_then(fix)),
             )
         }
         _ => {
             let obj = options_object(call)?;
-            let expires = properties(obj).any(|p| p.name == "expirationTtl" || p.name == "expiration");
+            let expires =
+                properties(obj).any(|p| p.name == "expirationTtl" || p.name == "expiration");
             if expires || has_spread(obj) {
                 return None;
             }

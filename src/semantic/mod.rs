@@ -112,9 +112,9 @@ impl SemanticModel {
             .interfaces
             .into_iter()
             .filter(|(_, props)| {
-                props.iter().any(|(_, k)| {
-                    matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace)
-                })
+                props
+                    .iter()
+                    .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
             })
             .map(|(name, _)| name)
             .collect();
@@ -148,7 +148,10 @@ impl Declarations {
             .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
             .collect();
         if !props.is_empty() {
-            self.interfaces.entry(name.to_string()).or_default().extend(props);
+            self.interfaces
+                .entry(name.to_string())
+                .or_default()
+                .extend(props);
         }
     }
 
@@ -216,7 +219,9 @@ fn prop_name(p: &MemberProp) -> Option<String> {
         MemberProp::PrivateName(p) => Some(format!("#{}", p.name)),
         MemberProp::Computed(c) => match strip(&c.expr) {
             Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
-            Expr::Tpl(t) if t.exprs.is_empty() => t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string),
+            Expr::Tpl(t) if t.exprs.is_empty() => {
+                t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string)
+            }
             _ => None,
         },
     }
@@ -234,7 +239,14 @@ fn prop_key_name(k: &PropName) -> Option<String> {
 fn is_plain_value(e: &Expr) -> bool {
     matches!(
         strip(e),
-        Expr::Object(_) | Expr::Array(_) | Expr::Lit(_) | Expr::Tpl(_) | Expr::New(_) | Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_)
+        Expr::Object(_)
+            | Expr::Array(_)
+            | Expr::Lit(_)
+            | Expr::Tpl(_)
+            | Expr::New(_)
+            | Expr::Arrow(_)
+            | Expr::Fn(_)
+            | Expr::Class(_)
     )
 }
 
@@ -247,7 +259,9 @@ impl Builder<'_> {
         match self.bindings.kind(name) {
             Some(BindingKind::Kv) => Value::Kv(format!(
                 "`{shown}`: {name} is a KV binding ({})",
-                self.bindings.source(name).expect("a known binding has a source")
+                self.bindings
+                    .source(name)
+                    .expect("a known binding has a source")
             )),
             Some(BindingKind::DurableObject) => Value::DurableObjectNamespace,
             _ => Value::Other,
@@ -287,9 +301,11 @@ impl Builder<'_> {
                 _ => Value::Other,
             },
             Expr::Await(a) => match strip(&a.arg) {
-                Expr::Call(CallExpr { callee: Callee::Expr(callee), span, .. }) => {
-                    self.classify_call(callee, true, *span)
-                }
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    span,
+                    ..
+                }) => self.classify_call(callee, true, *span),
                 _ => Value::Other,
             },
             Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
@@ -313,7 +329,9 @@ impl Builder<'_> {
 
     fn classify_cast(&self, inner: &Expr, t: &TsType, span: Span) -> Value {
         match self.value_of_type(t, self.text(span)) {
-            Some(Value::Kv(_)) => Value::Kv(format!("`{}` is cast to KVNamespace", self.text(span))),
+            Some(Value::Kv(_)) => {
+                Value::Kv(format!("`{}` is cast to KVNamespace", self.text(span)))
+            }
             Some(v) => v,
             None => self.classify(inner),
         }
@@ -402,17 +420,21 @@ impl Builder<'_> {
                 let value = match (typed, init) {
                     (Some(v), _) => v,
                     (None, Some(init)) => match self.classify(init) {
-                        Value::Kv(r) => Value::Kv(format!("`{name}` = `{}`; {r}", self.text(init.span()))),
+                        Value::Kv(r) => {
+                            Value::Kv(format!("`{name}` = `{}`; {r}", self.text(init.span())))
+                        }
                         Value::Other if &**name == "env" && !is_plain_value(init) => Value::Env,
                         v => v,
                     },
                     (None, None) => Value::Other,
                 };
                 let const_init = Self::const_init(init, is_const);
-                self.scopes.declare(name.clone(), Binding { value, const_init });
+                self.scopes
+                    .declare(name.clone(), Binding { value, const_init });
             }
             Pat::Object(o) => {
-                let from_env = init.is_some_and(|i| matches!(self.classify(i), Value::Env | Value::TypedEnv(_)));
+                let from_env = init
+                    .is_some_and(|i| matches!(self.classify(i), Value::Env | Value::TypedEnv(_)));
                 self.declare_object_pattern(o, from_env);
             }
             _ => self.declare_others(pat),
@@ -432,7 +454,13 @@ impl Builder<'_> {
                     } else {
                         Value::Other
                     };
-                    self.scopes.declare(name.clone(), Binding { value, const_init: None });
+                    self.scopes.declare(
+                        name.clone(),
+                        Binding {
+                            value,
+                            const_init: None,
+                        },
+                    );
                 }
                 ObjectPatProp::KeyValue(kv) => match (&*kv.value, prop_key_name(&kv.key)) {
                     (Pat::Ident(local), Some(key)) => {
@@ -443,7 +471,13 @@ impl Builder<'_> {
                         } else {
                             Value::Other
                         };
-                        self.scopes.declare(local.id.sym.clone(), Binding { value, const_init: None });
+                        self.scopes.declare(
+                            local.id.sym.clone(),
+                            Binding {
+                                value,
+                                const_init: None,
+                            },
+                        );
                     }
                     (p, _) => self.declare_others(p),
                 },
@@ -472,11 +506,20 @@ impl Builder<'_> {
                     None if &**name == "env" => Value::Env,
                     None => Value::Other,
                 };
-                self.scopes.declare(name.clone(), Binding { value, const_init: None });
+                self.scopes.declare(
+                    name.clone(),
+                    Binding {
+                        value,
+                        const_init: None,
+                    },
+                );
             }
             Pat::Object(o) => {
                 let typed_env = o.type_ann.as_ref().is_some_and(|t| {
-                    matches!(self.value_of_type(&t.type_ann, ""), Some(Value::TypedEnv(_)))
+                    matches!(
+                        self.value_of_type(&t.type_ann, ""),
+                        Some(Value::TypedEnv(_))
+                    )
                 });
                 self.declare_object_pattern(o, typed_env);
             }
@@ -500,7 +543,9 @@ impl Builder<'_> {
                         add(n, p.type_ann.as_deref());
                     }
                 }
-                ClassMember::PrivateProp(p) => add(format!("#{}", p.key.name), p.type_ann.as_deref()),
+                ClassMember::PrivateProp(p) => {
+                    add(format!("#{}", p.key.name), p.type_ann.as_deref())
+                }
                 ClassMember::Constructor(c) => {
                     for param in &c.params {
                         if let ParamOrTsParamProp::TsParamProp(tp) = param {
@@ -581,7 +626,11 @@ impl Builder<'_> {
             if consts.contains_key(&name) || consts.len() > 64 {
                 continue;
             }
-            if let Some(init) = self.scopes.resolve(&name).and_then(|b| b.const_init.clone()) {
+            if let Some(init) = self
+                .scopes
+                .resolve(&name)
+                .and_then(|b| b.const_init.clone())
+            {
                 let mut more = IdentCollector::default();
                 init.visit_with(&mut more);
                 work.extend(more.0);
@@ -632,11 +681,19 @@ impl Visit for Builder<'_> {
             if let ImportSpecifier::Named(n) = spec {
                 let imported = match &n.imported {
                     Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
-                    Some(ModuleExportName::Str(s)) => s.value.as_str().unwrap_or_default().to_string(),
+                    Some(ModuleExportName::Str(s)) => {
+                        s.value.as_str().unwrap_or_default().to_string()
+                    }
                     None => n.local.sym.to_string(),
                 };
                 if imported == "env" {
-                    self.scopes.declare(n.local.sym.clone(), Binding { value: Value::Env, const_init: None });
+                    self.scopes.declare(
+                        n.local.sym.clone(),
+                        Binding {
+                            value: Value::Env,
+                            const_init: None,
+                        },
+                    );
                 }
             }
         }

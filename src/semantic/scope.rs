@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use swc_atoms::Atom;
-use swc_ecma_ast::{Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind};
+use swc_ecma_ast::{
+    Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind,
+};
 
 /// What the model knows of the value a name holds.
 #[derive(Clone, Debug, PartialEq, Eq)]

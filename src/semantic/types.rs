@@ -1,6 +1,8 @@
 //! What a TypeScript type annotation says about a value.
 
-use swc_ecma_ast::{TsEntityName, TsKeywordTypeKind, TsType, TsTypeElement, TsUnionOrIntersectionType};
+use swc_ecma_ast::{
+    TsEntityName, TsKeywordTypeKind, TsType, TsTypeElement, TsUnionOrIntersectionType,
+};
 
 /// The Cloudflare runtime types the model knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +43,11 @@ pub fn known_type(t: &TsType) -> Option<KnownType> {
             _ => None,
         },
         TsType::TsUnionOrIntersectionType(TsUnionOrIntersectionType::TsUnionType(u)) => {
-            let mut kinds = u.types.iter().filter(|t| !is_nullish(t)).map(|t| known_type(t));
+            let mut kinds = u
+                .types
+                .iter()
+                .filter(|t| !is_nullish(t))
+                .map(|t| known_type(t));
             let first = kinds.next()??;
             kinds.all(|k| k == Some(first)).then_some(first)
         }
@@ -49,9 +55,10 @@ pub fn known_type(t: &TsType) -> Option<KnownType> {
             TsKeywordTypeKind::TsAnyKeyword | TsKeywordTypeKind::TsUnknownKeyword => None,
             _ => Some(KnownType::Other),
         },
-        TsType::TsLitType(_) | TsType::TsArrayType(_) | TsType::TsTupleType(_) | TsType::TsFnOrConstructorType(_) => {
-            Some(KnownType::Other)
-        }
+        TsType::TsLitType(_)
+        | TsType::TsArrayType(_)
+        | TsType::TsTupleType(_)
+        | TsType::TsFnOrConstructorType(_) => Some(KnownType::Other),
         _ => None,
     }
 }
@@ -75,7 +82,11 @@ pub fn type_ref_name(t: &TsType) -> Option<&str> {
         TsType::TsUnionOrIntersectionType(TsUnionOrIntersectionType::TsUnionType(u)) => {
             let mut named = u.types.iter().filter(|t| !is_nullish(t));
             let first = named.next()?;
-            named.next().is_none().then(|| type_ref_name(first)).flatten()
+            named
+                .next()
+                .is_none()
+                .then(|| type_ref_name(first))
+                .flatten()
         }
         _ => None,
     }

@@ -89,7 +89,9 @@ fn ms_at(e: &Expr, consts: &Consts, depth: usize) -> bool {
         return true;
     }
     match e {
-        Expr::Ident(i) => consts.get(&i.sym).is_some_and(|c| ms_at(c, consts, depth + 1)),
+        Expr::Ident(i) => consts
+            .get(&i.sym)
+            .is_some_and(|c| ms_at(c, consts, depth + 1)),
         Expr::Bin(b) => match b.op {
             BinaryOp::Div => false,
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
@@ -97,7 +99,9 @@ fn ms_at(e: &Expr, consts: &Consts, depth: usize) -> bool {
             }
             _ => false,
         },
-        Expr::Unary(u) if matches!(u.op, UnaryOp::Plus | UnaryOp::Minus) => ms_at(&u.arg, consts, depth + 1),
+        Expr::Unary(u) if matches!(u.op, UnaryOp::Plus | UnaryOp::Minus) => {
+            ms_at(&u.arg, consts, depth + 1)
+        }
         Expr::Call(c) => {
             // Math.floor(Date.now() + x) and the like keep milliseconds.
             let math = c.callee.as_expr().is_some_and(|callee| {
@@ -182,24 +186,29 @@ mod tests {
     use super::*;
     use crate::parse::{parse, Lang};
     use crate::source::Source;
-    use swc_ecma_ast::{Decl, ModuleItem, Stmt};
+    use swc_ecma_ast::{Decl, Stmt};
 
     /// Parses `const`s and a final expression statement.
     fn setup(src: &str) -> (Consts, Box<Expr>) {
         let s = Source::new(src.to_string());
         let p = parse(&s, Lang::TypeScript, false).unwrap();
-        let items = p.program.expect_module().body;
+        let stmts: Vec<Stmt> = match p.program {
+            swc_ecma_ast::Program::Script(s) => s.body,
+            swc_ecma_ast::Program::Module(m) => {
+                m.body.into_iter().filter_map(|i| i.stmt()).collect()
+            }
+        };
         let mut consts = Consts::new();
         let mut last = None;
-        for item in items {
-            match item {
-                ModuleItem::Stmt(Stmt::Decl(Decl::Var(v))) => {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Decl(Decl::Var(v)) => {
                     for d in v.decls {
                         let name = d.name.expect_ident().id.sym;
                         consts.insert(name, d.init.unwrap());
                     }
                 }
-                ModuleItem::Stmt(Stmt::Expr(e)) => last = Some(e.expr),
+                Stmt::Expr(e) => last = Some(e.expr),
                 _ => {}
             }
         }
@@ -216,9 +225,18 @@ mod tests {
         assert_eq!(key("'a:b';"), KeyValue::Static("a:b".into()));
         assert_eq!(key("`a:${x}`;"), KeyValue::Prefix("a:".into()));
         assert_eq!(key("`${x}:a`;"), KeyValue::Unknown);
-        assert_eq!(key("const P = 'user:'; `${P}${id}`;"), KeyValue::Prefix("user:".into()));
-        assert_eq!(key("const P = 'user'; P + ':' + id;"), KeyValue::Prefix("user:".into()));
-        assert_eq!(key("const K = `a` + 'b'; K;"), KeyValue::Static("ab".into()));
+        assert_eq!(
+            key("const P = 'user:'; `${P}${id}`;"),
+            KeyValue::Prefix("user:".into())
+        );
+        assert_eq!(
+            key("const P = 'user'; P + ':' + id;"),
+            KeyValue::Prefix("user:".into())
+        );
+        assert_eq!(
+            key("const K = `a` + 'b'; K;"),
+            KeyValue::Static("ab".into())
+        );
         assert_eq!(key("(('x') as string);"), KeyValue::Static("x".into()));
         assert_eq!(key("id + ':x';"), KeyValue::Unknown);
     }

@@ -85,7 +85,9 @@ fn collect(section: &Value, source: &BindingSource, out: &mut Bindings) {
     for n in names(section.get("kv_namespaces"), "binding") {
         out.add(n, BindingKind::Kv, source.clone());
     }
-    let dos = section.get("durable_objects").and_then(|d| d.get("bindings"));
+    let dos = section
+        .get("durable_objects")
+        .and_then(|d| d.get("bindings"));
     for n in names(dos, "name") {
         out.add(n, BindingKind::DurableObject, source.clone());
     }
@@ -110,7 +112,11 @@ fn collect(section: &Value, source: &BindingSource, out: &mut Bindings) {
         out.add(n, BindingKind::Other, source.clone());
     }
     for single in ["ai", "browser", "images", "version_metadata", "assets"] {
-        if let Some(n) = section.get(single).and_then(|a| a.get("binding")).and_then(Value::as_str) {
+        if let Some(n) = section
+            .get(single)
+            .and_then(|a| a.get("binding"))
+            .and_then(Value::as_str)
+        {
             out.add(n, BindingKind::Other, source.clone());
         }
     }
@@ -124,9 +130,8 @@ fn collect(section: &Value, source: &BindingSource, out: &mut Bindings) {
 /// The bindings of one wrangler config (top level and every `[env.*]`).
 pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> {
     let value: Value = if path.extension().is_some_and(|e| e == "toml") {
-        let t: toml::Value = toml::from_str(text).map_err(|e| {
-            ConfigError(format!("{}: {}", path.display(), e.message().trim_end()))
-        })?;
+        let t: toml::Value = toml::from_str(text)
+            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message().trim_end())))?;
         serde_json::to_value(t).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
     } else {
         serde_json::from_str(&strip_jsonc(text)).map_err(|e| {

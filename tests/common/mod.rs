@@ -1,0 +1,95 @@
+//! Helpers shared by the test harnesses.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use kvlint::config::Config;
+use kvlint::diagnostic::Diagnostic;
+use kvlint::fix::FixMode;
+use kvlint::parse::Lang;
+use kvlint::semantic::bindings::{BindingKind, BindingSource, Bindings};
+use kvlint::source::Source;
+use kvlint::{fix_source, lint_source, FileSettings, Selection};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bindings the rule documents assume.
+pub fn doc_bindings() -> Bindings {
+    let mut b = Bindings::default();
+    let src = BindingSource::Config("kvlint.toml".into());
+    for n in ["SESSIONS", "CACHE"] {
+        b.add(n, BindingKind::Kv, src.clone());
+    }
+    b.add("USER_SESSIONS", BindingKind::DurableObject, src.clone());
+    b.add("ASSETS", BindingKind::Other, src);
+    b
+}
+
+pub fn only(rule: &str) -> Selection {
+    Selection {
+        select: Some(BTreeSet::from([rule.to_string()])),
+        ignore: BTreeSet::new(),
+    }
+}
+
+pub fn lint(
+    text: &str,
+    lang: Lang,
+    config: &Config,
+    bindings: &Bindings,
+    selection: &Selection,
+) -> Vec<Diagnostic> {
+    let settings = FileSettings {
+        label: "test.ts",
+        lang,
+        dts: false,
+        config,
+        bindings,
+        selection,
+    };
+    lint_source(&Source::new(text.to_string()), &settings)
+}
+
+/// Applies every fix (safe and unsafe) to a fixpoint; returns the text.
+pub fn fix_all(
+    text: &str,
+    lang: Lang,
+    config: &Config,
+    bindings: &Bindings,
+    selection: &Selection,
+) -> (String, Vec<Diagnostic>) {
+    let settings = FileSettings {
+        label: "test.ts",
+        lang,
+        dts: false,
+        config,
+        bindings,
+        selection,
+    };
+    let fixed = fix_source(
+        &Source::new(text.to_string()),
+        &settings,
+        FixMode::SafeAndUnsafe,
+    );
+    (
+        fixed.text.unwrap_or_else(|| text.to_string()),
+        fixed.diagnostics,
+    )
+}
+
+/// The config and bindings kvlint would use for a file on disk (nearest kvlint.toml and
+/// wrangler config).
+pub fn settings_for(path: &std::path::Path) -> (std::sync::Arc<Config>, Bindings) {
+    let abs = std::path::absolute(path).unwrap();
+    let config = kvlint::config::ConfigResolver::discover()
+        .for_file(&abs)
+        .unwrap();
+    let wrangler = kvlint::semantic::wrangler::WranglerResolver::default()
+        .for_file(&abs)
+        .unwrap();
+    let bindings = kvlint::check::file_bindings(&config, &wrangler);
+    (config, bindings)
+}

@@ -1,0 +1,111 @@
+//! Runs every `fixtures/<rule-id>/`:
+//! - `invalid.ts`: the rule reports exactly the lines marked `// expect: <rule-id>`;
+//! - `invalid.fixed.ts` (when the rule fixes): applying every fix gives exactly this text,
+//!   also with CRLF line endings, a BOM, and both; the result parses, is a fixpoint, and
+//!   the rule no longer fires;
+//! - `valid.ts`: the traps, where the rule reports nothing.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use kvlint::parse::{parses, Lang};
+use kvlint::rules::{FixKind, RULES};
+
+fn expected_lines(text: &str, id: &str) -> BTreeSet<usize> {
+    let marker = format!("// expect: {id}");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&marker))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+fn crlf(s: &str) -> String {
+    s.replace('\n', "\r\n")
+}
+
+fn bom(s: &str) -> String {
+    format!("\u{feff}{s}")
+}
+
+#[test]
+fn every_rule_has_fixtures_that_pass() {
+    for rule in RULES {
+        let id = rule.id();
+        let dir = common::root().join("fixtures").join(id);
+        let invalid_path = dir.join("invalid.ts");
+        let valid_path = dir.join("valid.ts");
+        assert!(
+            invalid_path.is_file() && valid_path.is_file(),
+            "{id}: fixtures missing"
+        );
+        let (config, bindings) = common::settings_for(&invalid_path);
+        let selection = common::only(id);
+
+        let invalid = std::fs::read_to_string(&invalid_path).unwrap();
+        let found = common::lint(&invalid, Lang::TypeScript, &config, &bindings, &selection);
+        let source = kvlint::source::Source::new(invalid.clone());
+        let lines: BTreeSet<usize> = found
+            .iter()
+            .map(|d| source.position(d.range.start).line)
+            .collect();
+        assert_eq!(
+            found.len(),
+            lines.len(),
+            "{id}: two findings on one line: {found:#?}"
+        );
+        assert_eq!(
+            lines,
+            expected_lines(&invalid, id),
+            "{id}: invalid.ts findings (lines)"
+        );
+        assert!(found.iter().all(|d| d.rule == id));
+
+        let fixed_path = dir.join("invalid.fixed.ts");
+        if rule.fix_kind() == FixKind::None {
+            assert!(!fixed_path.exists(), "{id}: has no fix but a fixed fixture");
+            assert!(
+                found.iter().all(|d| d.fix.is_none()),
+                "{id}: declares no fix but offers one"
+            );
+        } else {
+            let expected = std::fs::read_to_string(&fixed_path)
+                .unwrap_or_else(|_| panic!("{id}: invalid.fixed.ts missing"));
+            for (variant, transform) in [
+                ("LF", (|s: &str| s.to_string()) as fn(&str) -> String),
+                ("CRLF", crlf),
+                ("BOM", bom),
+                ("BOM+CRLF", |s: &str| bom(&crlf(s))),
+            ] {
+                let input = transform(&invalid);
+                let want = transform(&expected);
+                let (fixed, remaining) =
+                    common::fix_all(&input, Lang::TypeScript, &config, &bindings, &selection);
+                assert_eq!(fixed, want, "{id}: fix ({variant})");
+                assert!(
+                    parses(&fixed, Lang::TypeScript),
+                    "{id}: fixed output does not parse ({variant})"
+                );
+                assert!(
+                    remaining.iter().all(|d| d.rule != id || d.fix.is_none()),
+                    "{id}: fixable findings left ({variant})"
+                );
+                let (again, _) =
+                    common::fix_all(&fixed, Lang::TypeScript, &config, &bindings, &selection);
+                assert_eq!(again, fixed, "{id}: fix is not idempotent ({variant})");
+            }
+            let after = common::lint(&expected, Lang::TypeScript, &config, &bindings, &selection);
+            assert!(
+                after.iter().all(|d| d.rule != id),
+                "{id}: the fixed fixture is still reported: {after:#?}"
+            );
+        }
+
+        let valid = std::fs::read_to_string(&valid_path).unwrap();
+        let found = common::lint(&valid, Lang::TypeScript, &config, &bindings, &selection);
+        assert!(found.is_empty(), "{id}: valid.ts reported: {found:#?}");
+        assert!(Path::new(&valid_path).exists());
+    }
+}

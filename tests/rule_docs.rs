@@ -1,0 +1,127 @@
+//! Runs every `rules/<id>.md`: each invalid block gives exactly one diagnostic of its rule,
+//! each valid block none, each fix gives exactly the `fixed` block, and the fixed code
+//! parses and gives no further diagnostic of that rule.
+
+mod common;
+
+use kvlint::config::Config;
+use kvlint::parse::{parses, Lang};
+use kvlint::rules::RULES;
+
+#[derive(Debug)]
+enum Block {
+    Invalid(String),
+    Fixed(String),
+    Valid(String),
+}
+
+fn blocks(doc: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
+        let mut body = String::new();
+        for l in lines.by_ref() {
+            if l.starts_with("```") {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        let words: Vec<&str> = info.split_whitespace().collect();
+        match words.as_slice() {
+            ["ts", "expect_diagnostic"] => out.push(Block::Invalid(body)),
+            ["ts", "fixed"] => out.push(Block::Fixed(body)),
+            ["ts"] => out.push(Block::Valid(body)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_document_executes() {
+    let config = Config::default();
+    let bindings = common::doc_bindings();
+    let mut checked = 0;
+    for rule in RULES {
+        let id = rule.id();
+        let doc =
+            std::fs::read_to_string(common::root().join("rules").join(format!("{id}.md"))).unwrap();
+        assert_eq!(doc, rule.doc(), "{id}: the embedded document is stale");
+        let selection = common::only(id);
+        let blocks = blocks(&doc);
+        assert!(
+            blocks.iter().any(|b| matches!(b, Block::Invalid(_))),
+            "{id}: no invalid example"
+        );
+        assert!(
+            blocks.iter().any(|b| matches!(b, Block::Valid(_))),
+            "{id}: no valid example"
+        );
+        for (i, block) in blocks.iter().enumerate() {
+            match block {
+                Block::Invalid(code) => {
+                    assert!(
+                        parses(code, Lang::TypeScript),
+                        "{id}: example does not parse:\n{code}"
+                    );
+                    let d = common::lint(code, Lang::TypeScript, &config, &bindings, &selection);
+                    assert_eq!(
+                        d.len(),
+                        1,
+                        "{id}: expected one diagnostic in\n{code}\ngot {d:#?}"
+                    );
+                    assert_eq!(d[0].rule, id);
+                    let (fixed, _) =
+                        common::fix_all(code, Lang::TypeScript, &config, &bindings, &selection);
+                    match blocks.get(i + 1) {
+                        Some(Block::Fixed(expected)) => {
+                            assert_eq!(&fixed, expected, "{id}: fix of\n{code}");
+                            assert!(
+                                parses(&fixed, Lang::TypeScript),
+                                "{id}: fixed code does not parse"
+                            );
+                            let again = common::lint(
+                                &fixed,
+                                Lang::TypeScript,
+                                &config,
+                                &bindings,
+                                &selection,
+                            );
+                            assert!(
+                                again.is_empty(),
+                                "{id}: fixed code still reported: {again:#?}"
+                            );
+                        }
+                        _ => assert_eq!(
+                            fixed, *code,
+                            "{id}: a fix exists but the doc shows no `fixed` block"
+                        ),
+                    }
+                }
+                Block::Valid(code) => {
+                    assert!(
+                        parses(code, Lang::TypeScript),
+                        "{id}: example does not parse:\n{code}"
+                    );
+                    let d = common::lint(code, Lang::TypeScript, &config, &bindings, &selection);
+                    assert!(
+                        d.is_empty(),
+                        "{id}: valid example reported:\n{code}\n{d:#?}"
+                    );
+                }
+                Block::Fixed(_) => {
+                    assert!(
+                        matches!(blocks.get(i.wrapping_sub(1)), Some(Block::Invalid(_))),
+                        "{id}: `fixed` block without an invalid one before it"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10);
+}
