@@ -1,0 +1,539 @@
+//! End to end: exit codes, formats, --fix writing files, --diff, config errors,
+//! a parse error beside a good file, suppressions.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const WRANGLER: &str = "name = \"w\"\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"x\"\n[[r2_buckets]]\nbinding = \"ASSETS\"\nbucket_name = \"a\"\n";
+
+const BAD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v');\n    return new Response('ok');\n  },\n};\n";
+
+const GOOD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 60 });\n    await env.ASSETS.put('a', 'b');\n    return new Response('ok');\n  },\n};\n";
+
+fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wrangler.toml"), WRANGLER).unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn kvlint(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("kvlint").unwrap();
+    c.current_dir(dir).env_remove("NO_COLOR");
+    c
+}
+
+fn read(dir: &TempDir, name: &str) -> String {
+    std::fs::read_to_string(dir.path().join(name)).unwrap()
+}
+
+#[test]
+fn exit_codes() {
+    let good = project(&[("src/good.ts", GOOD)]);
+    kvlint(good.path())
+        .arg("check")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("All checks passed"));
+    let bad = project(&[("src/bad.ts", BAD)]);
+    kvlint(bad.path()).args(["check", "src"]).assert().code(1);
+    kvlint(bad.path())
+        .args(["check", "--exit-zero"])
+        .assert()
+        .code(0);
+    kvlint(bad.path())
+        .args(["check", "--max-warnings", "1"])
+        .assert()
+        .code(0);
+    kvlint(bad.path())
+        .args(["check", "--max-warnings", "0"])
+        .assert()
+        .code(1);
+    kvlint(bad.path())
+        .args(["check", "--ignore", "require-kv-ttl"])
+        .assert()
+        .code(0);
+    kvlint(bad.path())
+        .args(["check", "--select", "no-invalid-kv-ttl"])
+        .assert()
+        .code(0);
+    kvlint(bad.path())
+        .args(["check", "--quiet"])
+        .assert()
+        .code(0);
+    kvlint(bad.path())
+        .args(["check", "--select", "no-such-rule"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-rule"));
+    kvlint(bad.path())
+        .args(["check", "missing.ts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.ts"));
+    // `kvlint PATHS` is `kvlint check PATHS`.
+    kvlint(bad.path()).arg("src/bad.ts").assert().code(1);
+}
+
+#[test]
+fn compact_and_json_formats() {
+    let dir = project(&[("src/bad.ts", &format!("// é😀\n{BAD}"))]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout("src/bad.ts:4:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
+    let out = kvlint(dir.path())
+        .args(["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v[0];
+    assert_eq!(d["rule"], "require-kv-ttl");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["file"], "src/bad.ts");
+    assert_eq!(d["location"], serde_json::json!({"line": 4, "column": 11}));
+    assert_eq!(
+        d["end_location"],
+        serde_json::json!({"line": 4, "column": 43})
+    );
+    assert_eq!(d["fix"]["applicability"], "unsafe");
+    assert_eq!(d["fix"]["edits"][0]["content"], ", { expirationTtl: 3600 }");
+    assert_eq!(
+        d["fix"]["edits"][0]["location"],
+        serde_json::json!({"line": 4, "column": 42})
+    );
+    assert!(d["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/blob/main/rules/require-kv-ttl.md"));
+    assert!(d["help"].as_str().unwrap().contains("expirationTtl"));
+}
+
+#[test]
+fn json_columns_are_utf16() {
+    let src = "const s = '😀'; export default { async fetch(r: Request, env: Env) { await env.SESSIONS.put('k', s); } };\n";
+    let dir = project(&[("a.ts", src)]);
+    let out = kvlint(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Byte column of `env.SESSIONS.put` is 75; the emoji is 4 bytes but 2 UTF-16 units.
+    let byte_col = src.find("env.SESSIONS.put").unwrap() + 1;
+    assert_eq!(v[0]["location"]["column"], byte_col - 2);
+}
+
+#[test]
+fn human_output_has_frame_help_id_and_link() {
+    let dir = project(&[("src/bad.ts", BAD)]);
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("kvlint(require-kv-ttl)"))
+        .stdout(predicate::str::contains("src/bad.ts:3:24"))
+        .stdout(predicate::str::contains("await env.SESSIONS.put('cache:a', 'v');"))
+        .stdout(predicate::str::contains("help: Add an `expirationTtl`"))
+        .stdout(predicate::str::contains("rules/require-kv-ttl.md"))
+        .stdout(predicate::str::contains("\u{1b}[").not())
+        .stderr(predicate::str::contains("Found 1 problem (0 errors, 1 warning) in 1 file checked. 1 more fixable with --fix --unsafe-fixes."));
+}
+
+#[test]
+fn output_file() {
+    let dir = project(&[("src/bad.ts", BAD)]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact", "-o", "report.txt"])
+        .assert()
+        .code(1)
+        .stdout("");
+    assert!(read(&dir, "report.txt").starts_with("src/bad.ts:3:11: warning [require-kv-ttl]"));
+}
+
+#[test]
+fn fix_writes_only_with_permission_for_unsafe_fixes() {
+    let dir = project(&[("src/bad.ts", BAD)]);
+    // The TTL fix is unsafe without default_ttl: --fix alone changes nothing.
+    kvlint(dir.path()).args(["check", "--fix"]).assert().code(1);
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Fixed 1 issue"));
+    assert_eq!(
+        read(&dir, "src/bad.ts"),
+        BAD.replace("'v');", "'v', { expirationTtl: 3600 });")
+    );
+}
+
+#[test]
+fn configured_default_ttl_makes_the_fix_safe() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("kvlint.toml", "[rules.require-kv-ttl]\ndefault_ttl = 600\n"),
+    ]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("src/bad.ts"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+    }
+    kvlint(dir.path()).args(["check", "--fix"]).assert().code(0);
+    assert_eq!(
+        read(&dir, "src/bad.ts"),
+        BAD.replace("'v');", "'v', { expirationTtl: 600 });")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("src/bad.ts"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640, "permissions kept");
+    }
+    // No temporary files left behind.
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path().join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn fix_keeps_bom_and_crlf() {
+    let input = format!("\u{feff}{}", BAD.replace('\n', "\r\n"));
+    let dir = project(&[("src/bad.ts", &input)]);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        read(&dir, "src/bad.ts"),
+        input.replace("'v');", "'v', { expirationTtl: 3600 });")
+    );
+}
+
+#[test]
+fn diff_prints_and_changes_nothing() {
+    let dir = project(&[("src/bad.ts", BAD)]);
+    kvlint(dir.path())
+        .args(["check", "--diff", "--unsafe-fixes"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("--- a/src/bad.ts\n+++ b/src/bad.ts\n"))
+        .stdout(predicate::str::contains("-    await env.SESSIONS.put('cache:a', 'v');\n+    await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 3600 });\n"));
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    // Only safe fixes: none here, so the diff is empty and the exit code 0.
+    kvlint(dir.path())
+        .args(["check", "--diff"])
+        .assert()
+        .code(0)
+        .stdout("");
+}
+
+#[test]
+fn parse_error_beside_a_good_file() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("src/broken.ts", "const SESSIONS = ;\n"),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "src/broken.ts:1:18: error [syntax-error] Syntax error:",
+        ))
+        .stdout(predicate::str::contains(
+            "src/bad.ts:3:11: warning [require-kv-ttl]",
+        ));
+    // --fix: the good file is still fixed, the broken one left alone.
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(2);
+    assert!(read(&dir, "src/bad.ts").contains("expirationTtl: 3600"));
+    assert_eq!(read(&dir, "src/broken.ts"), "const SESSIONS = ;\n");
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("kvlint.toml", "[rules.require-kv-ttl]\ndefault_tll = 600\n"),
+    ]);
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kvlint.toml:2:1"))
+        .stderr(predicate::str::contains("default_tll"));
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("kvlint.toml", "[rules.require-kv-ttl]\ndefault_ttl = 10\n"),
+    ]);
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kvlint.toml:2:15"));
+    // --no-config ignores it; --config uses another.
+    kvlint(dir.path())
+        .args(["check", "--no-config"])
+        .assert()
+        .code(1);
+    std::fs::write(
+        dir.path().join("other.toml"),
+        "[rules.require-kv-ttl]\nseverity = \"off\"\n",
+    )
+    .unwrap();
+    kvlint(dir.path())
+        .args(["check", "--config", "other.toml"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn config_severity_include_exclude_and_bindings() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("src/bad.test.ts", BAD),
+        ("lib/other.ts", BAD),
+        ("kvlint.toml", "include = [\"src/**/*.ts\"]\nexclude = [\"**/*.test.ts\"]\n[rules.require-kv-ttl]\nseverity = \"error\"\n"),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout("src/bad.ts:3:11: error [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
+    // Named explicitly, an excluded file is linted, unless --force-exclude.
+    kvlint(dir.path())
+        .args(["check", "src/bad.test.ts"])
+        .assert()
+        .code(1);
+    kvlint(dir.path())
+        .args(["check", "--force-exclude", "src/bad.test.ts"])
+        .assert()
+        .code(0);
+    // [bindings] in kvlint.toml names KV bindings without a wrangler config.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kvlint.toml"),
+        "[bindings]\nkv = [\"CACHE\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.js"),
+        "export default { async fetch(r, env) { await env.CACHE.put('k', 'v'); } };\n",
+    )
+    .unwrap();
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("a.js:1:46"));
+}
+
+#[test]
+fn gitignore_and_node_modules_are_skipped() {
+    let dir = project(&[
+        ("src/good.ts", GOOD),
+        ("node_modules/pkg/index.ts", BAD),
+        ("dist/out.ts", BAD),
+        (".gitignore", "dist/\n"),
+    ]);
+    kvlint(dir.path()).arg("check").assert().code(0);
+}
+
+#[test]
+fn wrangler_jsonc_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("wrangler.jsonc"),
+        "{\n  // staging only\n  \"env\": { \"staging\": { \"kv_namespaces\": [{ \"binding\": \"STAGING_KV\", \"id\": \"x\" },] } },\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("w.ts"),
+        "export async function f(env: Env) { await env.STAGING_KV.put('k', 'v'); }\n",
+    )
+    .unwrap();
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("[require-kv-ttl]"));
+}
+
+#[test]
+fn suppressions_and_unused_suppressions() {
+    let src = "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('a', 'v');\n  // kvlint-disable-next-line require-kv-ttl\n  const x = 1;\n  /* kvlint-disable-line no-such-rule */\n  return x;\n}\n";
+    let dir = project(&[("a.ts", src)]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(
+            "a.ts:4:3: warning [unused-suppression] Unused suppression: no `require-kv-ttl` diagnostic here to suppress\n\
+             a.ts:6:3: warning [unused-suppression] Unused suppression: `no-such-rule` is not a kvlint rule\n",
+        );
+    // Deleting a comment is unsafe: --fix alone keeps it.
+    kvlint(dir.path()).args(["check", "--fix"]).assert().code(1);
+    assert_eq!(read(&dir, "a.ts"), src);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        read(&dir, "a.ts"),
+        "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('a', 'v');\n  const x = 1;\n  return x;\n}\n"
+    );
+    // A rule that did not run is not judged.
+    let dir = project(&[("a.ts", src)]);
+    kvlint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "compact",
+            "--select",
+            "no-invalid-kv-ttl,unused-suppression",
+        ])
+        .assert()
+        .stdout(predicate::str::contains("a.ts:4:3").not());
+}
+
+#[test]
+fn suppression_ranges_and_id_removal() {
+    let src = "/* kvlint-disable require-kv-ttl */\nexport async function f(env: Env) {\n  await env.SESSIONS.put('a', 'v');\n  /* kvlint-enable require-kv-ttl */\n  await env.SESSIONS.put('b', 'v'); // kvlint-disable-line no-invalid-kv-ttl, require-kv-ttl\n  await env.SESSIONS.put('c', 'v');\n}\n";
+    let dir = project(&[("a.ts", src)]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(
+            "a.ts:5:60: warning [unused-suppression] Unused suppression: no `no-invalid-kv-ttl` diagnostic here to suppress\n\
+             a.ts:6:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        );
+    // Removing one id keeps the comment: safe.
+    kvlint(dir.path())
+        .args([
+            "check",
+            "--fix",
+            "--select",
+            "no-invalid-kv-ttl,require-kv-ttl,unused-suppression",
+        ])
+        .assert()
+        .code(1);
+    assert!(read(&dir, "a.ts").contains("// kvlint-disable-line require-kv-ttl\n"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    kvlint(dir.path())
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("require-kv-ttl"))
+        .stdout(predicate::str::contains("no-invalid-kv-ttl"));
+    kvlint(dir.path())
+        .args(["explain", "require-kv-ttl"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# require-kv-ttl"));
+    kvlint(dir.path())
+        .args(["explain", "nope"])
+        .assert()
+        .code(2);
+    // A folder named `rules` is linted with `kvlint check rules`.
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/a.ts"), "export const a = 1;\n").unwrap();
+    kvlint(dir.path()).args(["check", "rules"]).assert().code(0);
+}
+
+#[test]
+fn stdin_filename() {
+    let dir = project(&[]);
+    kvlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/x.ts",
+            "--format",
+            "compact",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "src/x.ts:3:11: warning [require-kv-ttl]",
+        ));
+    kvlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/x.ts",
+            "--fix",
+            "--unsafe-fixes",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(0)
+        .stdout(BAD.replace("'v');", "'v', { expirationTtl: 3600 });"));
+    kvlint(dir.path())
+        .args(["check", "--stdin-filename", "src/x.ts", "--fix"])
+        .write_stdin("await env.SESSIONS.put(")
+        .assert()
+        .code(2)
+        .stdout("await env.SESSIONS.put(");
+}
+
+#[test]
+fn sample_worker_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(root.join("fixtures/sample-worker"))
+        .args([
+            "check",
+            "--format",
+            "compact",
+            "--select",
+            "require-kv-ttl,no-invalid-kv-ttl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(": ").take(2).collect::<Vec<_>>().join(": "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            // CacheManager.remember: `this.kv?.put(key, value)`.
+            "src/worker/cache-manager.ts:51:11: warning [require-kv-ttl] KV `put` without an expiration",
+            // The metrics snapshot.
+            "src/worker/index.ts:70:9: warning [require-kv-ttl] KV `put` without an expiration",
+            // The 30-second rate-limit window.
+            "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds",
+            // The KV fallback copy of the session.
+            "src/worker/index.ts:151:9: warning [require-kv-ttl] KV `put` without an expiration",
+        ]
+    );
+}
