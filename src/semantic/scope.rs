@@ -94,12 +94,10 @@ impl Scopes {
 
     fn predeclare_decl(&mut self, d: &Decl) {
         match d {
-            Decl::Var(v) => {
-                if v.kind != VarDeclKind::Var || self.stack.len() == 1 {
-                    for decl in &v.decls {
-                        for name in pat_names(&decl.name) {
-                            self.declare(name, Binding::other());
-                        }
+            Decl::Var(v) if v.kind != VarDeclKind::Var || self.stack.len() == 1 => {
+                for decl in &v.decls {
+                    for name in pat_names(&decl.name) {
+                        self.declare(name, Binding::other());
                     }
                 }
             }
