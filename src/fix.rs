@@ -204,3 +204,98 @@ pub fn fix_to_fixpoint(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(rule: &'static str, applicability: Applicability, edits: Vec<Edit>) -> Diagnostic {
+        Diagnostic::new(rule, 0..0, "m", "h").with_fix(Some(Fix::new("f", applicability, edits)))
+    }
+
+    #[test]
+    fn overlapping_and_touching_fixes_wait_for_the_next_pass() {
+        let text = "abcdef";
+        let ds = vec![
+            diag("r1", Applicability::Safe, vec![Edit::insert(2, "X")]),
+            diag("r2", Applicability::Safe, vec![Edit::insert(2, "Y")]),
+            diag("r3", Applicability::Safe, vec![Edit::replace(3..5, "Z")]),
+            diag("r4", Applicability::Safe, vec![Edit::replace(4..6, "W")]),
+        ];
+        let pass = apply_pass(text, &ds, FixMode::Safe).unwrap();
+        assert_eq!(pass.text, "abXcZf");
+        assert_eq!(pass.applied, 2);
+        assert_eq!(pass.rules, vec!["r1", "r3"]);
+    }
+
+    #[test]
+    fn unsafe_fixes_need_the_mode() {
+        let ds = vec![diag("r", Applicability::Unsafe, vec![Edit::insert(0, "X")])];
+        assert!(apply_pass("a", &ds, FixMode::Safe).is_none());
+        assert_eq!(
+            apply_pass("a", &ds, FixMode::SafeAndUnsafe).unwrap().text,
+            "Xa"
+        );
+    }
+
+    #[test]
+    fn edits_of_one_fix_go_together() {
+        let ds = vec![
+            diag(
+                "r1",
+                Applicability::Safe,
+                vec![Edit::insert(0, "<"), Edit::insert(3, ">")],
+            ),
+            diag("r2", Applicability::Safe, vec![Edit::replace(2..3, "Q")]),
+        ];
+        let pass = apply_pass("abc", &ds, FixMode::Safe).unwrap();
+        // r2 touches r1's second edit: all of r2 waits.
+        assert_eq!(pass.text, "<abc>");
+    }
+
+    #[test]
+    fn a_pass_that_breaks_parsing_discards_everything_and_names_the_rule() {
+        let ds = vec![diag(
+            "breaker",
+            Applicability::Safe,
+            vec![Edit::insert(0, "(")],
+        )];
+        match fix_to_fixpoint("a", ds, FixMode::Safe, |_| None) {
+            FixOutcome::BrokeSyntax { rules } => assert_eq!(rules, vec!["breaker"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn fixes_that_never_settle_are_reported() {
+        let fix = || {
+            vec![diag(
+                "loop",
+                Applicability::Safe,
+                vec![Edit::insert(0, "x")],
+            )]
+        };
+        let mut passes = 0;
+        let outcome = fix_to_fixpoint("a", fix(), FixMode::Safe, |_| {
+            passes += 1;
+            Some(fix())
+        });
+        assert!(matches!(outcome, FixOutcome::NoConvergence));
+        assert_eq!(passes, MAX_PASSES);
+    }
+
+    #[test]
+    fn fixpoint_stops_when_nothing_applies() {
+        let ds = vec![diag("r", Applicability::Safe, vec![Edit::insert(1, "!")])];
+        match fix_to_fixpoint("a", ds, FixMode::Safe, |_| Some(vec![])) {
+            FixOutcome::Fixed {
+                text,
+                applied,
+                diagnostics,
+            } => {
+                assert_eq!((text.as_str(), applied, diagnostics.len()), ("a!", 1, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -76,3 +76,47 @@ pub fn write_atomic(path: &Path, original: &[u8], text: &str) -> Result<(), Stri
         .map_err(|e| format!("{}: {}", path.display(), e.error))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.ts");
+        std::fs::write(&p, "new").unwrap();
+        let e = write_atomic(&p, b"old", "fixed").unwrap_err();
+        assert!(e.contains("changed on disk"), "{e}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_a_symlink_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.ts");
+        let link = dir.path().join("link.ts");
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, b"old", "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_files_are_not_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.ts");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let e = write_atomic(&p, b"old", "new").unwrap_err();
+        assert!(e.contains("read-only"), "{e}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+    }
+}

@@ -10,6 +10,9 @@ pub mod types;
 pub mod values;
 pub mod wrangler;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{HashMap, HashSet};
 
 use swc_atoms::Atom;
