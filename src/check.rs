@@ -148,7 +148,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             Err(e) => return failed(label, format!("Cannot read the file: {e}")),
         },
     };
-    let text = match String::from_utf8(bytes.clone()) {
+    let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -178,7 +178,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         match ctx.action {
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
             Action::Fix(_) if stdin.is_none() => {
-                if let Err(e) = write_atomic(path, &bytes, new_text) {
+                if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
                     diagnostics = lint_source(&source, &settings);
                     diagnostics.push(internal(format!("Cannot write the fixed file: {e}")));
                     return Outcome {

@@ -311,12 +311,9 @@ impl Builder<'_> {
                 }) => self.classify_call(callee, true, *span),
                 _ => Value::Other,
             },
+            // `env.SESSIONS ?? null`, `kv || fallback`: the left side decides.
             Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
-                match self.classify(&b.left) {
-                    Value::Kv(r) => Value::Kv(r),
-                    Value::Other => Value::Other,
-                    v => v,
-                }
+                self.classify(&b.left)
             }
             Expr::Cond(c) => {
                 let (a, b) = (self.classify(&c.cons), self.classify(&c.alt));
