@@ -35,6 +35,22 @@ pub fn only(rule: &str) -> Selection {
     }
 }
 
+fn settings<'a>(
+    lang: Lang,
+    config: &'a Config,
+    bindings: &'a Bindings,
+    selection: &'a Selection,
+) -> FileSettings<'a> {
+    FileSettings {
+        label: "test.ts",
+        lang,
+        dts: false,
+        config,
+        bindings,
+        selection,
+    }
+}
+
 pub fn lint(
     text: &str,
     lang: Lang,
@@ -42,18 +58,13 @@ pub fn lint(
     bindings: &Bindings,
     selection: &Selection,
 ) -> Vec<Diagnostic> {
-    let settings = FileSettings {
-        label: "test.ts",
-        lang,
-        dts: false,
-        config,
-        bindings,
-        selection,
-    };
-    lint_source(&Source::new(text.to_string()), &settings)
+    lint_source(
+        &Source::new(text.to_string()),
+        &settings(lang, config, bindings, selection),
+    )
 }
 
-/// Applies every fix (safe and unsafe) to a fixpoint; returns the text.
+/// Applies every fix (safe and unsafe) to a fixpoint; returns the text and what is left.
 pub fn fix_all(
     text: &str,
     lang: Lang,
@@ -61,14 +72,7 @@ pub fn fix_all(
     bindings: &Bindings,
     selection: &Selection,
 ) -> (String, Vec<Diagnostic>) {
-    let settings = FileSettings {
-        label: "test.ts",
-        lang,
-        dts: false,
-        config,
-        bindings,
-        selection,
-    };
+    let settings = settings(lang, config, bindings, selection);
     let fixed = fix_source(
         &Source::new(text.to_string()),
         &settings,
