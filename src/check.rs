@@ -141,8 +141,9 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         fixed: 0,
         config_error: None,
     };
-    let bytes = match &stdin {
-        Some(text) => text.clone().into_bytes(),
+    let from_stdin = stdin.is_some();
+    let bytes = match stdin {
+        Some(text) => text.into_bytes(),
         None => match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => return failed(label, format!("Cannot read the file: {e}")),
@@ -177,7 +178,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     if let Some(new_text) = &new_text {
         match ctx.action {
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
-            Action::Fix(_) if stdin.is_none() => {
+            Action::Fix(_) if !from_stdin => {
                 if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
                     diagnostics = lint_source(&source, &settings);
                     diagnostics.push(internal(format!("Cannot write the fixed file: {e}")));
@@ -259,10 +260,9 @@ fn collect_files(
     let mut seen = BTreeSet::new();
     for p in &paths {
         let found: Vec<PathBuf> = if p.is_file() {
-            let excluded = args.force_exclude
-                && configs
-                    .for_file(&std::path::absolute(p).unwrap_or(p.clone()))
-                    .is_ok_and(|c| c.excludes(&std::path::absolute(p).unwrap_or(p.clone())));
+            let abs = std::path::absolute(p).unwrap_or(p.clone());
+            let excluded =
+                args.force_exclude && configs.for_file(&abs).is_ok_and(|c| c.excludes(&abs));
             if Lang::from_path(p).is_none() {
                 errors.push(format!(
                     "{}: not a TypeScript or JavaScript file",

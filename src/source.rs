@@ -41,17 +41,9 @@ impl Source {
         &self.text
     }
 
-    pub fn into_text(self) -> String {
-        self.text
-    }
-
     /// The text handed to the parser: the file without its BOM.
     pub fn parser_text(&self) -> &str {
         &self.text[self.bom_len..]
-    }
-
-    pub fn has_bom(&self) -> bool {
-        self.bom_len > 0
     }
 
     /// The byte range in the file's text of a span produced by [`crate::parse`].

@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use kvlint::parse::{parses, Lang};
 use kvlint::rules::{FixKind, RULES};
@@ -106,6 +105,5 @@ fn every_rule_has_fixtures_that_pass() {
         let valid = std::fs::read_to_string(&valid_path).unwrap();
         let found = common::lint(&valid, Lang::TypeScript, &config, &bindings, &selection);
         assert!(found.is_empty(), "{id}: valid.ts reported: {found:#?}");
-        assert!(Path::new(&valid_path).exists());
     }
 }
