@@ -109,3 +109,69 @@ pub fn add_property(source: &Source, obj: &ObjectLit, prop: &str) -> Vec<Edit> {
         }
     }
 }
+
+/// The quote the file uses most for string literals (`'` when it has none).
+pub fn preferred_quote(source: &Source, program: &swc_ecma_ast::Program) -> char {
+    let (mut single, mut double) = (0, 0);
+    for span in crate::semantic::references::string_literals(program) {
+        match source.slice(span).as_bytes().first() {
+            Some(b'\'') => single += 1,
+            Some(b'"') => double += 1,
+            _ => {}
+        }
+    }
+    if double > single {
+        '"'
+    } else {
+        '\''
+    }
+}
+
+/// A JavaScript string literal of `value` in the given quote.
+pub fn quoted(value: &str, quote: char) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push(quote);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Escapes text for the inside of a template literal.
+pub fn template_text(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('`', "\\`")
+        .replace("${", "\\${")
+}
+
+/// The text of `range` with `edits` (absolute offsets inside it) applied.
+pub fn apply_within(source: &Source, range: std::ops::Range<usize>, edits: &[Edit]) -> String {
+    let text = source.text();
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| e.range.start);
+    let mut out = String::new();
+    let mut at = range.start;
+    for e in sorted {
+        out.push_str(&text[at..e.range.start]);
+        out.push_str(&e.content);
+        at = e.range.end;
+    }
+    out.push_str(&text[at..range.end]);
+    out
+}
+
+/// Whether some text (code being deleted) holds a comment.
+pub fn has_comment(text: &str) -> bool {
+    text.contains("//") || text.contains("/*")
+}

@@ -10,6 +10,8 @@ use kvlint::rules::RULES;
 
 #[derive(Debug)]
 enum Block {
+    /// ```toml kvlint.toml: the configuration of the examples after it.
+    Config(String),
     Invalid(String),
     Fixed(String),
     Valid(String),
@@ -32,6 +34,7 @@ fn blocks(doc: &str) -> Vec<Block> {
         }
         let words: Vec<&str> = info.split_whitespace().collect();
         match words.as_slice() {
+            ["toml", "kvlint.toml"] => out.push(Block::Config(body)),
             ["ts", "expect_diagnostic"] => out.push(Block::Invalid(body)),
             ["ts", "fixed"] => out.push(Block::Fixed(body)),
             ["ts"] => out.push(Block::Valid(body)),
@@ -43,7 +46,6 @@ fn blocks(doc: &str) -> Vec<Block> {
 
 #[test]
 fn every_rule_document_executes() {
-    let config = Config::default();
     let bindings = common::doc_bindings();
     let mut checked = 0;
     for rule in RULES {
@@ -53,6 +55,7 @@ fn every_rule_document_executes() {
         assert_eq!(doc, rule.doc(), "{id}: the embedded document is stale");
         let selection = common::only(id);
         let blocks = blocks(&doc);
+        let mut config = Config::default();
         assert!(
             blocks.iter().any(|b| matches!(b, Block::Invalid(_))),
             "{id}: no invalid example"
@@ -63,6 +66,10 @@ fn every_rule_document_executes() {
         );
         for (i, block) in blocks.iter().enumerate() {
             match block {
+                Block::Config(text) => {
+                    config = Config::parse(std::path::Path::new("kvlint.toml"), text)
+                        .unwrap_or_else(|e| panic!("{id}: {e}"));
+                }
                 Block::Invalid(code) => {
                     assert!(
                         parses(code, Lang::TypeScript),

@@ -1,7 +1,10 @@
 //! The rule registry: one sorted list of every rule.
 
 mod no_invalid_kv_ttl;
+mod no_unprefixed_kv_key;
 mod options;
+mod prefer_kv_cache_ttl;
+mod prefer_kv_json_type;
 mod require_kv_ttl;
 
 use swc_ecma_ast::Program;
@@ -13,6 +16,9 @@ use crate::semantic::SemanticModel;
 use crate::source::Source;
 
 pub use no_invalid_kv_ttl::NoInvalidKvTtl;
+pub use no_unprefixed_kv_key::NoUnprefixedKvKey;
+pub use prefer_kv_cache_ttl::PreferKvCacheTtl;
+pub use prefer_kv_json_type::PreferKvJsonType;
 pub use require_kv_ttl::RequireKvTtl;
 
 /// Everything a rule may look at. Rules never do I/O.
@@ -45,7 +51,13 @@ pub trait Rule: Sync {
 }
 
 /// Every rule, sorted by id.
-pub static RULES: &[&dyn Rule] = &[&NoInvalidKvTtl, &RequireKvTtl];
+pub static RULES: &[&dyn Rule] = &[
+    &NoInvalidKvTtl,
+    &NoUnprefixedKvKey,
+    &PreferKvCacheTtl,
+    &PreferKvJsonType,
+    &RequireKvTtl,
+];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.id() == id)

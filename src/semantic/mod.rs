@@ -5,6 +5,7 @@
 //! from those and never match on bare names.
 
 pub mod bindings;
+pub mod references;
 pub mod scope;
 pub mod types;
 pub mod values;
@@ -78,6 +79,17 @@ pub struct KvCall {
     pub reason: String,
     /// The `const`s visible at the call that its arguments refer to.
     pub consts: Consts,
+    /// The innermost function holding the call (0: the module's top level).
+    pub function: usize,
+}
+
+/// A method call on a Durable Object stub (`stub.putSession(…)`).
+#[derive(Clone, Debug)]
+pub struct DoCall {
+    pub span: Span,
+    pub method: String,
+    /// The innermost function holding the call (0: the module's top level).
+    pub function: usize,
 }
 
 impl KvCall {
@@ -92,8 +104,17 @@ impl KvCall {
 
 pub struct SemanticModel {
     pub kv_calls: Vec<KvCall>,
+    pub do_calls: Vec<DoCall>,
     /// The bindings known for this file (config, wrangler, and the file's own types).
     pub bindings: Bindings,
+}
+
+/// The bindings that the interfaces and type aliases of a program declare
+/// (`interface Env { SESSIONS: KVNamespace }`), as the `Types` source.
+pub fn declared_bindings(program: &Program, file_label: &str) -> Bindings {
+    let mut decls = Declarations::default();
+    program.visit_with(&mut decls);
+    decls.bindings(file_label)
 }
 
 impl SemanticModel {
@@ -101,16 +122,7 @@ impl SemanticModel {
         let mut decls = Declarations::default();
         program.visit_with(&mut decls);
         let mut bindings = base.clone();
-        for props in decls.interfaces.values() {
-            for (name, kind) in props {
-                let kind = match kind {
-                    KnownType::Kv => BindingKind::Kv,
-                    KnownType::DurableObjectNamespace => BindingKind::DurableObject,
-                    _ => BindingKind::Other,
-                };
-                bindings.add(name, kind, BindingSource::Types(file_label.to_string()));
-            }
-        }
+        bindings.merge(&decls.bindings(file_label));
         let env_types = decls
             .interfaces
             .into_iter()
@@ -128,11 +140,18 @@ impl SemanticModel {
             kv_fns: decls.kv_fns,
             scopes: Scopes::default(),
             this: Vec::new(),
+            functions: vec![0],
+            next_function: 1,
             calls: Vec::new(),
+            do_calls: Vec::new(),
         };
         program.visit_with(&mut builder);
-        let kv_calls = builder.calls;
-        SemanticModel { kv_calls, bindings }
+        let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
+        SemanticModel {
+            kv_calls,
+            do_calls,
+            bindings,
+        }
     }
 }
 
@@ -146,6 +165,21 @@ struct Declarations {
 }
 
 impl Declarations {
+    fn bindings(&self, file_label: &str) -> Bindings {
+        let mut bindings = Bindings::default();
+        for props in self.interfaces.values() {
+            for (name, kind) in props {
+                let kind = match kind {
+                    KnownType::Kv => BindingKind::Kv,
+                    KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+                    _ => BindingKind::Other,
+                };
+                bindings.add(name, kind, BindingSource::Types(file_label.to_string()));
+            }
+        }
+        bindings
+    }
+
     fn add_interface(&mut self, name: &str, body: &[TsTypeElement]) {
         let props: Vec<_> = members(body)
             .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
@@ -213,7 +247,11 @@ struct Builder<'a> {
     scopes: Scopes,
     /// What `this` is: a class, or something else (`None`).
     this: Vec<Option<ClassInfo>>,
+    /// The functions the walk is inside, innermost last (0: top level).
+    functions: Vec<usize>,
+    next_function: usize,
     calls: Vec<KvCall>,
+    do_calls: Vec<DoCall>,
 }
 
 fn prop_name(p: &MemberProp) -> Option<String> {
@@ -275,7 +313,8 @@ impl Builder<'_> {
         match known_type(t) {
             Some(KnownType::Kv) => Some(Value::Kv(format!("`{shown}` is typed KVNamespace"))),
             Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
-            Some(_) => Some(Value::Other),
+            Some(KnownType::DurableObjectStub) => Some(Value::DurableObjectStub),
+            Some(KnownType::Other) => Some(Value::Other),
             None => match type_ref_name(t) {
                 Some(n) if self.env_types.contains(n) => Some(Value::TypedEnv(n.to_string())),
                 _ => None,
@@ -351,6 +390,12 @@ impl Builder<'_> {
     }
 
     fn classify_call(&self, callee: &Expr, awaited: bool, span: Span) -> Value {
+        if let Some(m) = member_of(callee) {
+            let getter = prop_name(&m.prop).is_some_and(|n| n == "get" || n == "getByName");
+            if getter && self.classify(&m.obj) == Value::DurableObjectNamespace {
+                return Value::DurableObjectStub;
+            }
+        }
         if let Expr::Ident(f) = strip(callee) {
             let declared_here = self.scopes.resolve(&f.sym).is_some();
             if let (true, Some(&promise)) = (declared_here, self.kv_fns.get(&f.sym)) {
@@ -566,6 +611,21 @@ impl Builder<'_> {
         info
     }
 
+    /// Walks a function: a new scope and a new function id.
+    fn with_function(&mut self, f: impl FnOnce(&mut Self)) {
+        self.functions.push(self.next_function);
+        self.next_function += 1;
+        self.with_scope(f);
+        self.functions.pop();
+    }
+
+    fn current_function(&self) -> usize {
+        *self
+            .functions
+            .last()
+            .expect("the top level is always there")
+    }
+
     fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
         self.scopes.push();
         f(self);
@@ -577,7 +637,7 @@ impl Builder<'_> {
         if !method {
             self.this.push(None);
         }
-        self.with_scope(|s| {
+        self.with_function(|s| {
             for p in &f.params {
                 p.visit_with(s);
                 s.declare_param(&p.pat);
@@ -590,18 +650,26 @@ impl Builder<'_> {
     }
 
     fn record(&mut self, span: Span, callee: &Expr, args: &[ExprOrSpread]) {
-        let member = match strip_parens(callee) {
-            Expr::Member(m) => m,
-            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
-                OptChainBase::Member(m) => m,
-                _ => return,
-            },
-            _ => return,
-        };
-        let Some(method) = prop_name(&member.prop).and_then(|n| KvMethod::from_name(&n)) else {
+        let Some(member) = member_of(callee) else {
             return;
         };
-        let Value::Kv(reason) = self.classify(&member.obj) else {
+        let Some(name) = prop_name(&member.prop) else {
+            return;
+        };
+        let reason = match self.classify(&member.obj) {
+            Value::Kv(reason) => reason,
+            Value::DurableObjectStub => {
+                let function = self.current_function();
+                self.do_calls.push(DoCall {
+                    span,
+                    method: name,
+                    function,
+                });
+                return;
+            }
+            _ => return,
+        };
+        let Some(method) = KvMethod::from_name(&name) else {
             return;
         };
         let consts = self.consts_for(args);
@@ -613,6 +681,7 @@ impl Builder<'_> {
             args: args.to_vec(),
             reason,
             consts,
+            function: self.current_function(),
         });
     }
 
@@ -638,6 +707,18 @@ impl Builder<'_> {
             }
         }
         consts
+    }
+}
+
+/// The member expression a call's callee is (`kv.get`, `kv?.get`), through parentheses and `!`.
+fn member_of(callee: &Expr) -> Option<&MemberExpr> {
+    match strip_parens(callee) {
+        Expr::Member(m) => Some(m),
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -748,7 +829,7 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
-        self.with_scope(|s| {
+        self.with_function(|s| {
             for p in &a.params {
                 p.visit_with(s);
                 s.declare_param(p);
@@ -776,7 +857,7 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_constructor(&mut self, c: &Constructor) {
-        self.with_scope(|s| {
+        self.with_function(|s| {
             for p in &c.params {
                 p.visit_with(s);
                 match p {

@@ -13,6 +13,8 @@ pub enum Value {
     /// A KV namespace; the text says why.
     Kv(String),
     DurableObjectNamespace,
+    /// A stub of a Durable Object (`ns.get(id)`, `ns.getByName(name)`).
+    DurableObjectStub,
     /// An object holding bindings (`env`).
     Env,
     /// An Env typed with an interface or type alias declared in the file.

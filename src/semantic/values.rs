@@ -181,6 +181,39 @@ fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
     }
 }
 
+/// Glob match where `*` matches any text, `:` included.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// Whether a key matches a pattern such as `*_session:*` (DESIGN §3). A key known only by
+/// its prefix matches when the pattern ends in `*` and matches the prefix: that last `*`
+/// takes the dynamic rest. An unknown key matches nothing.
+pub fn key_matches(pattern: &str, key: &KeyValue) -> bool {
+    match key {
+        KeyValue::Static(s) => glob(pattern.as_bytes(), s.as_bytes()),
+        KeyValue::Prefix(p) => pattern.ends_with('*') && glob(pattern.as_bytes(), p.as_bytes()),
+        KeyValue::Unknown => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +297,19 @@ mod tests {
         assert!(!ms("Math.floor(Date.now() / 1000) + 60;"));
         assert!(!ms("const s = Date.now() / 1000; s + 60;"));
         assert!(ms("Math.floor(Date.now() + 60);"));
+    }
+
+    #[test]
+    fn key_patterns() {
+        let st = |s: &str| KeyValue::Static(s.into());
+        let pre = |s: &str| KeyValue::Prefix(s.into());
+        assert!(key_matches("oauth:*", &st("oauth:facebook:app_token")));
+        assert!(!key_matches("oauth:*", &st("fb_app_access_token")));
+        assert!(key_matches("*_session:*", &pre("spotify_session:")));
+        assert!(!key_matches("*_session:*", &pre("settings:")));
+        assert!(key_matches("session:*", &pre("session:user:")));
+        assert!(!key_matches("session:*:x", &pre("session:")));
+        assert!(key_matches("a*b*c", &st("a-b-b-c")));
+        assert!(!key_matches("*", &KeyValue::Unknown));
     }
 }

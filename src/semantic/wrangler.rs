@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::bindings::{BindingKind, BindingSource, Bindings};
+use super::declared_bindings;
 use crate::config::ConfigError;
+use crate::parse::{parse, Lang};
+use crate::source::Source;
 
 /// Wrangler's own order of preference when several are in one folder.
 pub const WRANGLER_FILES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
@@ -154,7 +157,34 @@ pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> 
     Ok(out)
 }
 
-/// Finds and caches the nearest wrangler config of each folder.
+/// The file `wrangler types` writes beside the wrangler config.
+pub const GENERATED_TYPES: &str = "worker-configuration.d.ts";
+
+/// Bindings typed in a generated `worker-configuration.d.ts`
+/// (`declare namespace Cloudflare { interface Env { SESSIONS: KVNamespace } }`).
+fn generated_types(path: &Path) -> Result<Bindings, ConfigError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Bindings::default());
+    };
+    let source = Source::new(text);
+    let parsed = parse(&source, Lang::TypeScript, true).map_err(|e| {
+        let p = source.position(e.range.start);
+        ConfigError(format!(
+            "{}:{}:{}: {}",
+            path.display(),
+            p.line,
+            p.column,
+            e.message
+        ))
+    })?;
+    Ok(declared_bindings(
+        &parsed.program,
+        &path.display().to_string(),
+    ))
+}
+
+/// Finds and caches the nearest wrangler config of each folder (with the bindings typed
+/// in a `worker-configuration.d.ts` beside it).
 #[derive(Default)]
 pub struct WranglerResolver {
     cache: Mutex<HashMap<PathBuf, Result<Arc<Bindings>, ConfigError>>>,
@@ -178,6 +208,10 @@ impl WranglerResolver {
             Some(path) => std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
                 .and_then(|text| parse_wrangler(&path, &text))
+                .and_then(|mut b| {
+                    b.merge(&generated_types(&dir.join(GENERATED_TYPES))?);
+                    Ok(b)
+                })
                 .map(Arc::new),
             None => match dir.parent() {
                 Some(parent) => self.for_dir(parent),

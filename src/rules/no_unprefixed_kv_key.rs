@@ -1,0 +1,160 @@
+//! `no-unprefixed-kv-key`: KV keys without a `:`-separated namespace.
+
+use swc_common::Spanned;
+use swc_ecma_ast::{BinaryOp, Expr, Lit};
+
+use super::{FixKind, Rule, RuleContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::edits::{quoted, template_text};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::references::references;
+use crate::semantic::values::{key_value, strip, KeyValue};
+use crate::semantic::{KvCall, KvMethod};
+
+pub struct NoUnprefixedKvKey;
+
+const ID: &str = "no-unprefixed-kv-key";
+
+const HELP: &str = "Put keys under a `:`-separated namespace (`oauth:facebook:app_token`, `cache:api:metrics`): it prevents collisions between features sharing a namespace, lets you list and delete by prefix (`cache:social:*`), and groups keys in monitoring. Renaming a key orphans the data stored under the old key: reads miss until it is written again, and the old entry stays until it expires or is deleted. Set `renames` or `prefix` in kvlint.toml to get a fix.";
+
+impl Rule for NoUnprefixedKvKey {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn summary(&self) -> &'static str {
+        "KV key without a `:`-separated namespace prefix"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Sometimes
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/no-unprefixed-kv-key.md")
+    }
+
+    fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for call in &ctx.model.kv_calls {
+            if call.method == KvMethod::List {
+                continue;
+            }
+            let Some(key) = call.arg(0) else { continue };
+            match strip(key) {
+                // A bulk get: each key is checked.
+                Expr::Array(a) if call.method == KvMethod::Get => {
+                    for e in a.elems.iter().flatten().filter(|e| e.spread.is_none()) {
+                        out.extend(check_key(ctx, call, &e.expr));
+                    }
+                }
+                _ => out.extend(check_key(ctx, call, key)),
+            }
+        }
+        out
+    }
+}
+
+fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr) -> Option<Diagnostic> {
+    let value = key_value(key, &call.consts);
+    let (text, shown) = match &value {
+        KeyValue::Static(s) => (s.as_str(), s.clone()),
+        KeyValue::Prefix(p) => (p.as_str(), format!("{p}…")),
+        KeyValue::Unknown => return None,
+    };
+    if text.contains(':') {
+        return None;
+    }
+    let message = format!("KV key `{shown}` has no namespace prefix");
+    let fix = fix(ctx, call, key, &value);
+    Some(
+        Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
+            .with_label(
+                ctx.source.range(key.span()),
+                "no `:` before the first dynamic part",
+            )
+            .with_fix(fix),
+    )
+}
+
+/// What the fix does to the key.
+enum Change<'a> {
+    Rename(&'a str),
+    Prepend(&'a str),
+}
+
+fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue) -> Option<Fix> {
+    let options = &ctx.config.file.rules.no_unprefixed_kv_key;
+    let renamed = match value {
+        KeyValue::Static(s) => options.renames.as_ref().and_then(|r| r.get(s)),
+        _ => None,
+    };
+    let change = match (renamed, &options.prefix) {
+        (Some(new), _) => Change::Rename(new),
+        (None, Some(prefix)) => Change::Prepend(prefix),
+        (None, None) => return None,
+    };
+    let (edit, via_const) = key_edit(ctx, call, key, &change)?;
+    let message = match (&change, via_const) {
+        (Change::Rename(new), false) => format!("Rename the key to `{new}`"),
+        (Change::Rename(new), true) => {
+            format!("Rename the key to `{new}` where the constant is declared")
+        }
+        (Change::Prepend(p), _) => format!("Prefix the key with `{p}`"),
+    };
+    // The user chose the new names in kvlint.toml: the fix is theirs, so it is safe.
+    Some(Fix::new(message, Applicability::Safe, vec![edit]))
+}
+
+/// The edit on the key's literal; `true` when it edits a `const` initialiser.
+fn key_edit(ctx: &RuleContext, call: &KvCall, key: &Expr, change: &Change) -> Option<(Edit, bool)> {
+    match strip(key) {
+        Expr::Ident(i) => {
+            let init = call.consts.get(&i.sym)?;
+            // Edit the constant only if every use of it is a KV key.
+            let uses = references(ctx.program, &i.sym).len() - 1;
+            let key_uses = ctx
+                .model
+                .kv_calls
+                .iter()
+                .filter(|c| {
+                    c.arg(0)
+                        .is_some_and(|k| matches!(strip(k), Expr::Ident(k) if k.sym == i.sym))
+                })
+                .count();
+            if uses != key_uses || matches!(strip(init), Expr::Ident(_)) {
+                return None;
+            }
+            literal_edit(ctx, init, change).map(|e| (e, true))
+        }
+        e => literal_edit(ctx, e, change).map(|e| (e, false)),
+    }
+}
+
+fn literal_edit(ctx: &RuleContext, e: &Expr, change: &Change) -> Option<Edit> {
+    match (strip(e), change) {
+        (Expr::Lit(Lit::Str(s)), Change::Rename(new)) => {
+            let quote = ctx.source.slice(s.span).chars().next()?;
+            Some(Edit::replace(ctx.source.range(s.span), quoted(new, quote)))
+        }
+        (Expr::Lit(Lit::Str(s)), Change::Prepend(p)) => {
+            let quote = ctx.source.slice(s.span).chars().next()?;
+            let inner = quoted(p, quote);
+            let start = ctx.source.range(s.span).start;
+            Some(Edit::insert(start + 1, &inner[1..inner.len() - 1]))
+        }
+        (Expr::Tpl(t), Change::Rename(new)) if t.exprs.is_empty() => Some(Edit::replace(
+            ctx.source.range(t.span),
+            format!("`{}`", template_text(new)),
+        )),
+        (Expr::Tpl(t), Change::Prepend(p)) => Some(Edit::insert(
+            ctx.source.range(t.span).start + 1,
+            template_text(p),
+        )),
+        // `'user_' + id`: prefix the leftmost literal.
+        (Expr::Bin(b), Change::Prepend(_)) if b.op == BinaryOp::Add => {
+            literal_edit(ctx, &b.left, change)
+        }
+        _ => None,
+    }
+}

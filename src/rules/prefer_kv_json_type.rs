@@ -1,0 +1,294 @@
+//! `prefer-kv-json-type`: `JSON.parse` of a KV text read instead of `get(key, 'json')`.
+
+use swc_common::Span;
+use swc_ecma_ast::{CallExpr, Decl, Expr, MemberProp, ModuleItem, Pat, Stmt};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::options::{has_spread, properties};
+use super::{FixKind, Rule, RuleContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::edits::{
+    add_property, append_argument, apply_within, has_comment, preferred_quote, quoted, skip_trivia,
+};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::references::{as_str, references};
+use crate::semantic::values::strip;
+use crate::semantic::{KvCall, KvMethod};
+
+pub struct PreferKvJsonType;
+
+const ID: &str = "prefer-kv-json-type";
+
+const HELP: &str = "Read the value with `get(key, 'json')`: the runtime parses it, and a missing key still gives `null`, as `JSON.parse(null)` does. It is one step instead of two, without an intermediate string.";
+
+impl Rule for PreferKvJsonType {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn summary(&self) -> &'static str {
+        "`JSON.parse` of a KV `get` instead of `get(key, 'json')`"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/prefer-kv-json-type.md")
+    }
+
+    fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
+        let mut finder = Finder {
+            ctx,
+            out: Vec::new(),
+        };
+        ctx.program.visit_with(&mut finder);
+        finder.out
+    }
+}
+
+struct Finder<'a, 'b> {
+    ctx: &'a RuleContext<'b>,
+    out: Vec<Diagnostic>,
+}
+
+fn is_json_parse(call: &CallExpr) -> bool {
+    let Some(callee) = call.callee.as_expr() else {
+        return false;
+    };
+    matches!(strip(callee), Expr::Member(m)
+        if matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "JSON")
+        && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "parse"))
+}
+
+/// The single argument of a `JSON.parse(x)`, through wrappers.
+fn parse_arg(call: &CallExpr) -> Option<&Expr> {
+    (is_json_parse(call) && call.args.len() == 1 && call.args[0].spread.is_none())
+        .then(|| strip(&call.args[0].expr))
+}
+
+impl Finder<'_, '_> {
+    /// The KV `get` a call expression is.
+    fn kv_get(&self, e: &Expr) -> Option<&KvCall> {
+        let Expr::Call(c) = strip(e) else { return None };
+        self.ctx
+            .model
+            .kv_calls
+            .iter()
+            .find(|k| k.span == c.span && k.method == KvMethod::Get)
+    }
+
+    /// Edits that make a text `get` a JSON `get`; `None` when it is not a text read
+    /// this rule can convert.
+    fn json_get_edits(&self, call: &KvCall) -> Option<Vec<Edit>> {
+        let src = self.ctx.source;
+        let method_end = src.range(call.method_span).end;
+        // Type arguments already given: leave the call alone.
+        if src.text()[method_end..].trim_start().starts_with('<')
+            || call.args.iter().any(|a| a.spread.is_some())
+        {
+            return None;
+        }
+        let quote = match call.arg(0).and_then(as_str) {
+            Some(s) => src.slice(s.span).chars().next()?,
+            None => preferred_quote(src, self.ctx.program),
+        };
+        let json = quoted("json", quote);
+        let mut edits = match call.args.get(1).map(|a| &*a.expr) {
+            None if call.args.len() == 1 => append_argument(src, call.span, &call.args, &json)?,
+            Some(options) => match strip(options) {
+                Expr::Object(o) if !has_spread(o) => match properties(o).find(|p| p.name == "type")
+                {
+                    Some(p) => {
+                        let s = as_str(&p.value).filter(|s| s.value.as_str() == Some("text"))?;
+                        vec![Edit::replace(
+                            src.range(s.span),
+                            quoted("json", src.slice(s.span).chars().next()?),
+                        )]
+                    }
+                    None => add_property(src, o, &format!("type: {json}")),
+                },
+                _ => {
+                    let s = as_str(options).filter(|s| s.value.as_str() == Some("text"))?;
+                    vec![Edit::replace(
+                        src.range(s.span),
+                        quoted("json", src.slice(s.span).chars().next()?),
+                    )]
+                }
+            },
+            None => return None,
+        };
+        if self.ctx.lang.is_typescript() {
+            // `JSON.parse` gives `any`: keep that type.
+            edits.push(Edit::insert(method_end, "<any>"));
+        }
+        Some(edits)
+    }
+
+    fn report(&mut self, call: &KvCall, message: &str, fix: Fix) {
+        let range = self.ctx.source.range(call.span);
+        self.out.push(
+            Diagnostic::new(ID, range, message, HELP)
+                .with_label(
+                    self.ctx.source.range(call.method_span),
+                    "read as text, then parsed",
+                )
+                .with_fix(Some(fix)),
+        );
+    }
+
+    /// `JSON.parse(await kv.get(k))` → `await kv.get<any>(k, 'json')`.
+    fn check_inline(&mut self, parse: &CallExpr) {
+        let Some(Expr::Await(a)) = parse_arg(parse) else {
+            return;
+        };
+        let Some(call) = self.kv_get(&a.arg) else {
+            return;
+        };
+        let Some(edits) = self.json_get_edits(call) else {
+            return;
+        };
+        let src = self.ctx.source;
+        let outer = src.range(parse.span);
+        let inner = src.range(call.span);
+        let text = src.text();
+        let dropped = format!(
+            "{}{}",
+            &text[outer.start..inner.start],
+            &text[inner.end..outer.end]
+        );
+        let next = skip_trivia(text, outer.end);
+        let rest = &text[next.min(text.len())..];
+        let needs_parens = [".", "[", "(", "`", "?.", "**"]
+            .iter()
+            .any(|t| rest.starts_with(t))
+            && !rest.starts_with("...");
+        let get = apply_within(src, inner, &edits);
+        let replacement = if needs_parens {
+            format!("(await {get})")
+        } else {
+            format!("await {get}")
+        };
+        let applicability = if has_comment(&dropped) {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        let fix = Fix::new(
+            "Read the value with `get(key, 'json')`",
+            applicability,
+            vec![Edit::replace(outer, replacement)],
+        );
+        let call = call.clone();
+        self.report(
+            &call,
+            "`JSON.parse` of a KV text read: read it as JSON instead",
+            fix,
+        );
+    }
+
+    /// `const x = await kv.get(k); … JSON.parse(x)` with `x` used nowhere else.
+    fn check_single_use(&mut self, stmts: &[&Stmt]) {
+        for (i, stmt) in stmts.iter().enumerate() {
+            let Stmt::Decl(Decl::Var(v)) = stmt else {
+                continue;
+            };
+            let [d] = v.decls.as_slice() else { continue };
+            let (Pat::Ident(name), Some(init)) = (&d.name, &d.init) else {
+                continue;
+            };
+            if name.type_ann.is_some() {
+                continue;
+            }
+            let Expr::Await(a) = unparen(init) else {
+                continue;
+            };
+            let Some(call) = self.kv_get(unparen(&a.arg)) else {
+                continue;
+            };
+            let rest = &stmts[i + 1..];
+            let refs: Vec<Span> = rest
+                .iter()
+                .flat_map(|s| references(*s, &name.id.sym))
+                .collect();
+            let [only] = refs.as_slice() else { continue };
+            let mut parses = ParseCalls::default();
+            rest.iter().for_each(|s| s.visit_with(&mut parses));
+            let Some(parse) = parses
+                .0
+                .iter()
+                .find(|(_, arg)| arg == only)
+                .map(|(span, _)| *span)
+            else {
+                continue;
+            };
+            let Some(mut edits) = self.json_get_edits(call) else {
+                continue;
+            };
+            let src = self.ctx.source;
+            let dropped = src.slice(parse).replacen(&*name.id.sym, "", 1);
+            let applicability = if has_comment(&dropped) {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            edits.push(Edit::replace(src.range(parse), name.id.sym.to_string()));
+            let fix = Fix::new(
+                format!(
+                    "Read `{}` with `get(key, 'json')` and drop the `JSON.parse`",
+                    name.id.sym
+                ),
+                applicability,
+                edits,
+            );
+            let call = call.clone();
+            self.report(
+                &call,
+                &format!(
+                    "`{}` is read from KV as text only to be parsed: read it as JSON instead",
+                    name.id.sym
+                ),
+                fix,
+            );
+        }
+    }
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        _ => e,
+    }
+}
+
+/// `JSON.parse(x)` calls with an identifier argument: (call span, identifier span).
+#[derive(Default)]
+struct ParseCalls(Vec<(Span, Span)>);
+
+impl Visit for ParseCalls {
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        if let Some(Expr::Ident(i)) = parse_arg(c) {
+            self.0.push((c.span, i.span));
+        }
+        c.visit_children_with(self);
+    }
+}
+
+impl Visit for Finder<'_, '_> {
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        self.check_inline(c);
+        c.visit_children_with(self);
+    }
+
+    fn visit_stmts(&mut self, stmts: &[Stmt]) {
+        self.check_single_use(&stmts.iter().collect::<Vec<_>>());
+        stmts.iter().for_each(|s| s.visit_with(self));
+    }
+
+    fn visit_module_items(&mut self, items: &[ModuleItem]) {
+        let stmts: Vec<&Stmt> = items.iter().filter_map(|i| i.as_stmt()).collect();
+        self.check_single_use(&stmts);
+        items.iter().for_each(|i| i.visit_with(self));
+    }
+}
