@@ -310,6 +310,10 @@ impl Builder<'_> {
     }
 
     fn value_of_type(&self, t: &TsType, shown: &str) -> Option<Value> {
+        if let TsType::TsTypeLit(lit) = t {
+            let members = members(&lit.members).map(|(n, t)| (n.to_string(), known_type(t)));
+            return Some(Value::Shape(members.collect()));
+        }
         match known_type(t) {
             Some(KnownType::Kv) => Some(Value::Kv(format!("`{shown}` is typed KVNamespace"))),
             Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
@@ -428,21 +432,21 @@ impl Builder<'_> {
                 None => Value::Other,
             };
         }
-        // An inline type: `(c.env as unknown as { SESSIONS?: KVNamespace }).SESSIONS`.
-        let obj = strip_parens(&m.obj);
-        if let Expr::TsAs(TsAsExpr { type_ann, .. }) = obj {
-            if let TsType::TsTypeLit(lit) = &**type_ann {
-                return match types::member_type(&lit.members, &name).and_then(known_type) {
-                    Some(KnownType::Kv) => Value::Kv(format!(
-                        "`{shown}`: the inline type declares {name}: KVNamespace"
-                    )),
-                    Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
-                    _ => Value::Other,
-                };
-            }
-        }
         match self.classify(&m.obj) {
             Value::Env | Value::TypedEnv(_) => self.binding_value(&name, shown),
+            // A declared type literal decides: `(c.env as unknown as { SESSIONS?: KVNamespace }).SESSIONS`.
+            Value::Shape(members) => match members
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, t)| *t)
+            {
+                Some(KnownType::Kv) => Value::Kv(format!(
+                    "`{shown}`: its declared type says {name}: KVNamespace"
+                )),
+                Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
+                Some(KnownType::DurableObjectStub) => Value::DurableObjectStub,
+                _ => Value::Other,
+            },
             _ => Value::Other,
         }
     }
@@ -508,6 +512,10 @@ impl Builder<'_> {
                     );
                 }
                 ObjectPatProp::KeyValue(kv) => match (&*kv.value, prop_key_name(&kv.key)) {
+                    // `({ env: { SESSIONS } }) => …`
+                    (Pat::Object(inner), Some(key)) if key == "env" && !from_env => {
+                        self.declare_object_pattern(inner, true)
+                    }
                     (Pat::Ident(local), Some(key)) => {
                         let value = if from_env {
                             self.binding_value(&key, &format!("{{ {key}: {} }}", local.id.sym))

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::types::KnownType;
 use swc_atoms::Atom;
 use swc_ecma_ast::{
     Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind,
@@ -19,6 +20,8 @@ pub enum Value {
     Env,
     /// An Env typed with an interface or type alias declared in the file.
     TypedEnv(String),
+    /// An object whose declared type is a type literal: its members' types, where known.
+    Shape(Vec<(String, Option<KnownType>)>),
     /// Anything else, or unknown.
     Other,
 }
