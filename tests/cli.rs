@@ -381,7 +381,7 @@ fn wrangler_jsonc_environments() {
 
 #[test]
 fn suppressions_and_unused_suppressions() {
-    let src = "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('a', 'v');\n  // kvlint-disable-next-line require-kv-ttl\n  const x = 1;\n  /* kvlint-disable-line no-such-rule */\n  return x;\n}\n";
+    let src = "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('cache:a', 'v');\n  // kvlint-disable-next-line require-kv-ttl\n  const x = 1;\n  /* kvlint-disable-line no-such-rule */\n  return x;\n}\n";
     let dir = project(&[("a.ts", src)]);
     kvlint(dir.path())
         .args(["check", "--format", "compact"])
@@ -400,7 +400,7 @@ fn suppressions_and_unused_suppressions() {
         .code(0);
     assert_eq!(
         read(&dir, "a.ts"),
-        "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('a', 'v');\n  const x = 1;\n  return x;\n}\n"
+        "export async function f(env: Env) {\n  // kvlint-disable-next-line require-kv-ttl -- permanent\n  await env.SESSIONS.put('cache:a', 'v');\n  const x = 1;\n  return x;\n}\n"
     );
     // A rule that did not run is not judged.
     let dir = project(&[("a.ts", src)]);
@@ -418,14 +418,14 @@ fn suppressions_and_unused_suppressions() {
 
 #[test]
 fn suppression_ranges_and_id_removal() {
-    let src = "/* kvlint-disable require-kv-ttl */\nexport async function f(env: Env) {\n  await env.SESSIONS.put('a', 'v');\n  /* kvlint-enable require-kv-ttl */\n  await env.SESSIONS.put('b', 'v'); // kvlint-disable-line no-invalid-kv-ttl, require-kv-ttl\n  await env.SESSIONS.put('c', 'v');\n}\n";
+    let src = "/* kvlint-disable require-kv-ttl */\nexport async function f(env: Env) {\n  await env.SESSIONS.put('cache:a', 'v');\n  /* kvlint-enable require-kv-ttl */\n  await env.SESSIONS.put('cache:b', 'v'); // kvlint-disable-line no-invalid-kv-ttl, require-kv-ttl\n  await env.SESSIONS.put('cache:c', 'v');\n}\n";
     let dir = project(&[("a.ts", src)]);
     kvlint(dir.path())
         .args(["check", "--format", "compact"])
         .assert()
         .code(1)
         .stdout(
-            "a.ts:5:60: warning [unused-suppression] Unused suppression: no `no-invalid-kv-ttl` diagnostic here to suppress\n\
+            "a.ts:5:66: warning [unused-suppression] Unused suppression: no `no-invalid-kv-ttl` diagnostic here to suppress\n\
              a.ts:6:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
         );
     // Removing one id keeps the comment: safe.
@@ -508,13 +508,7 @@ fn sample_worker_findings() {
     let out = Command::cargo_bin("kvlint")
         .unwrap()
         .current_dir(root.join("fixtures/sample-worker"))
-        .args([
-            "check",
-            "--format",
-            "compact",
-            "--select",
-            "require-kv-ttl,no-invalid-kv-ttl",
-        ])
+        .args(["check", "--format", "compact"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -528,12 +522,64 @@ fn sample_worker_findings() {
         [
             // CacheManager.remember: `this.kv?.put(key, value)`.
             "src/worker/cache-manager.ts:51:11: warning [require-kv-ttl] KV `put` without an expiration",
+            // The OAuth app token, read and written under an unprefixed key.
+            "src/worker/index.ts:33:24: warning [no-unprefixed-kv-key] KV key `fb_app_access_token` has no namespace prefix",
+            "src/worker/index.ts:41:9: warning [no-unprefixed-kv-key] KV key `fb_app_access_token` has no namespace prefix",
+            // Static OAuth configuration read without cacheTtl.
+            "src/worker/index.ts:48:23: warning [prefer-kv-cache-ttl] KV read of static key `config:oauth:flags` without `cacheTtl`",
             // The metrics snapshot.
             "src/worker/index.ts:70:9: warning [require-kv-ttl] KV `put` without an expiration",
             // The 30-second rate-limit window.
             "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds",
             // The KV fallback copy of the session.
             "src/worker/index.ts:151:9: warning [require-kv-ttl] KV `put` without an expiration",
+            // The social summary parsed from a text read.
+            "src/worker/index.ts:187:37: warning [prefer-kv-json-type] `JSON.parse` of a KV text read",
         ]
     );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sample_worker_fixes_converge() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root.join("fixtures/sample-worker"), dir.path());
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(1);
+    let index = read(&dir, "src/worker/index.ts");
+    // Renamed from kvlint.toml, after which the key is static OAuth data: cacheTtl too.
+    assert!(index.contains("env.SESSIONS.get('oauth:facebook:app_token', { cacheTtl: 3600 })"));
+    assert!(index.contains("env.SESSIONS.put('oauth:facebook:app_token', body.access_token, {"));
+    assert!(index
+        .contains("c.env.SESSIONS.get('config:oauth:flags', { type: 'json', cacheTtl: 3600 })"));
+    assert!(
+        index.contains("const summary = await c.env.SESSIONS.get<any>('social:summary', 'json');")
+    );
+    assert!(index.contains("JSON.stringify(data), { expirationTtl: 3600 });"));
+    // Only the finding without a fix is left, and fixing again changes nothing.
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout("src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n");
+    kvlint(dir.path())
+        .args(["check", "--diff", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stdout("");
 }
