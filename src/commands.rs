@@ -80,5 +80,10 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
             call.reason
         );
     }
+    let _ = writeln!(out, "Durable Object stub calls: {}", model.do_calls.len());
+    for call in &model.do_calls {
+        let p = source.position(source.range(call.span).start);
+        let _ = writeln!(out, "  {label}:{}:{} {}", p.line, p.column, call.method);
+    }
     Ok(out)
 }

@@ -167,7 +167,13 @@ struct Declarations {
 impl Declarations {
     fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
-        for props in self.interfaces.values() {
+        // Only types that declare a binding (KV or Durable Object) describe an env.
+        let envs = self.interfaces.values().filter(|props| {
+            props
+                .iter()
+                .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
+        });
+        for props in envs {
             for (name, kind) in props {
                 let kind = match kind {
                     KnownType::Kv => BindingKind::Kv,
