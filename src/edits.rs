@@ -175,3 +175,44 @@ pub fn apply_within(source: &Source, range: std::ops::Range<usize>, edits: &[Edi
 pub fn has_comment(text: &str) -> bool {
     text.contains("//") || text.contains("/*")
 }
+
+/// One level of indentation in the file: a tab if lines are indented with tabs, else the
+/// smallest indentation used (2 when there is none).
+pub fn indent_unit(source: &Source) -> String {
+    let mut smallest = usize::MAX;
+    for line in source.text().lines() {
+        if line.starts_with('\t') {
+            return "\t".to_string();
+        }
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        if spaces > 0 && spaces < line.len() {
+            smallest = smallest.min(spaces);
+        }
+    }
+    " ".repeat(if smallest == usize::MAX {
+        2
+    } else {
+        smallest.clamp(2, 8)
+    })
+}
+
+/// The comments in a piece of code being removed (strings are not expected in it).
+pub fn comments_in(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['/']) {
+        let after = &rest[i..];
+        if after.starts_with("//") {
+            let end = after.find('\n').unwrap_or(after.len());
+            out.push(after[..end].trim_end());
+            rest = &after[end..];
+        } else if after.starts_with("/*") {
+            let end = after.find("*/").map(|e| e + 2).unwrap_or(after.len());
+            out.push(&after[..end]);
+            rest = &after[end..];
+        } else {
+            rest = &after[1..];
+        }
+    }
+    out
+}

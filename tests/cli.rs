@@ -531,6 +531,9 @@ fn sample_worker_findings() {
             "src/worker/index.ts:70:9: warning [require-kv-ttl] KV `put` without an expiration",
             // The 30-second rate-limit window.
             "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds",
+            // The three Instagram reads, one after another, of keys sharing a prefix.
+            "src/worker/index.ts:90:3: warning [no-sequential-kv-reads] 3 independent KV reads are awaited one after another",
+            "src/worker/index.ts:90:23: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately",
             // The KV fallback copy of the session.
             "src/worker/index.ts:151:9: warning [require-kv-ttl] KV `put` without an expiration",
             // The social summary parsed from a text read.
@@ -571,12 +574,18 @@ fn sample_worker_fixes_converge() {
         index.contains("const summary = await c.env.SESSIONS.get<any>('social:summary', 'json');")
     );
     assert!(index.contains("JSON.stringify(data), { expirationTtl: 3600 });"));
+    assert!(index.contains(
+        "  const [posts, profile, followers] = await Promise.all([\n    kv.get('instagram:posts'),\n    kv.get('instagram:profile'),\n    kv.get('instagram:followers'),\n  ]);\n"
+    ));
     // Only the finding without a fix is left, and fixing again changes nothing.
     kvlint(dir.path())
         .args(["check", "--format", "compact"])
         .assert()
         .code(1)
-        .stdout("src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n");
+        .stdout(
+            "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n\
+             src/worker/index.ts:91:5: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately: `instagram:followers`, `instagram:posts`, `instagram:profile`\n",
+        );
     kvlint(dir.path())
         .args(["check", "--diff", "--unsafe-fixes"])
         .assert()

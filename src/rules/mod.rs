@@ -1,11 +1,14 @@
 //! The rule registry: one sorted list of every rule.
 
 mod no_invalid_kv_ttl;
+mod no_sequential_kv_reads;
 mod no_unprefixed_kv_key;
 mod options;
+mod prefer_coalesced_kv_reads;
 mod prefer_kv_cache_ttl;
 mod prefer_kv_json_type;
 mod require_kv_ttl;
+mod stmts;
 
 use swc_ecma_ast::Program;
 
@@ -16,7 +19,9 @@ use crate::semantic::SemanticModel;
 use crate::source::Source;
 
 pub use no_invalid_kv_ttl::NoInvalidKvTtl;
+pub use no_sequential_kv_reads::NoSequentialKvReads;
 pub use no_unprefixed_kv_key::NoUnprefixedKvKey;
+pub use prefer_coalesced_kv_reads::PreferCoalescedKvReads;
 pub use prefer_kv_cache_ttl::PreferKvCacheTtl;
 pub use prefer_kv_json_type::PreferKvJsonType;
 pub use require_kv_ttl::RequireKvTtl;
@@ -53,7 +58,9 @@ pub trait Rule: Sync {
 /// Every rule, sorted by id.
 pub static RULES: &[&dyn Rule] = &[
     &NoInvalidKvTtl,
+    &NoSequentialKvReads,
     &NoUnprefixedKvKey,
+    &PreferCoalescedKvReads,
     &PreferKvCacheTtl,
     &PreferKvJsonType,
     &RequireKvTtl,

@@ -5,13 +5,14 @@ use swc_ecma_ast::{CallExpr, Decl, Expr, MemberProp, ModuleItem, Pat, Stmt};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::options::{has_spread, properties};
+use super::stmts::ListItem;
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{
     add_property, append_argument, apply_within, has_comment, preferred_quote, quoted, skip_trivia,
 };
 use crate::fix::{Applicability, Edit, Fix};
-use crate::semantic::references::{as_str, references};
+use crate::semantic::references::{self, as_str, references};
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
 
@@ -74,9 +75,8 @@ impl Finder<'_, '_> {
         let Expr::Call(c) = strip(e) else { return None };
         self.ctx
             .model
-            .kv_calls
-            .iter()
-            .find(|k| k.span == c.span && k.method == KvMethod::Get)
+            .kv_call_at(c.span)
+            .filter(|k| k.method == KvMethod::Get)
     }
 
     /// Edits that make a text `get` a JSON `get`; `None` when it is not a text read
@@ -189,9 +189,12 @@ impl Finder<'_, '_> {
     }
 
     /// `const x = await kv.get(k); … JSON.parse(x)` with `x` used nowhere else.
-    fn check_single_use(&mut self, stmts: &[&Stmt]) {
-        for (i, stmt) in stmts.iter().enumerate() {
-            let Stmt::Decl(Decl::Var(v)) = stmt else {
+    fn check_single_use<T: ListItem>(&mut self, items: &[T])
+    where
+        T: for<'n> VisitWith<references::Finder<'n>> + VisitWith<ParseCalls>,
+    {
+        for (i, item) in items.iter().enumerate() {
+            let Some(Stmt::Decl(Decl::Var(v))) = item.stmt() else {
                 continue;
             };
             let [d] = v.decls.as_slice() else { continue };
@@ -207,10 +210,10 @@ impl Finder<'_, '_> {
             let Some(call) = self.kv_get(unparen(&a.arg)) else {
                 continue;
             };
-            let rest = &stmts[i + 1..];
+            let rest = &items[i + 1..];
             let refs: Vec<Span> = rest
                 .iter()
-                .flat_map(|s| references(*s, &name.id.sym))
+                .flat_map(|s| references(s, &name.id.sym))
                 .collect();
             let [only] = refs.as_slice() else { continue };
             let mut parses = ParseCalls::default();
@@ -264,7 +267,7 @@ fn unparen(e: &Expr) -> &Expr {
 
 /// `JSON.parse(x)` calls with an identifier argument: (call span, identifier span).
 #[derive(Default)]
-struct ParseCalls(Vec<(Span, Span)>);
+pub struct ParseCalls(Vec<(Span, Span)>);
 
 impl Visit for ParseCalls {
     fn visit_call_expr(&mut self, c: &CallExpr) {
@@ -282,13 +285,12 @@ impl Visit for Finder<'_, '_> {
     }
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
-        self.check_single_use(&stmts.iter().collect::<Vec<_>>());
+        self.check_single_use(stmts);
         stmts.iter().for_each(|s| s.visit_with(self));
     }
 
     fn visit_module_items(&mut self, items: &[ModuleItem]) {
-        let stmts: Vec<&Stmt> = items.iter().filter_map(|i| i.as_stmt()).collect();
-        self.check_single_use(&stmts);
+        self.check_single_use(items);
         items.iter().for_each(|i| i.visit_with(self));
     }
 }

@@ -109,6 +109,13 @@ pub struct SemanticModel {
     pub bindings: Bindings,
 }
 
+impl SemanticModel {
+    /// The KV call whose call expression has this span.
+    pub fn kv_call_at(&self, span: Span) -> Option<&KvCall> {
+        self.kv_calls.iter().find(|c| c.span == span)
+    }
+}
+
 /// The bindings that the interfaces and type aliases of a program declare
 /// (`interface Env { SESSIONS: KVNamespace }`), as the `Types` source.
 pub fn declared_bindings(program: &Program, file_label: &str) -> Bindings {

@@ -1,0 +1,415 @@
+//! `no-sequential-kv-reads`: independent KV reads awaited one after another.
+
+use std::collections::HashSet;
+
+use swc_atoms::Atom;
+use swc_common::{Span, Spanned};
+use swc_ecma_ast::{Decl, Expr, Lit, ModuleItem, Pat, Stmt, TsTypeAnn, VarDecl, VarDeclKind};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::options::properties;
+use super::stmts::ListItem;
+use super::{FixKind, Rule, RuleContext};
+use crate::config::Strategy;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::edits::{comments_in, indent_unit};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::references::{as_str, references};
+use crate::semantic::scope::pat_names;
+use crate::semantic::values::strip;
+use crate::semantic::{KvCall, KvMethod};
+
+pub struct NoSequentialKvReads;
+
+const ID: &str = "no-sequential-kv-reads";
+
+/// KV's limit on keys in one bulk `get`.
+const MAX_BULK_KEYS: usize = 100;
+
+const HELP: &str = "These reads do not depend on each other, yet each waits for the one before: every KV read is a round trip (5–50 ms), so N reads in a row cost N round trips. Start them together with `Promise.all` (one round trip of latency), or with `strategy = \"bulk\"` read them in one bulk `get([...])`.";
+
+impl Rule for NoSequentialKvReads {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn summary(&self) -> &'static str {
+        "Independent KV reads awaited one after another"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn fix_kind(&self) -> FixKind {
+        FixKind::Safe
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/no-sequential-kv-reads.md")
+    }
+
+    fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
+        let mut finder = Finder {
+            ctx,
+            out: Vec::new(),
+        };
+        ctx.program.visit_with(&mut finder);
+        finder.out
+    }
+}
+
+/// One statement of a run: `const <pattern> = await <KV read>;`.
+struct Read<'a> {
+    stmt: Span,
+    kind: VarDeclKind,
+    pattern: &'a Pat,
+    /// The awaited KV call.
+    call: &'a KvCall,
+    /// Nothing but parentheses wraps the `await` (`(await kv.get(k)) as string` is not plain).
+    plain: bool,
+    declares: Vec<Atom>,
+}
+
+struct Finder<'a, 'b> {
+    ctx: &'a RuleContext<'b>,
+    out: Vec<Diagnostic>,
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        _ => e,
+    }
+}
+
+/// Identifiers an expression mentions.
+#[derive(Default)]
+struct Names(HashSet<Atom>);
+
+impl Visit for Names {
+    fn visit_ident(&mut self, i: &swc_ecma_ast::Ident) {
+        self.0.insert(i.sym.clone());
+    }
+}
+
+/// Free of side effects: literals, identifiers, member accesses, templates and concatenations.
+fn pure(e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Lit(_) | Expr::Ident(_) | Expr::This(_) => true,
+        Expr::Member(m) => pure(&m.obj) && m.prop.as_computed().is_none_or(|c| pure(&c.expr)),
+        Expr::Tpl(t) => t.exprs.iter().all(|e| pure(e)),
+        Expr::Bin(b) => b.op == swc_ecma_ast::BinaryOp::Add && pure(&b.left) && pure(&b.right),
+        Expr::Object(o) => {
+            properties(o).count() == o.props.len() && properties(o).all(|p| pure(&p.value))
+        }
+        _ => false,
+    }
+}
+
+impl<'b> Finder<'_, 'b> {
+    fn read<'s>(&self, stmt: &'s Stmt) -> Option<Read<'s>>
+    where
+        'b: 's,
+    {
+        let Stmt::Decl(Decl::Var(v)) = stmt else {
+            return None;
+        };
+        let VarDecl { kind, decls, .. } = &**v;
+        if *kind == VarDeclKind::Var {
+            return None;
+        }
+        let [d] = decls.as_slice() else { return None };
+        let init = d.init.as_deref()?;
+        let plain = matches!(unparen(init), Expr::Await(_));
+        let Expr::Await(a) = strip(init) else {
+            return None;
+        };
+        let Expr::Call(c) = unparen(&a.arg) else {
+            return None;
+        };
+        let call = self.ctx.model.kv_call_at(c.span)?;
+        if !call.method.is_read() {
+            return None;
+        }
+        Some(Read {
+            stmt: v.span,
+            kind: *kind,
+            pattern: &d.name,
+            call,
+            plain,
+            declares: pat_names(&d.name),
+        })
+    }
+
+    fn check_list<T: ListItem>(&mut self, items: &[T]) {
+        let mut run: Vec<Read> = Vec::new();
+        for item in items {
+            match item.stmt().and_then(|s| self.read(s)) {
+                Some(read) => {
+                    let mut names = Names::default();
+                    read.call.args.visit_with(&mut names);
+                    let depends = run
+                        .iter()
+                        .any(|r| r.declares.iter().any(|d| names.0.contains(d)));
+                    if depends {
+                        self.report(std::mem::take(&mut run));
+                    }
+                    run.push(read);
+                }
+                None => self.report(std::mem::take(&mut run)),
+            }
+        }
+        self.report(run);
+    }
+
+    fn report(&mut self, run: Vec<Read>) {
+        if run.len() < 2 {
+            return;
+        }
+        let src = self.ctx.source;
+        let range = src.range(run[0].stmt).start..src.range(run[run.len() - 1].stmt).end;
+        let fix = self.fix(&run, range.clone());
+        let message = format!(
+            "{} independent KV reads are awaited one after another",
+            run.len()
+        );
+        let first = src.range(run[0].stmt);
+        self.out.push(
+            Diagnostic::new(ID, range, message, HELP)
+                .with_label(first, "each read waits for the one before")
+                .with_fix(fix),
+        );
+    }
+
+    /// The pattern's text and its type annotation's text.
+    fn pattern(&self, pat: &Pat) -> (String, Option<String>) {
+        let src = self.ctx.source;
+        let ann: Option<&TsTypeAnn> = match pat {
+            Pat::Ident(b) => b.type_ann.as_deref(),
+            Pat::Object(o) => o.type_ann.as_deref(),
+            Pat::Array(a) => a.type_ann.as_deref(),
+            _ => None,
+        };
+        let text = match pat {
+            Pat::Ident(b) => b.id.sym.to_string(),
+            _ => {
+                let r = src.range(pat.span());
+                let end = ann
+                    .map(|a| src.range(a.span).start)
+                    .unwrap_or(r.end)
+                    .min(r.end);
+                src.text()[r.start..end]
+                    .trim_end()
+                    .trim_end_matches(':')
+                    .trim_end()
+                    .to_string()
+            }
+        };
+        let ann = ann.map(|a| src.slice(a.span).trim_start_matches(':').trim().to_string());
+        (text, ann)
+    }
+
+    fn fix(&self, run: &[Read], range: std::ops::Range<usize>) -> Option<Fix> {
+        if run.iter().any(|r| !r.plain) {
+            return None;
+        }
+        let src = self.ctx.source;
+        let patterns: Vec<(String, Option<String>)> =
+            run.iter().map(|r| self.pattern(r.pattern)).collect();
+        let annotated = patterns.iter().filter(|(_, a)| a.is_some()).count();
+        if annotated != 0 && annotated != patterns.len() {
+            return None;
+        }
+        // Comments in the removed code move above the new statement.
+        let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in run {
+            kept.push(src.range(r.pattern.span()));
+            kept.push(src.range(r.call.span));
+        }
+        kept.sort_by_key(|r| r.start);
+        let mut removed = String::new();
+        let mut at = range.start;
+        for k in &kept {
+            removed.push_str(&src.text()[at..k.start.max(at)]);
+            at = at.max(k.end);
+        }
+        removed.push_str(&src.text()[at..range.end]);
+        let indent = src.indent_at(range.start).to_string();
+        let nl = src.newline();
+        let mut text = String::new();
+        for c in comments_in(&removed) {
+            text.push_str(c);
+            text.push_str(nl);
+            text.push_str(&indent);
+        }
+        let keyword = if run.iter().all(|r| r.kind == VarDeclKind::Const) {
+            "const"
+        } else {
+            "let"
+        };
+        let bulk =
+            self.ctx.config.file.rules.no_sequential_kv_reads.strategy == Some(Strategy::Bulk);
+        let body = match bulk.then(|| self.bulk(run, &patterns, &indent)).flatten() {
+            Some(body) => body,
+            None => self.promise_all(run, &patterns, keyword, &indent),
+        };
+        text.push_str(&body.replace('\n', nl));
+        let safe = run.iter().all(|r| {
+            r.call
+                .args
+                .iter()
+                .all(|a| a.spread.is_none() && pure(&a.expr))
+        });
+        let applicability = if safe {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
+        let title = if text.contains("Promise.all") {
+            "Read them together with `Promise.all`"
+        } else {
+            "Read them in one bulk `get`"
+        };
+        Some(Fix::new(
+            title,
+            applicability,
+            vec![Edit::replace(range, text)],
+        ))
+    }
+
+    fn promise_all(
+        &self,
+        run: &[Read],
+        patterns: &[(String, Option<String>)],
+        keyword: &str,
+        indent: &str,
+    ) -> String {
+        let unit = indent_unit(self.ctx.source);
+        let names: Vec<&str> = patterns.iter().map(|(p, _)| p.as_str()).collect();
+        let annotation = if patterns.iter().all(|(_, a)| a.is_some()) {
+            let types: Vec<&str> = patterns
+                .iter()
+                .map(|(_, a)| a.as_deref().unwrap_or_default())
+                .collect();
+            format!(": [{}]", types.join(", "))
+        } else {
+            String::new()
+        };
+        let mut out = format!(
+            "{keyword} [{}]{annotation} = await Promise.all([\n",
+            names.join(", ")
+        );
+        for r in run {
+            out.push_str(&format!(
+                "{indent}{unit}{},\n",
+                self.ctx.source.slice(r.call.span)
+            ));
+        }
+        out.push_str(&format!("{indent}]);"));
+        out
+    }
+
+    /// `strategy = "bulk"`: one `get([...])` when every read is a `get` of one namespace
+    /// with one type and at most 100 keys.
+    fn bulk(
+        &self,
+        run: &[Read],
+        patterns: &[(String, Option<String>)],
+        indent: &str,
+    ) -> Option<String> {
+        let src = self.ctx.source;
+        let receiver = src.slice(run[0].call.receiver_span);
+        let mut kind: Option<&str> = None;
+        for r in run {
+            let c = r.call;
+            if c.method != KvMethod::Get
+                || src.slice(c.receiver_span) != receiver
+                || c.args.iter().any(|a| a.spread.is_some())
+            {
+                return None;
+            }
+            let this = match c.args.get(1).map(|a| strip(&a.expr)) {
+                None => "text",
+                Some(Expr::Lit(Lit::Str(s))) => match s.value.as_str()? {
+                    "text" => "text",
+                    "json" => "json",
+                    _ => return None,
+                },
+                Some(Expr::Object(o)) if properties(o).count() == 1 && o.props.len() == 1 => {
+                    let ty = properties(o).next().filter(|p| p.name == "type")?;
+                    match as_str(&ty.value)?.value.as_str()? {
+                        "text" => "text",
+                        "json" => "json",
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            if c.args.len() > 2 || kind.is_some_and(|k| k != this) {
+                return None;
+            }
+            kind = Some(this);
+        }
+        if run.len() > MAX_BULK_KEYS {
+            return None;
+        }
+        let keys_name = self.fresh("kvKeys");
+        let values_name = self.fresh("kvValues");
+        let keys: Vec<&str> = run
+            .iter()
+            .map(|r| src.slice(r.call.args[0].expr.span()))
+            .collect();
+        let unit = indent_unit(src);
+        let quote = src.text()[src.range(run[0].call.span)]
+            .contains('"')
+            .then_some('"')
+            .unwrap_or('\'');
+        let ty = if kind == Some("json") {
+            format!(", {quote}json{quote}")
+        } else {
+            String::new()
+        };
+        let mut out = format!("const {keys_name} = [\n");
+        for k in &keys {
+            out.push_str(&format!("{indent}{unit}{k},\n"));
+        }
+        out.push_str(&format!(
+            "{indent}];\n{indent}const {values_name} = await {receiver}.get({keys_name}{ty});"
+        ));
+        for (i, ((pattern, ann), r)) in patterns.iter().zip(run).enumerate() {
+            let ann = ann.as_ref().map(|a| format!(": {a}")).unwrap_or_default();
+            let keyword = if r.kind == VarDeclKind::Const {
+                "const"
+            } else {
+                "let"
+            };
+            out.push_str(&format!(
+                "\n{indent}{keyword} {pattern}{ann} = {values_name}.get({keys_name}[{i}]) ?? null;"
+            ));
+        }
+        Some(out)
+    }
+
+    /// A name not used anywhere in the file.
+    fn fresh(&self, base: &str) -> String {
+        (0..)
+            .map(|i| {
+                if i == 0 {
+                    base.to_string()
+                } else {
+                    format!("{base}{i}")
+                }
+            })
+            .find(|n| references(self.ctx.program, &Atom::from(n.as_str())).is_empty())
+            .expect("some name is free")
+    }
+}
+
+impl Visit for Finder<'_, '_> {
+    fn visit_stmts(&mut self, stmts: &[Stmt]) {
+        self.check_list(stmts);
+        stmts.iter().for_each(|s| s.visit_with(self));
+    }
+
+    fn visit_module_items(&mut self, items: &[ModuleItem]) {
+        self.check_list(items);
+        items.iter().for_each(|i| i.visit_with(self));
+    }
+}
