@@ -12,7 +12,7 @@ use super::stmts::ListItem;
 use super::{FixKind, Rule, RuleContext};
 use crate::config::Strategy;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::edits::{comments_in, indent_unit};
+use crate::edits::{comments_in, indent_unit, preferred_quote};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::references::{as_str, references};
 use crate::semantic::scope::pat_names;

@@ -189,9 +189,9 @@ impl Finder<'_, '_> {
     }
 
     /// `const x = await kv.get(k); … JSON.parse(x)` with `x` used nowhere else.
-    fn check_single_use<T: ListItem>(&mut self, items: &[T])
+    fn check_single_use<T>(&mut self, items: &[T])
     where
-        T: for<'n> VisitWith<references::Finder<'n>> + VisitWith<ParseCalls>,
+        T: ListItem + for<'n> VisitWith<references::Finder<'n>> + VisitWith<ParseCalls>,
     {
         for (i, item) in items.iter().enumerate() {
             let Some(Stmt::Decl(Decl::Var(v))) = item.stmt() else {
