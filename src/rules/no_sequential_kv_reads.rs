@@ -357,10 +357,7 @@ impl<'b> Finder<'_, 'b> {
             .map(|r| src.slice(r.call.args[0].expr.span()))
             .collect();
         let unit = indent_unit(src);
-        let quote = src.text()[src.range(run[0].call.span)]
-            .contains('"')
-            .then_some('"')
-            .unwrap_or('\'');
+        let quote = preferred_quote(src, self.ctx.program);
         let ty = if kind == Some("json") {
             format!(", {quote}json{quote}")
         } else {
