@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read, Write};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rayon::prelude::*;
 
@@ -19,15 +19,12 @@ use crate::rules::RULES;
 use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
 use crate::semantic::wrangler::WranglerResolver;
 use crate::source::Source;
-use crate::{fix_source, lint_source, FileSettings, Selection};
+use crate::{fix_source, isolate, lint_source, may_hold_finding, FileSettings, Selection};
 
 /// Exit codes (DESIGN §5).
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
-
-/// Each thread gets a large stack: swc recurses deeply on nested input. Reserved, not committed.
-const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// What to do with each file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,6 +91,7 @@ pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
 }
 
 struct Context {
+    timeout: Duration,
     configs: ConfigResolver,
     wrangler: WranglerResolver,
     selection: Selection,
@@ -157,21 +155,47 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         }
     };
     let bindings = file_bindings(&config, &wrangler);
+    if !may_hold_finding(&text, &bindings) {
+        // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
+        return Outcome {
+            report: empty(label),
+            diff: None,
+            fixed: 0,
+            config_error: None,
+        };
+    }
     let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
-    let settings = FileSettings {
-        label: &label,
-        lang,
-        dts: label.ends_with(".d.ts") || label.ends_with(".d.mts") || label.ends_with(".d.cts"),
-        config: &config,
-        bindings: &bindings,
-        selection: &ctx.selection,
+    let dts = [".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| label.ends_with(e));
+    let (selection, action, job_label) = (ctx.selection.clone(), ctx.action, label.clone());
+    // Parsing, linting and fixing run isolated: a panic or a hang fails this file only.
+    let job = move || {
+        let settings = FileSettings {
+            label: &job_label,
+            lang,
+            dts,
+            config: &config,
+            bindings: &bindings,
+            selection: &selection,
+        };
+        let source = Source::new(text);
+        let (diagnostics, new_text, fixed) = match action {
+            Action::Lint => (lint_source(&source, &settings), None, 0),
+            Action::Fix(mode) | Action::Diff(mode) => {
+                let f = fix_source(&source, &settings, mode);
+                (f.diagnostics, f.text, f.applied)
+            }
+        };
+        (source, diagnostics, new_text, fixed)
     };
-    let source = Source::new(text);
-    let (mut diagnostics, new_text, fixed) = match ctx.action {
-        Action::Lint => (lint_source(&source, &settings), None, 0),
-        Action::Fix(mode) | Action::Diff(mode) => {
-            let f = fix_source(&source, &settings, mode);
-            (f.diagnostics, f.text, f.applied)
+    let (source, diagnostics, new_text, fixed) = match isolate::run(ctx.timeout, job) {
+        Ok(done) => done,
+        Err(failure) => {
+            return failed(
+                label.clone(),
+                format!("kvlint could not process {label}: {failure}"),
+            )
         }
     };
     let mut diff = None;
@@ -180,13 +204,13 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
             Action::Fix(_) if !from_stdin => {
                 if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
-                    diagnostics = lint_source(&source, &settings);
-                    diagnostics.push(internal(format!("Cannot write the fixed file: {e}")));
                     return Outcome {
                         report: FileReport {
                             path: label,
                             source: Arc::new(source),
-                            diagnostics,
+                            diagnostics: vec![internal(format!(
+                                "Cannot write the fixed file: {e}"
+                            ))],
                         },
                         diff,
                         fixed: 0,
@@ -197,8 +221,8 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             _ => {}
         }
     }
-    let shown = match (&new_text, ctx.action) {
-        (Some(t), Action::Fix(_)) => Source::new(t.clone()),
+    let shown = match (new_text, ctx.action) {
+        (Some(t), Action::Fix(_)) => Source::new(t),
         _ => source,
     };
     Outcome {
@@ -219,30 +243,6 @@ fn unified_diff(label: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{label}"), &format!("b/{label}"))
         .to_string()
-}
-
-/// Runs `process` with panics caught: a panic becomes an `internal-error` for that file.
-fn process_isolated(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
-    let l = label.clone();
-    catch_unwind(AssertUnwindSafe(|| process(ctx, path, l, stdin))).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Outcome {
-            report: FileReport {
-                path: label.clone(),
-                source: Arc::new(Source::new(String::new())),
-                diagnostics: vec![internal(format!(
-                    "kvlint could not process {label}: {what}"
-                ))],
-            },
-            diff: None,
-            fixed: 0,
-            config_error: None,
-        }
-    })
 }
 
 /// The files to lint, as (path, label), and the errors for paths that match nothing.
@@ -378,7 +378,12 @@ pub fn run(args: &CheckArgs) -> i32 {
     } else {
         Action::Lint
     };
+    let timeout = args
+        .file_timeout
+        .map(Duration::from_secs_f64)
+        .unwrap_or(isolate::DEFAULT_TIMEOUT);
     let ctx = Context {
+        timeout,
         configs,
         wrangler: WranglerResolver::default(),
         selection,
@@ -391,7 +396,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             eprintln!("kvlint: error: cannot read stdin: {e}");
             return EXIT_ERROR;
         }
-        let outcome = process_isolated(&ctx, name, display_path(name), Some(text.clone()));
+        let outcome = process(&ctx, name, display_path(name), Some(text.clone()));
         if args.fix && !args.diff {
             let fixed = outcome.report.source.text();
             let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) {
@@ -405,15 +410,12 @@ pub fn run(args: &CheckArgs) -> i32 {
     } else {
         let (files, errors) = collect_files(args, &ctx.configs);
         let threads = args.threads.unwrap_or(0);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .stack_size(STACK_SIZE)
-            .build();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
         let outcomes = match pool {
             Ok(pool) => pool.install(|| {
                 files
                     .par_iter()
-                    .map(|(p, label)| process_isolated(&ctx, p, label.clone(), None))
+                    .map(|(p, label)| process(&ctx, p, label.clone(), None))
                     .collect::<Vec<_>>()
             }),
             Err(e) => {

@@ -104,6 +104,9 @@ pub struct CheckArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Option<Color>,
+    /// Seconds one file may take before it is abandoned with an error (default 10).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub file_timeout: Option<f64>,
     /// Number of threads (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,
@@ -120,4 +123,11 @@ pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {
         Some(_) => args.insert(1, "check".into()),
     }
     args
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
 }

@@ -56,6 +56,14 @@ pub fn write_atomic(path: &Path, original: &[u8], text: &str) -> Result<(), Stri
             path.display()
         ));
     }
+    // Checked, not just attempted: an administrator could write there regardless.
+    if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(format!(
+            "{}: the folder {} is read-only; not written",
+            path.display(),
+            dir.display()
+        ));
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".kvlint-")
         .tempfile_in(dir)

@@ -7,10 +7,12 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod depth;
 pub mod diagnostic;
 pub mod edits;
 pub mod fix;
 pub mod fs;
+pub mod isolate;
 pub mod output;
 pub mod parse;
 pub mod rules;
@@ -84,6 +86,15 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
     }
     let parsed = match parse::parse(source, settings.lang, settings.dts) {
         Ok(p) => p,
+        Err(e) if e.too_deep => {
+            return vec![Diagnostic::new(
+                INTERNAL_ERROR,
+                e.range,
+                format!("kvlint could not process {}: {}", settings.label, e.message),
+                "This file was not checked. Nesting this deep is almost always generated code: exclude it in kvlint.toml.",
+            )
+            .with_severity(Severity::Error)];
+        }
         Err(e) => {
             let message = format!("Syntax error: {}", e.message);
             return vec![Diagnostic::new(
@@ -102,6 +113,7 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         model: &model,
         config: settings.config,
         lang: settings.lang,
+        style: Default::default(),
     };
     let active = settings.selection.rules(settings.config);
     let mut diagnostics: Vec<Diagnostic> = active
@@ -167,7 +179,7 @@ pub struct Fixed {
 /// is kept and an `internal-error` says why.
 pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fixed {
     let first = lint_source(source, settings);
-    if first.iter().any(|d| d.rule == SYNTAX_ERROR) {
+    if first.iter().any(Diagnostic::is_failure) {
         return Fixed {
             text: None,
             diagnostics: first,
@@ -176,7 +188,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
     }
     let relint = |text: &str| {
         let d = lint_source(&Source::new(text.to_string()), settings);
-        (!d.iter().any(|d| d.rule == SYNTAX_ERROR)).then_some(d)
+        (!d.iter().any(Diagnostic::is_failure)).then_some(d)
     };
     let failure = |message: String, mut diagnostics: Vec<Diagnostic>| {
         diagnostics.push(

@@ -9,6 +9,7 @@ use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::Program;
 use swc_ecma_parser::{EsSyntax, Parser, Syntax, TsSyntax};
 
+use crate::depth::{too_deep, MAX_NESTING};
 use crate::source::Source;
 
 /// The language of a file, from its extension.
@@ -46,6 +47,8 @@ pub struct Parsed {
 pub struct ParseError {
     pub range: Range<usize>,
     pub message: String,
+    /// Not a syntax error: the input nests too deeply to be parsed safely.
+    pub too_deep: bool,
 }
 
 fn syntax(lang: Lang, dts: bool) -> Syntax {
@@ -70,6 +73,16 @@ fn syntax(lang: Lang, dts: bool) -> Syntax {
 /// Parses a file. An error the parser recovered from still counts as an error.
 pub fn parse(source: &Source, lang: Lang, dts: bool) -> Result<Parsed, ParseError> {
     let text = source.parser_text();
+    if let Some(at) = too_deep(text, MAX_NESTING) {
+        let at = at + (source.text().len() - text.len());
+        return Err(ParseError {
+            range: at..at,
+            message: format!(
+                "the code nests more than {MAX_NESTING} levels deep here; kvlint does not parse such input, as the parser could overflow its stack"
+            ),
+            too_deep: true,
+        });
+    }
     let comments = SingleThreadedComments::default();
     let input = StringInput::new(text, BytePos(1), BytePos(1 + text.len() as u32));
     let mut parser = Parser::new(syntax(lang, dts), input, Some(&comments));
@@ -78,6 +91,7 @@ pub fn parse(source: &Source, lang: Lang, dts: bool) -> Result<Parsed, ParseErro
     let to_error = |e: swc_ecma_parser::error::Error| ParseError {
         range: source.range(e.span()),
         message: e.kind().msg().into_owned(),
+        too_deep: false,
     };
     match result {
         Err(e) => Err(to_error(e)),

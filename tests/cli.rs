@@ -592,3 +592,23 @@ fn sample_worker_fixes_converge() {
         .code(0)
         .stdout("");
 }
+
+#[test]
+fn bulk_reads_get_names_no_one_else_uses() {
+    let src = "export async function f(kv: KVNamespace, kvKeys: string) {\n  const a = await kv.get('a:1');\n  const b = await kv.get('a:2');\n  console.log(kvKeys);\n  let c = await kv.get('a:3', 'json');\n  const d = await kv.get('a:4', { type: 'json' });\n  return [a, b, c, d];\n}\n";
+    let dir = project(&[
+        ("a.ts", src),
+        (
+            "kvlint.toml",
+            "[rules.no-sequential-kv-reads]\nstrategy = \"bulk\"\n",
+        ),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--select", "no-sequential-kv-reads"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        read(&dir, "a.ts"),
+        "export async function f(kv: KVNamespace, kvKeys: string) {\n  const kvKeys1 = [\n    'a:1',\n    'a:2',\n  ];\n  const kvValues = await kv.get(kvKeys1);\n  const a = kvValues.get(kvKeys1[0]) ?? null;\n  const b = kvValues.get(kvKeys1[1]) ?? null;\n  console.log(kvKeys);\n  const kvKeys2 = [\n    'a:3',\n    'a:4',\n  ];\n  const kvValues1 = await kv.get(kvKeys2, 'json');\n  let c = kvValues1.get(kvKeys2[0]) ?? null;\n  const d = kvValues1.get(kvKeys2[1]) ?? null;\n  return [a, b, c, d];\n}\n"
+    );
+}

@@ -10,6 +10,8 @@ mod prefer_kv_json_type;
 mod require_kv_ttl;
 mod stmts;
 
+use std::cell::OnceCell;
+
 use swc_ecma_ast::Program;
 
 use crate::config::Config;
@@ -33,6 +35,25 @@ pub struct RuleContext<'a> {
     pub model: &'a SemanticModel,
     pub config: &'a Config,
     pub lang: Lang,
+    /// The file's code style, worked out the first time a fix needs it.
+    pub style: OnceCell<Style>,
+}
+
+/// How the file writes code, for generated code to follow (DESIGN §6.6).
+pub struct Style {
+    /// One level of indentation.
+    pub indent: String,
+    /// The quote most string literals use.
+    pub quote: char,
+}
+
+impl RuleContext<'_> {
+    pub fn style(&self) -> &Style {
+        self.style.get_or_init(|| Style {
+            indent: crate::edits::indent_unit(self.source),
+            quote: crate::edits::preferred_quote(self.source, self.program),
+        })
+    }
 }
 
 /// What a rule's fixes can be.

@@ -1,5 +1,6 @@
 //! `no-sequential-kv-reads`: independent KV reads awaited one after another.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use swc_atoms::Atom;
@@ -12,9 +13,9 @@ use super::stmts::ListItem;
 use super::{FixKind, Rule, RuleContext};
 use crate::config::Strategy;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::edits::{comments_in, indent_unit, preferred_quote};
+use crate::edits::comments_in;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::semantic::references::{as_str, references};
+use crate::semantic::references::as_str;
 use crate::semantic::scope::pat_names;
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
@@ -49,6 +50,7 @@ impl Rule for NoSequentialKvReads {
         let mut finder = Finder {
             ctx,
             out: Vec::new(),
+            names: RefCell::new(None),
         };
         ctx.program.visit_with(&mut finder);
         finder.out
@@ -70,6 +72,9 @@ struct Read<'a> {
 struct Finder<'a, 'b> {
     ctx: &'a RuleContext<'b>,
     out: Vec<Diagnostic>,
+    /// Every name in the file and every name a fix of this pass introduced; filled when
+    /// the first bulk fix needs a fresh name.
+    names: RefCell<Option<HashSet<Atom>>>,
 }
 
 fn unparen(e: &Expr) -> &Expr {
@@ -281,7 +286,7 @@ impl<'b> Finder<'_, 'b> {
         keyword: &str,
         indent: &str,
     ) -> String {
-        let unit = indent_unit(self.ctx.source);
+        let unit = &self.ctx.style().indent;
         let names: Vec<&str> = patterns.iter().map(|(p, _)| p.as_str()).collect();
         let annotation = if patterns.iter().all(|(_, a)| a.is_some()) {
             let types: Vec<&str> = patterns
@@ -356,8 +361,8 @@ impl<'b> Finder<'_, 'b> {
             .iter()
             .map(|r| src.slice(r.call.args[0].expr.span()))
             .collect();
-        let unit = indent_unit(src);
-        let quote = preferred_quote(src, self.ctx.program);
+        let unit = &self.ctx.style().indent;
+        let quote = self.ctx.style().quote;
         let ty = if kind == Some("json") {
             format!(", {quote}json{quote}")
         } else {
@@ -384,9 +389,15 @@ impl<'b> Finder<'_, 'b> {
         Some(out)
     }
 
-    /// A name not used anywhere in the file.
+    /// A name used nowhere in the file nor by another fix of this pass.
     fn fresh(&self, base: &str) -> String {
-        (0..)
+        let mut names = self.names.borrow_mut();
+        let names = names.get_or_insert_with(|| {
+            let mut all = Names::default();
+            self.ctx.program.visit_with(&mut all);
+            all.0
+        });
+        let name = (0..)
             .map(|i| {
                 if i == 0 {
                     base.to_string()
@@ -394,8 +405,10 @@ impl<'b> Finder<'_, 'b> {
                     format!("{base}{i}")
                 }
             })
-            .find(|n| references(self.ctx.program, &Atom::from(n.as_str())).is_empty())
-            .expect("some name is free")
+            .find(|n| !names.contains(&Atom::from(n.as_str())))
+            .expect("some name is free");
+        names.insert(Atom::from(name.as_str()));
+        name
     }
 }
 

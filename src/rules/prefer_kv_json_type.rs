@@ -8,9 +8,7 @@ use super::options::{has_spread, properties};
 use super::stmts::ListItem;
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::edits::{
-    add_property, append_argument, apply_within, has_comment, preferred_quote, quoted, skip_trivia,
-};
+use crate::edits::{add_property, append_argument, apply_within, has_comment, quoted, skip_trivia};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::references::{self, as_str, references};
 use crate::semantic::values::strip;
@@ -92,7 +90,7 @@ impl Finder<'_, '_> {
         }
         let quote = match call.arg(0).and_then(as_str) {
             Some(s) => src.slice(s.span).chars().next()?,
-            None => preferred_quote(src, self.ctx.program),
+            None => self.ctx.style().quote,
         };
         let json = quoted("json", quote);
         let mut edits = match call.args.get(1).map(|a| &*a.expr) {

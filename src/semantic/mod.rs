@@ -104,6 +104,8 @@ impl KvCall {
 
 pub struct SemanticModel {
     pub kv_calls: Vec<KvCall>,
+    /// Index of `kv_calls` by call span.
+    by_span: HashMap<Span, usize>,
     pub do_calls: Vec<DoCall>,
     /// The bindings known for this file (config, wrangler, and the file's own types).
     pub bindings: Bindings,
@@ -112,7 +114,7 @@ pub struct SemanticModel {
 impl SemanticModel {
     /// The KV call whose call expression has this span.
     pub fn kv_call_at(&self, span: Span) -> Option<&KvCall> {
-        self.kv_calls.iter().find(|c| c.span == span)
+        self.by_span.get(&span).map(|&i| &self.kv_calls[i])
     }
 }
 
@@ -154,8 +156,14 @@ impl SemanticModel {
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
+        let by_span = kv_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.span, i))
+            .collect();
         SemanticModel {
             kv_calls,
+            by_span,
             do_calls,
             bindings,
         }

@@ -1,0 +1,288 @@
+//! A lexical pre-check of how deeply a file nests, run before swc sees it.
+//!
+//! swc's parser, the AST visitors and the AST's `Drop` recurse once per level of nesting;
+//! input nested deeper than they can take on the worker's stack would abort the process,
+//! which cannot be caught. This scanner counts, without parsing: brackets of every kind
+//! (template `${` included), chains of arrow functions and conditionals (`a => b => …`,
+//! `a ? b : c ? …`, ended by `;` or `,` at their level) and runs of unary operators.
+//! Strings, comments, regular expressions and template text are skipped, so minified code
+//! passes.
+
+/// The deepest nesting kvlint parses. Real code, minified included, stays far below; the
+/// worker stack (256 MiB) takes well over ten times this on every construct measured.
+pub const MAX_NESTING: usize = 2000;
+
+struct Frame {
+    template: bool,
+    /// Arrows and conditionals chained at this level since its last `;` or `,`.
+    chain: usize,
+}
+
+/// Words after which `/` starts a regular expression rather than a division.
+const BEFORE_REGEX: [&str; 15] = [
+    "return",
+    "typeof",
+    "instanceof",
+    "in",
+    "of",
+    "new",
+    "delete",
+    "void",
+    "throw",
+    "case",
+    "do",
+    "else",
+    "yield",
+    "await",
+    "extends",
+];
+
+const UNARY_WORDS: [&str; 4] = ["typeof", "void", "delete", "await"];
+
+/// The offset where nesting first exceeds `limit`, if it does.
+pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut stack = vec![Frame {
+        template: false,
+        chain: 0,
+    }];
+    let mut chains = 0usize;
+    let mut unary = 0usize;
+    // Whether the previous token ends an operand (then `/` divides, `+` is binary).
+    let mut after_operand = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let depth = stack.len() + chains + unary;
+        if depth > limit {
+            return Some(i);
+        }
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'/' if !after_operand => {
+                i = skip_regex(b, i + 1);
+                after_operand = true;
+                unary = 0;
+                continue;
+            }
+            b'\'' | b'"' => {
+                i = skip_string(b, i + 1, c);
+                after_operand = true;
+                unary = 0;
+                continue;
+            }
+            b'`' => {
+                match skip_template(b, i + 1) {
+                    (end, true) => {
+                        stack.push(Frame {
+                            template: true,
+                            chain: 0,
+                        });
+                        after_operand = false;
+                        i = end;
+                    }
+                    (end, false) => {
+                        after_operand = true;
+                        i = end;
+                    }
+                }
+                unary = 0;
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                stack.push(Frame {
+                    template: false,
+                    chain: 0,
+                });
+                after_operand = false;
+                unary = 0;
+            }
+            b')' | b']' | b'}' => {
+                if stack.len() > 1 {
+                    let frame = stack.pop().expect("more than one frame");
+                    chains -= frame.chain;
+                    if frame.template {
+                        // Back in the template's text.
+                        match skip_template(b, i + 1) {
+                            (end, true) => {
+                                stack.push(Frame {
+                                    template: true,
+                                    chain: 0,
+                                });
+                                after_operand = false;
+                                i = end;
+                            }
+                            (end, false) => {
+                                after_operand = true;
+                                i = end;
+                            }
+                        }
+                        unary = 0;
+                        continue;
+                    }
+                }
+                after_operand = c != b'}';
+                unary = 0;
+            }
+            b';' | b',' => {
+                let top = stack.last_mut().expect("the top level");
+                chains -= top.chain;
+                top.chain = 0;
+                after_operand = false;
+                unary = 0;
+            }
+            b'=' if b.get(i + 1) == Some(&b'>') => {
+                stack.last_mut().expect("the top level").chain += 1;
+                chains += 1;
+                after_operand = false;
+                unary = 0;
+                i += 2;
+                continue;
+            }
+            b'?' if !matches!(b.get(i + 1), Some(b'.') | Some(b'?')) => {
+                stack.last_mut().expect("the top level").chain += 1;
+                chains += 1;
+                after_operand = false;
+                unary = 0;
+            }
+            b'!' | b'~' if b.get(i + 1) != Some(&b'=') => {
+                unary += 1;
+                after_operand = false;
+            }
+            b'+' | b'-' if !after_operand => {
+                unary += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+                let start = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'_'
+                        || b[i] == b'$'
+                        || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if UNARY_WORDS.contains(&word) {
+                    unary += 1;
+                    after_operand = false;
+                } else {
+                    unary = 0;
+                    after_operand = !BEFORE_REGEX.contains(&word);
+                }
+                continue;
+            }
+            _ => {
+                after_operand = false;
+                unary = 0;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn skip_string(b: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < b.len() && b[i] != quote && b[i] != b'\n' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(b.len())
+}
+
+/// Skips template text; `true` when it stopped at a `${`.
+fn skip_template(b: &[u8], mut i: usize) -> (usize, bool) {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'`' => return (i + 1, false),
+            b'$' if b.get(i + 1) == Some(&b'{') => return (i + 2, true),
+            _ => i += 1,
+        }
+    }
+    (b.len(), false)
+}
+
+fn skip_regex(b: &[u8], mut i: usize) -> usize {
+    let mut class = false;
+    while i < b.len() && b[i] != b'\n' {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' => class = true,
+            b']' => class = false,
+            b'/' if !class => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                return i;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i.min(b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deep(text: &str) -> bool {
+        too_deep(text, 50).is_some()
+    }
+
+    #[test]
+    fn counts_every_kind_of_nesting() {
+        for (open, close) in [("(", ")"), ("[", "]"), ("{a:", "}"), ("`${", "}`")] {
+            assert!(
+                deep(&format!("x = {}a{}", open.repeat(60), close.repeat(60))),
+                "{open}"
+            );
+            assert!(
+                !deep(&format!("x = {}a{}", open.repeat(40), close.repeat(40))),
+                "{open}"
+            );
+        }
+        assert!(deep(&"() => ".repeat(60)));
+        assert!(deep(&format!("{}a", "a ? a : ".repeat(60))));
+        assert!(deep(&format!("{}a", "!".repeat(60))));
+        assert!(deep(&format!("{}a", "typeof ".repeat(60))));
+    }
+
+    #[test]
+    fn flat_code_is_not_deep() {
+        // Chains end at `;` and `,`; binary operators and long statement lists do not nest.
+        let flat = "const f = () => 1;\n".repeat(200)
+            + &"a ? b : c, ".repeat(200)
+            + &"a + ".repeat(500)
+            + "a;";
+        assert!(!deep(&flat));
+    }
+
+    #[test]
+    fn strings_comments_regexes_and_templates_are_skipped() {
+        let text = format!(
+            "const s = '{0}'; const t = \"{0}\"; // {0}\n/* {0} */ const r = /\\({0}[(]/g; const u = `{0} ${{a}} {0}`; x = a / (b) / c;",
+            "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+        );
+        assert!(!deep(&text), "{:?}", too_deep(&text, 50));
+    }
+
+    #[test]
+    fn reports_where_it_got_too_deep() {
+        let text = format!("let a;\n{}", "(".repeat(100));
+        let at = too_deep(&text, 50).unwrap();
+        assert_eq!(at, 7 + 50);
+    }
+}
