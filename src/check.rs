@@ -13,7 +13,10 @@ use crate::config::{Config, ConfigResolver};
 use crate::diagnostic::{Diagnostic, Severity, INTERNAL_ERROR, UNUSED_SUPPRESSION};
 use crate::fix::FixMode;
 use crate::fs::{display_path, walk, write_atomic};
-use crate::output::{write_compact, write_human, write_json, FileReport, HumanOptions, Totals};
+use crate::output::{
+    write_compact, write_github, write_human, write_json, write_sarif, write_statistics,
+    FileReport, HumanOptions, Totals,
+};
 use crate::parse::Lang;
 use crate::rules::RULES;
 use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
@@ -323,10 +326,15 @@ fn write_reports(
     reports: &[FileReport],
     color: bool,
 ) -> std::io::Result<()> {
+    if args.statistics {
+        return write_statistics(out, reports);
+    }
     match args.format.unwrap_or(Format::Human) {
         Format::Human => write_human(out, reports, &HumanOptions { color }),
         Format::Compact => write_compact(out, reports),
         Format::Json => write_json(out, reports),
+        Format::Sarif => write_sarif(out, reports),
+        Format::Github => write_github(out, reports),
     }
 }
 
@@ -337,7 +345,7 @@ fn exit_code(args: &CheckArgs, totals: &Totals, failed: bool) -> i32 {
     let fails = match args.max_warnings {
         Some(n) => totals.errors > 0 || totals.warnings > n,
         None => totals.errors + totals.warnings > 0,
-    };
+    } || (args.exit_non_zero_on_fix && totals.fixed > 0);
     if fails && !args.exit_zero {
         EXIT_FINDINGS
     } else {

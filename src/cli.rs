@@ -46,6 +46,8 @@ pub enum Format {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -107,6 +109,12 @@ pub struct CheckArgs {
     /// Seconds one file may take before it is abandoned with an error (default 10).
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub file_timeout: Option<f64>,
+    /// Print a count per rule (with how many are fixable) instead of each diagnostic.
+    #[arg(long)]
+    pub statistics: bool,
+    /// With --fix: exit 1 when a file was changed, even if nothing is left to report.
+    #[arg(long)]
+    pub exit_non_zero_on_fix: bool,
     /// Number of threads (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,

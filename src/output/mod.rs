@@ -1,8 +1,11 @@
-//! Report formats: human (miette), compact, json.
+//! Report formats: human (miette), compact, json, sarif, github; and --statistics.
 
 mod compact;
+mod github;
 mod human;
 mod json;
+mod sarif;
+mod statistics;
 
 use std::sync::Arc;
 
@@ -11,8 +14,11 @@ use crate::fix::Applicability;
 use crate::source::Source;
 
 pub use compact::write_compact;
+pub use github::write_github;
 pub use human::{write_human, HumanOptions};
 pub use json::write_json;
+pub use sarif::write_sarif;
+pub use statistics::write_statistics;
 
 /// The diagnostics of one file, with its text for positions and code frames.
 pub struct FileReport {
