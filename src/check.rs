@@ -158,6 +158,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         }
     };
     let bindings = file_bindings(&config, &wrangler);
+    let config = config.for_file(&abs);
     if !may_hold_finding(&text, &bindings) {
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {

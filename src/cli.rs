@@ -26,6 +26,8 @@ pub enum Command {
         /// The rule id, e.g. require-kv-ttl.
         id: String,
     },
+    /// Write a commented kvlint.toml from the wrangler config found here.
+    Init,
     /// Show what kvlint concluded about a file.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -120,7 +122,7 @@ pub struct CheckArgs {
     pub threads: Option<usize>,
 }
 
-const SUBCOMMANDS: [&str; 5] = ["check", "rules", "explain", "debug", "help"];
+const SUBCOMMANDS: [&str; 6] = ["check", "rules", "explain", "init", "debug", "help"];
 
 /// `kvlint PATHS…` means `kvlint check PATHS…`.
 pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {

@@ -42,6 +42,18 @@ pub struct ConfigFile {
     pub bindings: BindingsTable,
     #[serde(default)]
     pub rules: RulesTable,
+    /// Per-folder settings: rule tables that apply to the files matching `files`.
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+/// `[[overrides]]`: `files` globs (relative to the config's folder) and rule tables.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub rules: RulesTable,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -155,6 +167,29 @@ pub struct PreferCoalescedKvReadsOptions {
 
 pub const DEFAULT_TTL: i64 = 3600;
 
+/// Copies the options `other` sets over `this`.
+macro_rules! overlay {
+    ($this:expr, $other:expr; $($field:ident),+) => {
+        $(if $other.$field.is_some() {
+            $this.$field = $other.$field.clone();
+        })+
+    };
+}
+
+impl RulesTable {
+    /// The options `other` sets, on top of these (an override on the base config).
+    pub fn overlay(&mut self, o: &RulesTable) {
+        overlay!(self.no_kv_sessions, o.no_kv_sessions; severity, session_keys, durable_object, methods, addressing);
+        overlay!(self.no_unprefixed_kv_key, o.no_unprefixed_kv_key; severity, renames, prefix);
+        overlay!(self.require_kv_ttl, o.require_kv_ttl; severity, default_ttl);
+        overlay!(self.no_sequential_kv_reads, o.no_sequential_kv_reads; severity, strategy);
+        overlay!(self.prefer_kv_cache_ttl, o.prefer_kv_cache_ttl; severity, static_keys, cache_ttl);
+        overlay!(self.prefer_coalesced_kv_reads, o.prefer_coalesced_kv_reads; severity, min_group);
+        overlay!(self.prefer_kv_json_type, o.prefer_kv_json_type; severity);
+        overlay!(self.no_invalid_kv_ttl, o.no_invalid_kv_ttl; severity);
+    }
+}
+
 impl RulesTable {
     /// The configured severity of a rule, if the config sets one.
     pub fn severity(&self, rule: &str) -> Option<SeveritySetting> {
@@ -182,6 +217,8 @@ pub struct Config {
     pub file: ConfigFile,
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The `files` of each `[[overrides]]` table, in order.
+    overrides: Vec<GlobSet>,
 }
 
 /// A config error, already worded with the file, line and key.
@@ -258,31 +295,51 @@ impl Config {
                 e.message().trim_end()
             ))
         })?;
-        let rules = &file.rules;
-        check_min(
-            path,
-            text,
-            "rules.require-kv-ttl.default_ttl",
-            &rules.require_kv_ttl.default_ttl,
-            60,
-            "KV rejects an expirationTtl below 60 seconds",
-        )?;
-        check_min(
-            path,
-            text,
-            "rules.prefer-kv-cache-ttl.cache_ttl",
-            &rules.prefer_kv_cache_ttl.cache_ttl,
-            30,
-            "KV rejects a cacheTtl below 30 seconds",
-        )?;
-        check_min(
-            path,
-            text,
-            "rules.prefer-coalesced-kv-reads.min_group",
-            &rules.prefer_coalesced_kv_reads.min_group,
-            2,
-            "a group needs at least two keys",
-        )?;
+        let tables = std::iter::once(("rules".to_string(), &file.rules)).chain(
+            file.overrides
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (format!("overrides[{i}].rules"), &o.rules)),
+        );
+        for (at, rules) in tables {
+            check_min(
+                path,
+                text,
+                &format!("{at}.require-kv-ttl.default_ttl"),
+                &rules.require_kv_ttl.default_ttl,
+                60,
+                "KV rejects an expirationTtl below 60 seconds",
+            )?;
+            check_min(
+                path,
+                text,
+                &format!("{at}.prefer-kv-cache-ttl.cache_ttl"),
+                &rules.prefer_kv_cache_ttl.cache_ttl,
+                30,
+                "KV rejects a cacheTtl below 30 seconds",
+            )?;
+            check_min(
+                path,
+                text,
+                &format!("{at}.prefer-coalesced-kv-reads.min_group"),
+                &rules.prefer_coalesced_kv_reads.min_group,
+                2,
+                "a group needs at least two keys",
+            )?;
+        }
+        let overrides = file
+            .overrides
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                globset(
+                    path,
+                    &format!("overrides[{i}].files"),
+                    &Some(o.files.clone()),
+                )
+                .map(|g| g.unwrap_or_else(GlobSet::empty))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -290,6 +347,7 @@ impl Config {
         Ok(Config {
             include: globset(path, "include", &file.include)?,
             exclude: globset(path, "exclude", &file.exclude)?,
+            overrides,
             path: Some(path.to_path_buf()),
             dir,
             file,
@@ -310,6 +368,34 @@ impl Config {
     pub fn includes(&self, file: &Path) -> bool {
         let rel = self.relative(file);
         self.include.as_ref().is_none_or(|g| g.is_match(rel)) && !self.excludes(file)
+    }
+
+    /// The configuration for one file: the base settings with every matching
+    /// `[[overrides]]` table applied in order.
+    pub fn for_file(self: &Arc<Self>, file: &Path) -> Arc<Config> {
+        let rel = self.relative(file);
+        let matching: Vec<&Override> = self
+            .overrides
+            .iter()
+            .zip(&self.file.overrides)
+            .filter(|(g, _)| g.is_match(rel))
+            .map(|(_, o)| o)
+            .collect();
+        if matching.is_empty() {
+            return Arc::clone(self);
+        }
+        let mut file = self.file.clone();
+        for o in matching {
+            file.rules.overlay(&o.rules);
+        }
+        Arc::new(Config {
+            path: self.path.clone(),
+            dir: self.dir.clone(),
+            file,
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+            overrides: Vec::new(),
+        })
     }
 
     pub fn excludes(&self, file: &Path) -> bool {
@@ -431,6 +517,48 @@ severity = "warning"
         assert!(e.0.contains("default_tl"), "{e}");
         let e = parse("[rules.no-such-rule]\n").unwrap_err();
         assert!(e.0.contains("no-such-rule"), "{e}");
+    }
+
+    #[test]
+    fn overrides_apply_per_folder() {
+        let text = "[rules.require-kv-ttl]\ndefault_ttl = 600\n[rules.no-invalid-kv-ttl]\nseverity = \"error\"\n\n[[overrides]]\nfiles = [\"legacy/**\"]\n[overrides.rules.require-kv-ttl]\nseverity = \"off\"\n[overrides.rules.no-sequential-kv-reads]\nstrategy = \"bulk\"\n";
+        let c = Arc::new(Config::parse(Path::new("/p/kvlint.toml"), text).unwrap());
+        let legacy = c.for_file(Path::new("/p/legacy/a.ts"));
+        assert_eq!(
+            legacy.file.rules.require_kv_ttl.severity,
+            Some(SeveritySetting::Off)
+        );
+        assert_eq!(
+            *legacy
+                .file
+                .rules
+                .require_kv_ttl
+                .default_ttl
+                .as_ref()
+                .unwrap()
+                .get_ref(),
+            600,
+            "other options stay"
+        );
+        assert_eq!(
+            legacy.file.rules.no_sequential_kv_reads.strategy,
+            Some(Strategy::Bulk)
+        );
+        assert_eq!(
+            legacy.file.rules.no_invalid_kv_ttl.severity,
+            Some(SeveritySetting::Error)
+        );
+        let other = c.for_file(Path::new("/p/src/a.ts"));
+        assert!(Arc::ptr_eq(&other, &c));
+        let e = parse("[[overrides]]\nfiles = [\"a/**\"]\n[overrides.rules.require-kv-ttl]\ndefault_ttl = 5\n").unwrap_err();
+        assert!(
+            e.0.contains("overrides[0].rules.require-kv-ttl.default_ttl"),
+            "{e}"
+        );
+        assert!(
+            parse("[[overrides]]\nrules = {}\n").is_err(),
+            "files is required"
+        );
     }
 
     #[test]

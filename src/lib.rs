@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod edits;
 pub mod fix;
 pub mod fs;
+pub mod init;
 pub mod isolate;
 pub mod output;
 pub mod parse;

@@ -33,6 +33,19 @@ fn main() {
                 check::EXIT_ERROR
             }
         },
+        Command::Init => {
+            let here = std::env::current_dir().unwrap_or_default();
+            match kvlint::init::init(&here) {
+                Ok(path) => {
+                    eprintln!("Wrote {}", path.display());
+                    check::EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("kvlint: error: {e}");
+                    check::EXIT_ERROR
+                }
+            }
+        }
         Command::Debug(DebugCommand::Bindings { file, config }) => {
             match commands::debug_bindings(&file, config.as_deref()) {
                 Ok(out) => {

@@ -612,3 +612,40 @@ fn bulk_reads_get_names_no_one_else_uses() {
         "export async function f(kv: KVNamespace, kvKeys: string) {\n  const kvKeys1 = [\n    'a:1',\n    'a:2',\n  ];\n  const kvValues = await kv.get(kvKeys1);\n  const a = kvValues.get(kvKeys1[0]) ?? null;\n  const b = kvValues.get(kvKeys1[1]) ?? null;\n  console.log(kvKeys);\n  const kvKeys2 = [\n    'a:3',\n    'a:4',\n  ];\n  const kvValues1 = await kv.get(kvKeys2, 'json');\n  let c = kvValues1.get(kvKeys2[0]) ?? null;\n  const d = kvValues1.get(kvKeys2[1]) ?? null;\n  return [a, b, c, d];\n}\n"
     );
 }
+
+#[test]
+fn overrides_per_folder() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("legacy/bad.ts", BAD),
+        (
+            "kvlint.toml",
+            "[rules.require-kv-ttl]\nseverity = \"error\"\n\n[[overrides]]\nfiles = [\"legacy/**\"]\n[overrides.rules.require-kv-ttl]\nseverity = \"off\"\n",
+        ),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout("src/bad.ts:3:11: error [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
+}
+
+#[test]
+fn init_writes_a_config_once() {
+    let dir = project(&[]);
+    kvlint(dir.path())
+        .arg("init")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Wrote"));
+    let text = read(&dir, "kvlint.toml");
+    assert!(text.contains("kv = [\"SESSIONS\"]"), "{text}");
+    kvlint(dir.path())
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    // The written config is valid and changes nothing by itself.
+    std::fs::write(dir.path().join("a.ts"), GOOD).unwrap();
+    kvlint(dir.path()).arg("check").assert().code(0);
+}

@@ -1,0 +1,145 @@
+//! `kvlint init`: a commented `kvlint.toml` written from the wrangler config found here.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::config::CONFIG_FILE;
+use crate::semantic::bindings::BindingKind;
+use crate::semantic::wrangler::{parse_wrangler, WRANGLER_FILES};
+
+fn quoted_list(names: &[&str]) -> String {
+    let items: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The nearest wrangler config at or above `dir`.
+fn find_wrangler(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find_map(|d| {
+        WRANGLER_FILES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The text of a new kvlint.toml for the project in `dir`.
+pub fn config_text(dir: &Path) -> Result<String, String> {
+    let mut out =
+        String::from("# kvlint configuration (https://github.com/kvlint/kvlint#configuration).\n");
+    let mut kv: Vec<&str> = Vec::new();
+    let mut dos: Vec<&str> = Vec::new();
+    let wrangler = find_wrangler(dir);
+    let bindings = match &wrangler {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(parse_wrangler(path, &text).map_err(|e| e.0)?)
+        }
+        None => None,
+    };
+    if let Some(b) = &bindings {
+        for (name, kind, _) in b.iter() {
+            match kind {
+                BindingKind::Kv => kv.push(name),
+                BindingKind::DurableObject => dos.push(name),
+                BindingKind::Other => {}
+            }
+        }
+    }
+    match &wrangler {
+        Some(path) => {
+            let _ = writeln!(out, "# Written by `kvlint init` from {}.", path.display());
+        }
+        None => out.push_str("# No wrangler config was found: list your bindings below.\n"),
+    }
+    out.push_str(
+        "\n# Files to lint, relative to this file (default: every .ts/.tsx/.js/.jsx/.mts/.cts/.mjs/.cjs).\n\
+         # include = [\"src/**/*.ts\"]\n\
+         # exclude = [\"**/*.test.ts\"]\n\n\
+         [bindings]\n\
+         # kvlint also reads these from the wrangler config; listing them here makes them win.\n",
+    );
+    let _ = writeln!(out, "kv = {}", quoted_list(&kv));
+    let _ = writeln!(out, "durable_objects = {}", quoted_list(&dos));
+    out.push_str(
+        "\n[rules.require-kv-ttl]\n\
+         # The TTL the fix adds, in seconds; setting it makes the fix safe (applied by --fix).\n\
+         # default_ttl = 3600\n\n\
+         [rules.no-unprefixed-kv-key]\n\
+         # renames = { \"old_key\" = \"area:new_key\" }\n\
+         # prefix = \"cache:\"\n\n\
+         [rules.prefer-kv-cache-ttl]\n\
+         # static_keys = [\"oauth:*\", \"config:*\"]\n\
+         # cache_ttl = 3600\n\n\
+         [rules.no-sequential-kv-reads]\n\
+         # strategy = \"promise-all\"   # or \"bulk\"\n",
+    );
+    match dos.first() {
+        Some(first) => {
+            let _ = write!(
+                out,
+                "\n# Sessions kept in KV belong in a Durable Object. Nothing is migrated until you\n\
+                 # uncomment this table; the object must offer the four methods named below,\n\
+                 # with the shapes of KV's get/put/delete.\n\
+                 # [rules.no-kv-sessions]\n\
+                 # durable_object = {first:?}\n\
+                 # session_keys = [\"session:*\", \"sess:*\", \"*_session:*\"]\n\
+                 # methods = {{ get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }}\n\
+                 # addressing = \"getByName\"\n"
+            );
+        }
+        None => out.push_str("\n[rules.no-kv-sessions]\n# session_keys = [\"session:*\", \"sess:*\", \"*_session:*\"]\n"),
+    }
+    Ok(out)
+}
+
+/// Writes `kvlint.toml` in `dir`; refuses to overwrite one.
+pub fn init(dir: &Path) -> Result<PathBuf, String> {
+    let path = dir.join(CONFIG_FILE);
+    if path.exists() {
+        return Err(format!(
+            "{} already exists; not overwritten",
+            path.display()
+        ));
+    }
+    let text = config_text(dir)?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn writes_a_valid_config_from_wrangler_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("wrangler.toml"),
+            "name = \"w\"\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"x\"\n[durable_objects]\nbindings = [{ name = \"USER_SESSIONS\", class_name = \"U\" }]\n[[r2_buckets]]\nbinding = \"ASSETS\"\nbucket_name = \"a\"\n",
+        )
+        .unwrap();
+        let path = init(dir.path()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("kv = [\"SESSIONS\"]\n"));
+        assert!(text.contains("durable_objects = [\"USER_SESSIONS\"]\n"));
+        assert!(text.contains("# [rules.no-kv-sessions]\n# durable_object = \"USER_SESSIONS\"\n"));
+        assert!(!text.contains("ASSETS"));
+        let config = Config::parse(&path, &text).unwrap();
+        assert_eq!(config.file.bindings.kv, vec!["SESSIONS".to_string()]);
+        assert!(
+            config.file.rules.no_kv_sessions.durable_object.is_none(),
+            "no migration until uncommented"
+        );
+        assert!(init(dir.path()).unwrap_err().contains("already exists"));
+    }
+
+    #[test]
+    fn without_wrangler_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = config_text(dir.path()).unwrap();
+        assert!(text.contains("No wrangler config was found"));
+        Config::parse(Path::new("kvlint.toml"), &text).unwrap();
+    }
+}
