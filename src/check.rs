@@ -35,6 +35,8 @@ enum Action {
     Lint,
     Fix(FixMode),
     Diff(FixMode),
+    /// `--add-suppressions`.
+    Baseline,
 }
 
 /// One file's result.
@@ -186,6 +188,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         let source = Source::new(text);
         let (diagnostics, new_text, fixed) = match action {
             Action::Lint => (lint_source(&source, &settings), None, 0),
+            Action::Baseline => baseline(&source, &settings),
             Action::Fix(mode) | Action::Diff(mode) => {
                 let f = fix_source(&source, &settings, mode);
                 (f.diagnostics, f.text, f.applied)
@@ -206,7 +209,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     if let Some(new_text) = &new_text {
         match ctx.action {
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
-            Action::Fix(_) if !from_stdin => {
+            Action::Fix(_) | Action::Baseline if !from_stdin => {
                 if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
                     return Outcome {
                         report: FileReport {
@@ -226,7 +229,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         }
     }
     let shown = match (new_text, ctx.action) {
-        (Some(t), Action::Fix(_)) => Source::new(t),
+        (Some(t), Action::Fix(_) | Action::Baseline) => Source::new(t),
         _ => source,
     };
     Outcome {
@@ -241,12 +244,88 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     }
 }
 
+/// `--add-suppressions` on one file: the text with a suppression above every finding, the
+/// diagnostics left (none but failures), and how many lines got one.
+fn baseline(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic>, Option<String>, usize) {
+    let found = lint_source(source, settings);
+    let edits = crate::suppress::baseline_edits(source, &found);
+    if edits.is_empty() {
+        return (found, None, 0);
+    }
+    let count = edits.len();
+    let fix = crate::fix::Fix::new("Suppress", crate::fix::Applicability::Safe, edits);
+    let carrier = Diagnostic::new(UNUSED_SUPPRESSION, 0..0, "", "").with_fix(Some(fix));
+    let Some(pass) = crate::fix::apply_pass(source.text(), &[carrier], FixMode::Safe) else {
+        return (found, None, 0);
+    };
+    let after = lint_source(&Source::new(pass.text.clone()), settings);
+    if after.iter().any(|d| !d.is_failure()) || after.iter().any(Diagnostic::is_failure) {
+        let mut kept = found;
+        kept.push(internal("Adding suppressions left findings or broke the file; nothing was written. Please report this as a kvlint bug.".into()));
+        return (kept, None, 0);
+    }
+    (after, Some(pass.text), count)
+}
+
 fn unified_diff(label: &str, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{label}"), &format!("b/{label}"))
         .to_string()
+}
+
+fn git(args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `--changed-since REF` / `--staged`: the files git says changed (added, copied,
+/// modified or renamed; untracked files count as changed since REF), canonicalized.
+fn changed_files(args: &CheckArgs) -> Result<Option<BTreeSet<PathBuf>>, String> {
+    let listed = if args.staged {
+        git(&[
+            "diff",
+            "--cached",
+            "--name-only",
+            "--diff-filter=ACMR",
+            "-z",
+        ])?
+    } else if let Some(since) = &args.changed_since {
+        let mut all = git(&[
+            "diff",
+            "--name-only",
+            "--diff-filter=ACMR",
+            "-z",
+            since,
+            "--",
+        ])?;
+        all.push_str(&git(&["ls-files", "--others", "--exclude-standard", "-z"])?);
+        all
+    } else {
+        return Ok(None);
+    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    // `ls-files` names paths relative to the current folder, `diff` to the top level.
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    Ok(Some(
+        listed
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .flat_map(|p| [top.join(p), cwd.join(p)])
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect(),
+    ))
 }
 
 /// The files to lint, as (path, label), and the errors for paths that match nothing.
@@ -308,6 +387,15 @@ fn collect_files(
                 files.push((f, label));
             }
         }
+    }
+    match changed_files(args) {
+        Ok(Some(changed)) => {
+            files.retain(|(p, _)| std::fs::canonicalize(p).is_ok_and(|c| changed.contains(&c)));
+            // Nothing changed is not an error.
+            errors.retain(|e| !e.contains("no TypeScript or JavaScript files"));
+        }
+        Ok(None) => {}
+        Err(e) => errors.push(e),
     }
     files.sort_by(|a, b| a.1.cmp(&b.1));
     (files, errors)
@@ -380,7 +468,9 @@ pub fn run(args: &CheckArgs) -> i32 {
     } else {
         FixMode::Safe
     };
-    let action = if args.diff {
+    let action = if args.add_suppressions {
+        Action::Baseline
+    } else if args.diff {
         Action::Diff(mode)
     } else if args.fix {
         Action::Fix(mode)
@@ -512,7 +602,9 @@ pub fn run(args: &CheckArgs) -> i32 {
         eprintln!("kvlint: error: cannot write the report: {e}");
         return EXIT_ERROR;
     }
-    if args.format.unwrap_or(Format::Human) == Format::Human {
+    if args.add_suppressions {
+        eprintln!("Added {} suppression comments.", totals.fixed);
+    } else if args.format.unwrap_or(Format::Human) == Format::Human && !args.statistics {
         eprintln!("{}", totals.summary());
     }
     exit_code(args, &totals, failed)

@@ -117,6 +117,16 @@ pub struct CheckArgs {
     /// With --fix: exit 1 when a file was changed, even if nothing is left to report.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
+    /// Insert a `kvlint-disable-next-line <id> -- baseline` comment above every finding,
+    /// so that only new findings fail (adopting kvlint in a large repository).
+    #[arg(long, conflicts_with_all = ["fix", "diff", "stdin_filename"])]
+    pub add_suppressions: bool,
+    /// Lint only files changed since this git revision (and not deleted).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Lint only files staged in git.
+    #[arg(long, conflicts_with = "changed_since")]
+    pub staged: bool,
     /// Number of threads (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,

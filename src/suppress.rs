@@ -291,3 +291,54 @@ fn unused_id(source: &Source, s: &Directive, id: &RuleId, message: String) -> Di
     .with_severity(Severity::Warning)
     .with_fix(Some(fix))
 }
+
+/// `--add-suppressions`: edits that put a `// kvlint-disable-next-line <ids> -- baseline`
+/// comment above each line where a finding starts (or add the ids to such a comment that
+/// is already there), at that line's indentation.
+pub fn baseline_edits(source: &Source, diagnostics: &[Diagnostic]) -> Vec<Edit> {
+    let mut by_line: std::collections::BTreeMap<usize, Vec<&'static str>> = Default::default();
+    for d in diagnostics
+        .iter()
+        .filter(|d| !d.is_failure() && d.rule != UNUSED_SUPPRESSION)
+    {
+        let ids = by_line.entry(source.line_index(d.range.start)).or_default();
+        if !ids.contains(&d.rule) {
+            ids.push(d.rule);
+        }
+    }
+    let text = source.text();
+    let mut edits = Vec::new();
+    for (line, ids) in by_line {
+        let above = (line > 0).then(|| source.line_range(line - 1));
+        let existing = above.filter(|r| {
+            text[r.clone()]
+                .trim_start()
+                .starts_with("// kvlint-disable-next-line")
+        });
+        match existing {
+            Some(r) => {
+                let comment = &text[r.clone()];
+                let missing: Vec<&str> =
+                    ids.into_iter().filter(|id| !comment.contains(id)).collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let at = comment.find(" --").map(|i| r.start + i).unwrap_or(r.end);
+                edits.push(Edit::insert(at, format!(", {}", missing.join(", "))));
+            }
+            None => {
+                let start = source.line_range(line).start;
+                let indent = source.indent_at(start);
+                edits.push(Edit::insert(
+                    start,
+                    format!(
+                        "{indent}// kvlint-disable-next-line {} -- baseline{}",
+                        ids.join(", "),
+                        source.newline()
+                    ),
+                ));
+            }
+        }
+    }
+    edits
+}

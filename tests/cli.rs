@@ -649,3 +649,94 @@ fn init_writes_a_config_once() {
     std::fs::write(dir.path().join("a.ts"), GOOD).unwrap();
     kvlint(dir.path()).arg("check").assert().code(0);
 }
+
+#[test]
+fn add_suppressions_baselines_every_finding() {
+    let src = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('a', 'v');\n    // kvlint-disable-next-line require-kv-ttl -- known\n    await env.SESSIONS.put('b', 'v');\n    await env.SESSIONS.put('cache:c', 'v', { expirationTtl: 60 });\n    return new Response('ok');\n  },\n};\n";
+    let dir = project(&[("a.ts", src)]);
+    kvlint(dir.path())
+        .args(["check", "--add-suppressions"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Added 2 suppression comments."));
+    assert_eq!(
+        read(&dir, "a.ts"),
+        "export default {\n  async fetch(req: Request, env: Env) {\n    // kvlint-disable-next-line no-unprefixed-kv-key, require-kv-ttl -- baseline\n    await env.SESSIONS.put('a', 'v');\n    // kvlint-disable-next-line require-kv-ttl, no-unprefixed-kv-key -- known\n    await env.SESSIONS.put('b', 'v');\n    await env.SESSIONS.put('cache:c', 'v', { expirationTtl: 60 });\n    return new Response('ok');\n  },\n};\n"
+    );
+    // Only new findings fail from now on.
+    kvlint(dir.path()).arg("check").assert().code(0);
+    kvlint(dir.path())
+        .args(["check", "--add-suppressions"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Added 0"));
+}
+
+fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn changed_since_and_staged() {
+    let dir = project(&[("old.ts", BAD), ("new.ts", GOOD)]);
+    let d = dir.path();
+    git_in(d, &["init", "-q"]);
+    git_in(
+        d,
+        &["-c", "user.email=t@e", "-c", "user.name=t", "add", "."],
+    );
+    git_in(
+        d,
+        &[
+            "-c",
+            "user.email=t@e",
+            "-c",
+            "user.name=t",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-qm",
+            "base",
+        ],
+    );
+    // Nothing changed: nothing to lint, and that is fine.
+    kvlint(d)
+        .args(["check", "--changed-since", "HEAD", "--format", "compact"])
+        .assert()
+        .code(0)
+        .stdout("");
+    std::fs::write(d.join("new.ts"), BAD).unwrap();
+    std::fs::write(d.join("untracked.ts"), BAD).unwrap();
+    kvlint(d)
+        .args(["check", "--changed-since", "HEAD", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("new.ts:3:11")
+                .and(predicate::str::contains("untracked.ts:3:11"))
+                .and(predicate::str::contains("old.ts").not()),
+        );
+    git_in(d, &["add", "new.ts"]);
+    kvlint(d)
+        .args(["check", "--staged", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("new.ts:3:11")
+                .and(predicate::str::contains("untracked.ts").not()),
+        );
+    kvlint(d)
+        .args(["check", "--changed-since", "no-such-ref"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("git diff"));
+}
