@@ -740,3 +740,24 @@ fn changed_since_and_staged() {
         .code(2)
         .stderr(predicate::str::contains("git diff"));
 }
+
+#[test]
+fn colours_follow_the_flag() {
+    let dir = project(&[("src/bad.ts", BAD)]);
+    kvlint(dir.path())
+        .args(["check", "--color", "always"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\u{1b}["));
+    kvlint(dir.path())
+        .args(["check", "--color", "never"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\u{1b}[").not());
+    // Not a terminal: no colours with `auto`.
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
