@@ -197,7 +197,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
-        .unwrap_or(1500)
+        .unwrap_or(3000)
 }
 
 proptest! {
