@@ -83,20 +83,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                 continue;
             }
             b'`' => {
-                match skip_template(b, i + 1) {
-                    (end, true) => {
-                        stack.push(Frame {
-                            template: true,
-                            chain: 0,
-                        });
-                        after_operand = false;
-                        i = end;
-                    }
-                    (end, false) => {
-                        after_operand = true;
-                        i = end;
-                    }
-                }
+                (i, after_operand) = template_text(b, i + 1, &mut stack);
                 unary = 0;
                 continue;
             }
@@ -114,20 +101,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                     chains -= frame.chain;
                     if frame.template {
                         // Back in the template's text.
-                        match skip_template(b, i + 1) {
-                            (end, true) => {
-                                stack.push(Frame {
-                                    template: true,
-                                    chain: 0,
-                                });
-                                after_operand = false;
-                                i = end;
-                            }
-                            (end, false) => {
-                                after_operand = true;
-                                i = end;
-                            }
-                        }
+                        (i, after_operand) = template_text(b, i + 1, &mut stack);
                         unary = 0;
                         continue;
                     }
@@ -191,6 +165,20 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Scans template text from `i`: at a `${` a template frame opens (code follows), at the
+/// closing backtick the template ends (an operand). Returns where scanning goes on and
+/// whether an operand was just completed.
+fn template_text(b: &[u8], i: usize, stack: &mut Vec<Frame>) -> (usize, bool) {
+    let (end, substitution) = skip_template(b, i);
+    if substitution {
+        stack.push(Frame {
+            template: true,
+            chain: 0,
+        });
+    }
+    (end, !substitution)
 }
 
 fn skip_string(b: &[u8], mut i: usize, quote: u8) -> usize {
