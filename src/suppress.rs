@@ -237,6 +237,26 @@ impl Suppressions {
 
 const HELP: &str = "Remove it: a suppression that suppresses nothing hides future findings on this line and misleads readers.";
 
+/// Deletes `range`, but keeps a line break where the deleted text inside a line had one: a
+/// block comment spanning lines is a line terminator to JavaScript (`return /* … */ 42`
+/// returns nothing; joined, it returns 42), and so is a line break inside a comment.
+fn removal(text: &str, range: std::ops::Range<usize>) -> Edit {
+    let removed = &text[range.clone()];
+    let whole_lines =
+        (range.start == 0 || text.as_bytes()[range.start - 1] == b'\n') && removed.ends_with('\n');
+    match removed.find('\n') {
+        Some(i) if !whole_lines => {
+            let nl = if removed[..i].ends_with('\r') {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            Edit::replace(range, nl)
+        }
+        _ => Edit::delete(range),
+    }
+}
+
 fn unused_whole(source: &Source, s: &Directive, message: String) -> Diagnostic {
     let text = source.text();
     let line = source.line_index(s.comment.start);
@@ -256,7 +276,7 @@ fn unused_whole(source: &Source, s: &Directive, message: String) -> Diagnostic {
     let fix = Fix::new(
         "Remove the suppression comment",
         Applicability::Unsafe,
-        vec![Edit::delete(range)],
+        vec![removal(text, range)],
     );
     Diagnostic::new(UNUSED_SUPPRESSION, s.comment.clone(), message, HELP)
         .with_severity(Severity::Warning)
@@ -280,7 +300,7 @@ fn unused_id(source: &Source, s: &Directive, id: &RuleId, message: String) -> Di
     let fix = Fix::new(
         format!("Remove `{}` from the suppression", id.id),
         Applicability::Safe,
-        vec![Edit::delete(range)],
+        vec![removal(text, range)],
     );
     Diagnostic::new(
         UNUSED_SUPPRESSION,

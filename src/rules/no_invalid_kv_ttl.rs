@@ -59,9 +59,9 @@ fn check_call(ctx: &RuleContext, call: &KvCall) -> Vec<Diagnostic> {
     };
     let put = call.method == KvMethod::Put;
     let mut out = Vec::new();
-    for prop in properties(obj) {
+    for prop in properties(obj, &call.consts) {
         let value = number(&prop.value, &call.consts);
-        let problem = match (prop.name, value) {
+        let problem = match (prop.name.as_ref(), value) {
             ("expirationTtl", Some(v)) if put && v < MIN_EXPIRATION_TTL => Some((
                 format!("`expirationTtl` of {} is below KV's minimum of 60 seconds", show(v)),
                 "KV rejects the write at run time (400: invalid expiration_ttl). Use 60 or more.".to_string(),

@@ -5,7 +5,10 @@ use std::collections::HashSet;
 
 use swc_atoms::Atom;
 use swc_common::{Span, Spanned};
-use swc_ecma_ast::{Decl, Expr, Lit, ModuleItem, Pat, Stmt, TsTypeAnn, VarDecl, VarDeclKind};
+use swc_ecma_ast::{
+    BinaryOp, Callee, Decl, Expr, Lit, ModuleItem, ObjectPatProp, Pat, Stmt, TsTypeAnn, VarDecl,
+    VarDeclKind,
+};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::options::properties;
@@ -15,9 +18,10 @@ use crate::config::Strategy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::comments_in;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::evaluation::{pure, pure_pattern};
 use crate::semantic::references::as_str;
 use crate::semantic::scope::pat_names;
-use crate::semantic::values::strip;
+use crate::semantic::values::{key_value, strip, Consts, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoSequentialKvReads;
@@ -64,6 +68,8 @@ struct Read<'a> {
     pattern: &'a Pat,
     /// The awaited KV call.
     call: &'a KvCall,
+    /// The namespace expression the method is called on.
+    receiver: &'a Expr,
     /// Nothing but parentheses wraps the `await` (`(await kv.get(k)) as string` is not plain).
     plain: bool,
     declares: Vec<Atom>,
@@ -94,15 +100,45 @@ impl Visit for Names {
     }
 }
 
-/// Free of side effects: literals, identifiers, member accesses, templates and concatenations.
-fn pure(e: &Expr) -> bool {
+/// Destructuring the read's value cannot throw: a plain name, or `getWithMetadata`'s result
+/// (never `null`) taken apart one level deep. Destructuring `null` throws a `TypeError` whose
+/// message names the expression, which the merged statement changes.
+fn never_throws(pattern: &Pat, method: KvMethod) -> bool {
+    match pattern {
+        Pat::Ident(_) => true,
+        Pat::Object(o) if method == KvMethod::GetWithMetadata => o.props.iter().all(|p| match p {
+            ObjectPatProp::KeyValue(kv) => matches!(&*kv.value, Pat::Ident(_)),
+            ObjectPatProp::Assign(_) | ObjectPatProp::Rest(_) => true,
+        }),
+        _ => false,
+    }
+}
+
+/// A key known to be a string whatever the values in it: a string literal, a template, a
+/// concatenation with one, or a `const` holding one. A bulk `get` turns every key into a
+/// string, and its `Map` is looked up by the key as given: `7` would miss `"7"`.
+fn is_string(e: &Expr, consts: &Consts, depth: usize) -> bool {
     match strip(e) {
-        Expr::Lit(_) | Expr::Ident(_) | Expr::This(_) => true,
-        Expr::Member(m) => pure(&m.obj) && m.prop.as_computed().is_none_or(|c| pure(&c.expr)),
-        Expr::Tpl(t) => t.exprs.iter().all(|e| pure(e)),
-        Expr::Bin(b) => b.op == swc_ecma_ast::BinaryOp::Add && pure(&b.left) && pure(&b.right),
-        Expr::Object(o) => {
-            properties(o).count() == o.props.len() && properties(o).all(|p| pure(&p.value))
+        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
+        Expr::Bin(b) if b.op == BinaryOp::Add => {
+            is_string(&b.left, consts, depth) || is_string(&b.right, consts, depth)
+        }
+        Expr::Ident(i) if depth < 8 => consts
+            .get(&i.sym)
+            .is_some_and(|init| is_string(init, consts, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Two keys that cannot be equal: their static texts differ within both.
+fn distinct(a: &KeyValue, b: &KeyValue) -> bool {
+    match (a, b) {
+        (KeyValue::Static(x), KeyValue::Static(y)) => x != y,
+        (KeyValue::Static(s), KeyValue::Prefix(p)) | (KeyValue::Prefix(p), KeyValue::Static(s)) => {
+            !s.starts_with(p.as_str())
+        }
+        (KeyValue::Prefix(x), KeyValue::Prefix(y)) => {
+            !x.starts_with(y.as_str()) && !y.starts_with(x.as_str())
         }
         _ => false,
     }
@@ -133,11 +169,18 @@ impl<'b> Finder<'_, 'b> {
         if !call.method.is_read() {
             return None;
         }
+        let Callee::Expr(callee) = &c.callee else {
+            return None;
+        };
+        let Expr::Member(m) = strip(callee) else {
+            return None;
+        };
         Some(Read {
             stmt: v.span,
             kind: *kind,
             pattern: &d.name,
             call,
+            receiver: &m.obj,
             plain,
             declares: pat_names(&d.name),
         })
@@ -150,6 +193,7 @@ impl<'b> Finder<'_, 'b> {
                 Some(read) => {
                     let mut names = Names::default();
                     read.call.args.visit_with(&mut names);
+                    read.receiver.visit_with(&mut names);
                     let depends = run
                         .iter()
                         .any(|r| r.declares.iter().any(|d| names.0.contains(d)));
@@ -253,14 +297,26 @@ impl<'b> Finder<'_, 'b> {
             self.ctx.config.file.rules.no_sequential_kv_reads.strategy == Some(Strategy::Bulk);
         let body = match bulk.then(|| self.bulk(run, &patterns, &indent)).flatten() {
             Some(body) => body,
-            None => self.promise_all(run, &patterns, keyword, &indent),
+            // `Promise` declared in the file is not the global one.
+            None if self.ctx.model.is_global("Promise") => {
+                self.promise_all(run, &patterns, keyword, &indent)
+            }
+            None => return None,
         };
-        text.push_str(&body.replace('\n', nl));
+        // The generated line breaks follow the file; copied code keeps its own bytes (a
+        // key spanning lines inside a template would change value otherwise).
+        text.push_str(&body);
+        // Merging moves evaluations: each key, option and receiver is evaluated before the
+        // reads instead of between them, and destructuring happens after all of them. Safe
+        // only when none of those can have an effect or throw.
         let safe = run.iter().all(|r| {
-            r.call
-                .args
-                .iter()
-                .all(|a| a.spread.is_none() && pure(&a.expr))
+            pure(r.receiver)
+                && pure_pattern(r.pattern)
+                && never_throws(r.pattern, r.call.method)
+                && r.call
+                    .args
+                    .iter()
+                    .all(|a| a.spread.is_none() && pure(&a.expr))
         });
         let applicability = if safe {
             Applicability::Safe
@@ -297,13 +353,14 @@ impl<'b> Finder<'_, 'b> {
         } else {
             String::new()
         };
+        let nl = self.ctx.source.newline();
         let mut out = format!(
-            "{keyword} [{}]{annotation} = await Promise.all([\n",
+            "{keyword} [{}]{annotation} = await Promise.all([{nl}",
             names.join(", ")
         );
         for r in run {
             out.push_str(&format!(
-                "{indent}{unit}{},\n",
+                "{indent}{unit}{},{nl}",
                 self.ctx.source.slice(r.call.span)
             ));
         }
@@ -337,8 +394,12 @@ impl<'b> Finder<'_, 'b> {
                     "json" => "json",
                     _ => return None,
                 },
-                Some(Expr::Object(o)) if properties(o).count() == 1 && o.props.len() == 1 => {
-                    let ty = properties(o).next().filter(|p| p.name == "type")?;
+                Some(Expr::Object(o))
+                    if properties(o, &c.consts).count() == 1 && o.props.len() == 1 =>
+                {
+                    let ty = properties(o, &c.consts)
+                        .next()
+                        .filter(|p| p.name == "type")?;
                     match as_str(&ty.value)?.value.as_str()? {
                         "text" => "text",
                         "json" => "json",
@@ -355,6 +416,26 @@ impl<'b> Finder<'_, 'b> {
         if run.len() > MAX_BULK_KEYS {
             return None;
         }
+        fn key<'r>(r: &Read<'r>) -> Option<&'r Expr> {
+            r.call.arg(0).filter(|k| is_string(k, &r.call.consts, 0))
+        }
+        if run.iter().any(|r| key(r).is_none()) {
+            return None;
+        }
+        // A bulk JSON read parses a key once: two reads of one key would share an object.
+        if kind == Some("json") {
+            let values: Vec<KeyValue> = run
+                .iter()
+                .map(|r| key_value(key(r).expect("checked"), &r.call.consts))
+                .collect();
+            let all_distinct = values
+                .iter()
+                .enumerate()
+                .all(|(i, a)| values[i + 1..].iter().all(|b| distinct(a, b)));
+            if !all_distinct {
+                return None;
+            }
+        }
         let keys_name = self.fresh("kvKeys");
         let values_name = self.fresh("kvValues");
         let keys: Vec<&str> = run
@@ -368,12 +449,13 @@ impl<'b> Finder<'_, 'b> {
         } else {
             String::new()
         };
-        let mut out = format!("const {keys_name} = [\n");
+        let nl = src.newline();
+        let mut out = format!("const {keys_name} = [{nl}");
         for k in &keys {
-            out.push_str(&format!("{indent}{unit}{k},\n"));
+            out.push_str(&format!("{indent}{unit}{k},{nl}"));
         }
         out.push_str(&format!(
-            "{indent}];\n{indent}const {values_name} = await {receiver}.get({keys_name}{ty});"
+            "{indent}];{nl}{indent}const {values_name} = await {receiver}.get({keys_name}{ty});"
         ));
         for (i, ((pattern, ann), r)) in patterns.iter().zip(run).enumerate() {
             let ann = ann.as_ref().map(|a| format!(": {a}")).unwrap_or_default();
@@ -383,7 +465,7 @@ impl<'b> Finder<'_, 'b> {
                 "let"
             };
             out.push_str(&format!(
-                "\n{indent}{keyword} {pattern}{ann} = {values_name}.get({keys_name}[{i}]) ?? null;"
+                "{nl}{indent}{keyword} {pattern}{ann} = {values_name}.get({keys_name}[{i}]) ?? null;"
             ));
         }
         Some(out)

@@ -3,11 +3,12 @@
 use swc_common::Spanned;
 use swc_ecma_ast::{BinaryOp, Expr, Lit};
 
+use super::options::{opaque, properties};
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{quoted, template_text};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::semantic::references::references;
+use crate::semantic::references::{awaited_into, map_uses, references};
 use crate::semantic::values::{key_value, strip, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
@@ -45,17 +46,18 @@ impl Rule for NoUnprefixedKvKey {
                 // A bulk get: each key is checked.
                 Expr::Array(a) if call.method == KvMethod::Get => {
                     for e in a.elems.iter().flatten().filter(|e| e.spread.is_none()) {
-                        out.extend(check_key(ctx, call, &e.expr));
+                        out.extend(check_key(ctx, call, &e.expr, true));
                     }
                 }
-                _ => out.extend(check_key(ctx, call, key)),
+                _ => out.extend(check_key(ctx, call, key, false)),
             }
         }
         out
     }
 }
 
-fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr) -> Option<Diagnostic> {
+/// `bulk`: the key is an element of a bulk `get([...])`.
+fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr, bulk: bool) -> Option<Diagnostic> {
     let value = key_value(key, &call.consts);
     let (text, shown) = match &value {
         KeyValue::Static(s) => (s.as_str(), s.clone()),
@@ -66,7 +68,7 @@ fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr) -> Option<Diagnostic>
         return None;
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
-    let fix = fix(ctx, call, key, &value);
+    let fix = fix(ctx, call, key, &value, bulk);
     Some(
         Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
             .with_label(
@@ -83,7 +85,7 @@ enum Change<'a> {
     Prepend(&'a str),
 }
 
-fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue) -> Option<Fix> {
+fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue, bulk: bool) -> Option<Fix> {
     let options = &ctx.config.file.rules.no_unprefixed_kv_key;
     let renamed = match value {
         KeyValue::Static(s) => options.renames.as_ref().and_then(|r| r.get(s)),
@@ -95,6 +97,17 @@ fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue) -> Option
         (None, None) => return None,
     };
     let (edit, via_const) = key_edit(ctx, call, key, &change)?;
+    let mut edits = vec![edit];
+    // What else sees the key's name: the lookups in a bulk get's `Map` move with it; a
+    // `Map` that goes elsewhere, or a `list` whose prefix the old or the new name has,
+    // would see the change.
+    let mut seen_elsewhere = listed(ctx, value, &change);
+    if bulk {
+        match map_lookup_edits(ctx, call, value, &change) {
+            Some(more) => edits.extend(more),
+            None => seen_elsewhere = true,
+        }
+    }
     let message = match (&change, via_const) {
         (Change::Rename(new), false) => format!("Rename the key to `{new}`"),
         (Change::Rename(new), true) => {
@@ -102,8 +115,93 @@ fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue) -> Option
         }
         (Change::Prepend(p), _) => format!("Prefix the key with `{p}`"),
     };
-    // The user chose the new names in kvlint.toml: the fix is theirs, so it is safe.
-    Some(Fix::new(message, Applicability::Safe, vec![edit]))
+    // The user chose the new names in kvlint.toml: the fix is theirs, so it is safe, unless
+    // code they may not have thought of sees the names.
+    let applicability = if seen_elsewhere {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    Some(Fix::new(message, applicability, edits))
+}
+
+/// The key's static text before and after the change.
+fn names(value: &KeyValue, change: &Change) -> Option<(String, String)> {
+    let old = match value {
+        KeyValue::Static(s) | KeyValue::Prefix(s) => s.clone(),
+        KeyValue::Unknown => return None,
+    };
+    let new = match change {
+        Change::Rename(n) => n.to_string(),
+        Change::Prepend(p) => format!("{p}{old}"),
+    };
+    Some((old, new))
+}
+
+/// Whether a `list` in the file may list the key under its old or its new name: one by a
+/// prefix that either name could start with, by no prefix, or by a prefix not known.
+fn listed(ctx: &RuleContext, value: &KeyValue, change: &Change) -> bool {
+    let Some((old, new)) = names(value, change) else {
+        return true;
+    };
+    let overlaps = |p: &str, name: &str| p.starts_with(name) || name.starts_with(p);
+    ctx.model
+        .kv_calls
+        .iter()
+        .filter(|c| c.method == KvMethod::List)
+        .any(|c| match list_prefix(c) {
+            Some(p) => overlaps(&p, &old) || overlaps(&p, &new),
+            None => true,
+        })
+}
+
+/// The static prefix a `list` call lists by (`""` for none); `None` when it is not known.
+fn list_prefix(call: &KvCall) -> Option<String> {
+    let Some(options) = call.arg(0) else {
+        return (call.args.is_empty()).then(String::new);
+    };
+    let Expr::Object(o) = strip(options) else {
+        return None;
+    };
+    if opaque(o, &call.consts) {
+        return None;
+    }
+    match properties(o, &call.consts).find(|p| p.name == "prefix") {
+        None => Some(String::new()),
+        Some(p) => match key_value(&p.value, &call.consts) {
+            KeyValue::Static(s) => Some(s),
+            _ => None,
+        },
+    }
+}
+
+/// For a key of a bulk `get([...])` whose result is `const m = await …`: the edits that
+/// rename the same key in `m.get(…)` / `m.has(…)`. `None` when the `Map` is used otherwise
+/// (returned, iterated, passed on) or looked up by a key not known, so that the rename
+/// cannot follow it.
+fn map_lookup_edits(
+    ctx: &RuleContext,
+    call: &KvCall,
+    value: &KeyValue,
+    change: &Change,
+) -> Option<Vec<Edit>> {
+    let KeyValue::Static(old) = value else {
+        return None;
+    };
+    let name = awaited_into(ctx.program, call.span)?;
+    let uses = map_uses(ctx.program, &name);
+    if uses.other != 1 {
+        return None;
+    }
+    let mut edits = Vec::new();
+    for e in &uses.lookups {
+        match key_value(e, &call.consts) {
+            KeyValue::Static(k) if &k == old => edits.push(literal_edit(ctx, e, change)?),
+            KeyValue::Static(_) => {}
+            _ => return None,
+        }
+    }
+    Some(edits)
 }
 
 /// The edit on the key's literal; `true` when it edits a `const` initialiser.

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use swc_common::{Span, Spanned};
 use swc_ecma_ast::{Expr, ObjectLit, Prop, PropName, PropOrSpread};
 
-use crate::semantic::values::strip;
+use crate::semantic::values::{key_value, strip, Consts, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 /// The options argument of a KV call, when it is an object literal.
@@ -23,19 +23,34 @@ pub fn options_object(call: &KvCall) -> Option<&ObjectLit> {
 
 /// A property of an object literal: its name, value and whole `key: value` span.
 pub struct Property<'a> {
-    pub name: &'a str,
+    /// The key; a computed key that folds to a string counts as that string.
+    pub name: Cow<'a, str>,
     /// `{ ttl }` has the identifier `ttl` as its value.
     pub value: Cow<'a, Expr>,
     pub span: Span,
 }
 
-pub fn properties(obj: &ObjectLit) -> impl Iterator<Item = Property<'_>> {
-    obj.props.iter().filter_map(|p| match p {
+/// The string a computed key folds to: `[`expirationTtl`]`, `['type']`, `[TTL_KEY]` with
+/// `const TTL_KEY = 'expirationTtl'`.
+fn computed_name(key: &Expr, consts: &Consts) -> Option<String> {
+    match key_value(key, consts) {
+        KeyValue::Static(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The properties whose names are known (computed keys folded with `consts`).
+pub fn properties<'a>(
+    obj: &'a ObjectLit,
+    consts: &'a Consts,
+) -> impl Iterator<Item = Property<'a>> {
+    obj.props.iter().filter_map(move |p| match p {
         PropOrSpread::Prop(p) => match &**p {
             Prop::KeyValue(kv) => {
                 let name = match &kv.key {
-                    PropName::Ident(i) => &*i.sym,
-                    PropName::Str(s) => s.value.as_str()?,
+                    PropName::Ident(i) => Cow::Borrowed(&*i.sym),
+                    PropName::Str(s) => Cow::Borrowed(s.value.as_str()?),
+                    PropName::Computed(c) => Cow::Owned(computed_name(&c.expr, consts)?),
                     _ => return None,
                 };
                 Some(Property {
@@ -45,7 +60,7 @@ pub fn properties(obj: &ObjectLit) -> impl Iterator<Item = Property<'_>> {
                 })
             }
             Prop::Shorthand(i) => Some(Property {
-                name: &i.sym,
+                name: Cow::Borrowed(&*i.sym),
                 value: Cow::Owned(Expr::Ident(i.clone())),
                 span: i.span,
             }),
@@ -55,9 +70,18 @@ pub fn properties(obj: &ObjectLit) -> impl Iterator<Item = Property<'_>> {
     })
 }
 
-/// Whether an object literal has a spread (`{ ...opts }`): its keys are then unknown.
-pub fn has_spread(obj: &ObjectLit) -> bool {
-    obj.props
-        .iter()
-        .any(|p| matches!(p, PropOrSpread::Spread(_)))
+/// Whether an object literal's keys are not all known: a spread (`{ ...opts }`), or a
+/// computed key that does not fold to a string (`{ [name]: 60 }`). Rules that look for a
+/// property, or add one, leave such objects alone.
+pub fn opaque(obj: &ObjectLit, consts: &Consts) -> bool {
+    obj.props.iter().any(|p| match p {
+        PropOrSpread::Spread(_) => true,
+        PropOrSpread::Prop(p) => match &**p {
+            Prop::KeyValue(kv) => match &kv.key {
+                PropName::Computed(c) => computed_name(&c.expr, consts).is_none(),
+                _ => false,
+            },
+            _ => false,
+        },
+    })
 }

@@ -2,7 +2,7 @@
 
 use swc_ecma_ast::Expr;
 
-use super::options::{has_spread, properties};
+use super::options::{opaque, properties};
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{add_property, append_argument, quoted};
@@ -101,7 +101,9 @@ fn cache_ttl_edits(ctx: &RuleContext, call: &KvCall, ttl: i64) -> Option<Option<
         )),
         Some(options) => match strip(options) {
             Expr::Object(o) => {
-                if has_spread(o) || properties(o).any(|p| p.name == "cacheTtl") {
+                if opaque(o, &call.consts)
+                    || properties(o, &call.consts).any(|p| p.name == "cacheTtl")
+                {
                     return None;
                 }
                 Some(Some(add_property(ctx.source, o, &prop)))

@@ -4,12 +4,13 @@ use swc_common::Span;
 use swc_ecma_ast::{CallExpr, Decl, Expr, MemberProp, ModuleItem, Pat, Stmt};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::options::{has_spread, properties};
+use super::options::{opaque, properties};
 use super::stmts::ListItem;
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{add_property, append_argument, apply_within, has_comment, quoted, skip_trivia};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::evaluation::evaluated_first;
 use crate::semantic::references::{self, as_str, references};
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
@@ -38,6 +39,10 @@ impl Rule for PreferKvJsonType {
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
+        // A `JSON` the file declares is not the global one: its `parse` is anything.
+        if !ctx.model.is_global("JSON") {
+            return Vec::new();
+        }
         let mut finder = Finder {
             ctx,
             out: Vec::new(),
@@ -52,6 +57,7 @@ struct Finder<'a, 'b> {
     out: Vec<Diagnostic>,
 }
 
+/// `JSON.parse(…)`, spelled so; whether `JSON` is the global is for the model to say.
 fn is_json_parse(call: &CallExpr) -> bool {
     let Some(callee) = call.callee.as_expr() else {
         return false;
@@ -96,7 +102,8 @@ impl Finder<'_, '_> {
         let mut edits = match call.args.get(1).map(|a| &*a.expr) {
             None if call.args.len() == 1 => append_argument(src, call.span, &call.args, &json)?,
             Some(options) => match strip(options) {
-                Expr::Object(o) if !has_spread(o) => match properties(o).find(|p| p.name == "type")
+                Expr::Object(o) if !opaque(o, &call.consts) => match properties(o, &call.consts)
+                    .find(|p| p.name == "type")
                 {
                     Some(p) => {
                         let s = as_str(&p.value).filter(|s| s.value.as_str() == Some("text"))?;
@@ -163,10 +170,13 @@ impl Finder<'_, '_> {
             .any(|t| rest.starts_with(t))
             && !rest.starts_with("...");
         let get = apply_within(src, inner, &edits);
-        let replacement = if needs_parens {
-            format!("(await {get})")
-        } else {
+        let replacement = if !needs_parens {
             format!("await {get}")
+        } else if self.ctx.model.follows_unterminated(parse.span.lo) {
+            // Code without semicolons: `(` would continue the statement before.
+            format!(";(await {get})")
+        } else {
+            format!("(await {get})")
         };
         let applicability = if has_comment(&dropped) {
             Applicability::Unsafe
@@ -229,7 +239,15 @@ impl Finder<'_, '_> {
             };
             let src = self.ctx.source;
             let dropped = src.slice(parse).replacen(&*name.id.sym, "", 1);
-            let applicability = if has_comment(&dropped) {
+            // The parse (and its `SyntaxError`) moves to the read: safe only when it is the
+            // first thing the next statement does, on one straight path. In a `try`, a
+            // branch, a loop, a callback, or after other statements or calls, a bad value
+            // would throw elsewhere, or one parsed object would be shared.
+            let straight = rest
+                .first()
+                .and_then(|s| s.stmt())
+                .is_some_and(|s| evaluated_first(s, parse));
+            let applicability = if has_comment(&dropped) || !straight {
                 Applicability::Unsafe
             } else {
                 Applicability::Safe

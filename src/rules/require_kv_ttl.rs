@@ -1,6 +1,6 @@
 //! `require-kv-ttl`: a KV `put` that never expires.
 
-use super::options::{has_spread, options_object, properties};
+use super::options::{opaque, options_object, properties};
 use super::{FixKind, Rule, RuleContext};
 use crate::config::DEFAULT_TTL;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -91,9 +91,10 @@ fn check_put(
         }
         _ => {
             let obj = options_object(call)?;
-            let expires =
-                properties(obj).any(|p| p.name == "expirationTtl" || p.name == "expiration");
-            if expires || has_spread(obj) {
+            let expires = properties(obj, &call.consts)
+                .any(|p| p.name == "expirationTtl" || p.name == "expiration");
+            // A computed key that does not fold may be either: the options are unknown.
+            if expires || opaque(obj, &call.consts) {
                 return None;
             }
             let edit = add_property(ctx.source, obj, &format!("expirationTtl: {ttl}"));

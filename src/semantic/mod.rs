@@ -5,8 +5,10 @@
 //! from those and never match on bare names.
 
 pub mod bindings;
+pub mod evaluation;
 pub mod references;
 pub mod scope;
+mod statements;
 pub mod types;
 pub mod values;
 pub mod wrangler;
@@ -17,7 +19,7 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 
 use swc_atoms::Atom;
-use swc_common::{Span, Spanned};
+use swc_common::{BytePos, Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -109,9 +111,28 @@ pub struct SemanticModel {
     pub do_calls: Vec<DoCall>,
     /// The bindings known for this file (config, wrangler, and the file's own types).
     pub bindings: Bindings,
+    /// Every value name the file declares somewhere (variables, parameters, functions,
+    /// classes, imports, enums, namespaces).
+    declared: HashSet<Atom>,
+    /// Where expression statements start that follow, in their list, a statement not ended
+    /// by `;` (code without semicolons).
+    unterminated: HashSet<BytePos>,
 }
 
 impl SemanticModel {
+    /// Whether `name` can only mean the global of that name: nothing in the file declares
+    /// it. Fixes that write `JSON.parse` or `Promise.all` need the real ones.
+    pub fn is_global(&self, name: &str) -> bool {
+        !self.declared.contains(&Atom::from(name))
+    }
+
+    /// Whether an expression statement starts at `at` right after a statement without a
+    /// `;`: text put there that starts with `(`, `[` or `` ` `` would continue that
+    /// statement (`[]\n(x)` is a call), so it needs a `;` of its own.
+    pub fn follows_unterminated(&self, at: BytePos) -> bool {
+        self.unterminated.contains(&at)
+    }
+
     /// The KV call whose call expression has this span.
     pub fn kv_call_at(&self, span: Span) -> Option<&KvCall> {
         self.by_span.get(&span).map(|&i| &self.kv_calls[i])
@@ -156,6 +177,8 @@ impl SemanticModel {
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
+        let declared = decls.declared;
+        let unterminated = statements::unterminated(program, source);
         let by_span = kv_calls
             .iter()
             .enumerate()
@@ -166,6 +189,8 @@ impl SemanticModel {
             by_span,
             do_calls,
             bindings,
+            declared,
+            unterminated,
         }
     }
 }
@@ -177,6 +202,8 @@ struct Declarations {
     interfaces: HashMap<String, Vec<(String, KnownType)>>,
     /// Function name → whether it returns a `Promise` of the namespace.
     kv_fns: HashMap<Atom, bool>,
+    /// Every value name declared anywhere in the file.
+    declared: HashSet<Atom>,
 }
 
 impl Declarations {
@@ -236,6 +263,48 @@ impl Visit for Declarations {
 
     fn visit_fn_decl(&mut self, d: &FnDecl) {
         self.add_fn(&d.ident.sym, d.function.return_type.as_deref());
+        self.declared.insert(d.ident.sym.clone());
+        d.visit_children_with(self);
+    }
+
+    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+        self.declared.insert(b.id.sym.clone());
+    }
+
+    fn visit_class_decl(&mut self, d: &ClassDecl) {
+        self.declared.insert(d.ident.sym.clone());
+        d.visit_children_with(self);
+    }
+
+    fn visit_fn_expr(&mut self, f: &FnExpr) {
+        self.declared
+            .extend(f.ident.as_ref().map(|i| i.sym.clone()));
+        f.visit_children_with(self);
+    }
+
+    fn visit_class_expr(&mut self, c: &ClassExpr) {
+        self.declared
+            .extend(c.ident.as_ref().map(|i| i.sym.clone()));
+        c.visit_children_with(self);
+    }
+
+    fn visit_import_specifier(&mut self, s: &ImportSpecifier) {
+        let local = match s {
+            ImportSpecifier::Named(n) => &n.local,
+            ImportSpecifier::Default(d) => &d.local,
+            ImportSpecifier::Namespace(n) => &n.local,
+        };
+        self.declared.insert(local.sym.clone());
+    }
+
+    fn visit_ts_enum_decl(&mut self, d: &TsEnumDecl) {
+        self.declared.insert(d.id.sym.clone());
+    }
+
+    fn visit_ts_module_decl(&mut self, d: &TsModuleDecl) {
+        if let TsModuleName::Ident(i) = &d.id {
+            self.declared.insert(i.sym.clone());
+        }
         d.visit_children_with(self);
     }
 

@@ -54,3 +54,78 @@ pub fn as_str(e: &Expr) -> Option<&Str> {
         _ => None,
     }
 }
+
+/// Finds the name a call's awaited result is declared as: `const x = await <call>`.
+pub struct AwaitedInto {
+    call: Span,
+    found: Option<Atom>,
+}
+
+impl Visit for AwaitedInto {
+    fn visit_var_declarator(&mut self, d: &swc_ecma_ast::VarDeclarator) {
+        if let (swc_ecma_ast::Pat::Ident(name), Some(init)) = (&d.name, &d.init) {
+            if let Expr::Await(a) = super::values::strip(init) {
+                if matches!(super::values::strip(&a.arg), Expr::Call(c) if c.span == self.call) {
+                    self.found = Some(name.id.sym.clone());
+                }
+            }
+        }
+        d.visit_children_with(self);
+    }
+}
+
+/// The variable that `const x = await <call>` declares, for the call with this span.
+pub fn awaited_into<N: VisitWith<AwaitedInto> + ?Sized>(node: &N, call: Span) -> Option<Atom> {
+    let mut v = AwaitedInto { call, found: None };
+    node.visit_with(&mut v);
+    v.found
+}
+
+/// How a `Map` held in a variable is used: `m.get(k)` / `m.has(k)` lookups (a copy of each
+/// key expression, spans kept), and how many other mentions of the name there are (the
+/// declaration is one).
+pub struct MapUses<'a> {
+    name: &'a Atom,
+    pub lookups: Vec<Expr>,
+    pub other: usize,
+}
+
+impl Visit for MapUses<'_> {
+    fn visit_call_expr(&mut self, c: &swc_ecma_ast::CallExpr) {
+        let lookup = c.callee.as_expr().and_then(|callee| match &**callee {
+            Expr::Member(m) => match (&*m.obj, &m.prop) {
+                (Expr::Ident(o), swc_ecma_ast::MemberProp::Ident(p))
+                    if &o.sym == self.name && matches!(&*p.sym, "get" | "has") =>
+                {
+                    Some(())
+                }
+                _ => None,
+            },
+            _ => None,
+        });
+        match (lookup, c.args.as_slice()) {
+            (Some(()), [arg]) if arg.spread.is_none() => {
+                self.lookups.push((*arg.expr).clone());
+                arg.visit_with(self);
+            }
+            _ => c.visit_children_with(self),
+        }
+    }
+
+    fn visit_ident(&mut self, i: &Ident) {
+        if &i.sym == self.name {
+            self.other += 1;
+        }
+    }
+}
+
+/// The uses of the `Map` named `name` in `node`.
+pub fn map_uses<'a, N: VisitWith<MapUses<'a>> + ?Sized>(node: &N, name: &'a Atom) -> MapUses<'a> {
+    let mut v = MapUses {
+        name,
+        lookups: Vec::new(),
+        other: 0,
+    };
+    node.visit_with(&mut v);
+    v
+}

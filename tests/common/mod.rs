@@ -97,3 +97,4 @@ pub fn settings_for(path: &std::path::Path) -> (std::sync::Arc<Config>, Bindings
     let bindings = kvlint::check::file_bindings(&config, &wrangler);
     (config, bindings)
 }
+pub mod node;
