@@ -1,7 +1,8 @@
-//! Property tests of the fix engine on generated Worker-like code with KV calls:
+//! Property tests of the fix engine on generated Worker programs with KV calls:
 //! the fixed code parses, fixing is idempotent, nothing outside the fixed region changes
 //! (BOM and line endings included), safe fixes keep every comment, and no fixable finding
-//! is left.
+//! is left. The programs are executable: every one also runs before and after the safe
+//! fixes against seeded in-memory KV namespaces (tests/node), and must behave the same.
 
 mod common;
 
@@ -28,6 +29,8 @@ fn key() -> impl Strategy<Value = String> {
         Just("KEY".to_string()),
         Just("id".to_string()),
         Just("make(id)".to_string()),
+        Just("num".to_string()),
+        Just("`cache:multi\n      line`".to_string()),
     ]
 }
 
@@ -47,6 +50,9 @@ fn put_options() -> impl Strategy<Value = String> {
         Just(", {}".to_string()),
         Just(", { metadata: { a: 1 } }".to_string()),
         Just(", {\n      metadata: null, // why\n    }".to_string()),
+        Just(", { [`expirationTtl`]: 120 }".to_string()),
+        Just(", { [TTL_KEY]: 180, metadata: 1 }".to_string()),
+        Just(", { [opt]: 240 }".to_string()),
         Just(", { expirationTtl: 30 }".to_string()),
         Just(", { expirationTtl: 3600 }".to_string()),
         Just(", opts".to_string()),
@@ -60,6 +66,7 @@ fn get_options() -> impl Strategy<Value = String> {
         Just(", \"text\"".to_string()),
         Just(", { type: 'json' }".to_string()),
         Just(", { cacheTtl: 10 }".to_string()),
+        Just(", { ['cacheTtl']: 60 }".to_string()),
     ]
 }
 
@@ -86,29 +93,126 @@ fn statement() -> impl Strategy<Value = String> {
         (receiver(), key()).prop_map(|(r, k)| format!("await {r}.delete({k});")),
         Just("// a comment line".to_string()),
         Just("/* a block\n       comment */".to_string()),
-        Just("if (id) {\n      return null;\n    }".to_string()),
+        Just("if (id === 'zz') {\n      return null;\n    }".to_string()),
         Just("const local = new Map<string, string>();\n    local.get('x');".to_string()),
+        json_off_path(),
+        side_effects(),
+        (receiver(), key()).prop_map(|(r, k)| format!(
+            "let s = 'a'\n    JSON.parse(await {r}.get({k})).valueOf()\n    use(s)"
+        )),
+        (any::<u16>(), receiver()).prop_map(|(n, r)| format!(
+            "const bm{n} = await {r}.get(['fb_app_access_token', 'cache:a']);\n    use(bm{n}.get('fb_app_access_token'));"
+        )),
+        receiver().prop_map(|r| format!("use((await {r}.list({{ prefix: 'fb_' }})).keys.length);")),
+        Just("if (id === 'zz') {\n      return /* kvlint-disable-line require-kv-ttl\n      */ 1;\n    }".to_string()),
     ]
 }
 
+/// A single-use text read whose `JSON.parse` is not the next thing on the read's path.
+fn json_off_path() -> impl Strategy<Value = String> {
+    (any::<u16>(), receiver(), key(), 0..5u8).prop_map(|(n, r, k, shape)| {
+        let read = format!("const raw{n} = await {r}.get({k});\n    ");
+        let rest = match shape {
+            0 => format!("try {{\n      use(JSON.parse(raw{n}));\n    }} catch {{\n      use('caught');\n    }}"),
+            1 => format!("if (id === 'zz') {{\n      use(JSON.parse(raw{n}));\n    }}"),
+            2 => format!("use('between');\n    use(JSON.parse(raw{n}));"),
+            3 => format!("const acc{n}: unknown[] = [];\n    for (const i of [1, 2]) {{\n      const o = JSON.parse(raw{n});\n      if (o && typeof o === 'object') o.i = i;\n      acc{n}.push(o);\n    }}\n    use(acc{n});"),
+            _ => format!("const f{n} = () => JSON.parse(raw{n});\n    use(typeof f{n});"),
+        };
+        format!("{read}{rest}")
+    })
+}
+
+/// Reads in a row whose patterns or receivers run code.
+fn side_effects() -> impl Strategy<Value = String> {
+    (any::<u16>(), receiver(), key(), key(), any::<bool>()).prop_map(|(n, r, a, b, default)| {
+        let first = if default {
+            format!("const {{ value: dv{n} = bump() }} = await {r}.getWithMetadata({a});")
+        } else {
+            format!("const {{ k: first{n} }} = await {r}.get({a}, 'json');")
+        };
+        format!("{first}\n    const rv{n} = await ns(env).get({b});")
+    })
+}
+
+/// The code around the statements: helpers, a class holding a namespace, and `main`.
+const PRELUDE: &str = "const KEY = 'settings';
+const TTL_KEY = 'expirationTtl';
+let bumps = 0;
+function make(id: string): string {
+  return 'made:' + id;
+}
+function use(v: unknown): void {
+  console.log('use', v);
+}
+function bump(): number {
+  bumps += 1;
+  console.log('bump', bumps);
+  return bumps;
+}
+function ns(env: { CACHE: KVNamespace }): KVNamespace {
+  console.log('ns', bumps);
+  return env.CACHE;
+}
+";
+
 fn worker() -> impl Strategy<Value = String> {
     prop::collection::vec(statement(), 1..8).prop_map(|stmts| {
-        // Names declared twice would not parse: number duplicates apart.
-        let mut seen = BTreeSet::new();
+        // Each statement's names get its index, so that no name is declared twice; the
+        // program returns them all.
+        let mut returned = Vec::new();
         let body: Vec<String> = stmts
             .into_iter()
             .enumerate()
-            .map(|(i, s)| {
-                let s = s.replace("const parsed", &format!("const parsed{i}"));
-                let s = if seen.insert(s.clone()) { s } else { format!("{{\n    {s}\n    }}") };
+            .map(|(i, mut s)| {
+                for name in declared(&s) {
+                    let unique = format!("{name}_{i}");
+                    s = rename_word(&s, &name, &unique);
+                    returned.push(unique);
+                }
                 format!("    {s}\n")
             })
             .collect();
         format!(
-            "const KEY = 'settings';\ndeclare function make(id: string): string;\ndeclare function use(v: unknown): void;\n\nexport class Handler {{\n  constructor(private store: KVNamespace) {{}}\n\n  async run(env: Env, kv: KVNamespace, m: Map<string, string>, id: string, opts: KVNamespacePutOptions) {{\n{}    return null;\n  }}\n}}\n",
-            body.concat()
+            "{PRELUDE}\nexport class Handler {{\n  constructor(private store: KVNamespace) {{}}\n\n  async run(env: Env, kv: KVNamespace, m: Map<string, string>, id: string, opts: KVNamespacePutOptions, num: any, opt: string) {{\n{}    return [{}];\n  }}\n}}\n\nexport async function main(env: Env) {{\n  const m: any = {{ get: (k: unknown) => JSON.stringify({{ m: String(k) }}), put: () => undefined, delete: () => true, list: () => ({{ keys: [] }}), getWithMetadata: () => ({{ value: null }}) }};\n  return new Handler(env.CACHE).run(env, env.SESSIONS, m, 'u1', {{ metadata: {{ m: 1 }} }}, 7, 'expirationTtl');\n}}\n",
+            body.concat(),
+            returned.join(", ")
         )
     })
+}
+
+/// The names a generated statement declares at its top level (`const x`, `let x`,
+/// `const { value: x = … }`, `const { k: x }`), not those of nested blocks.
+fn declared(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| l.starts_with("const ") || l.starts_with("let ") || l.starts_with("    const ") && !l.starts_with("     "))
+        .filter_map(|l| {
+            let rest = l.trim_start().split_once(' ')?.1;
+            let rest = rest.strip_prefix("{ ").and_then(|r| r.split_once(": ")).map_or(rest, |(_, r)| r);
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+/// Replaces `name` where it is a whole identifier.
+fn rename_word(s: &str, name: &str, new: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(name) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + name.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(is_ident) || after.is_some_and(is_ident) || before == Some('.') {
+            out.push_str(name);
+        } else {
+            out.push_str(new);
+        }
+        rest = &rest[i + name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn config() -> impl Strategy<Value = String> {
@@ -242,4 +346,124 @@ proptest! {
             "{:#?}", remaining
         );
     }
+}
+
+/// Seeds for generated programs: every key they can read, as JSON objects, as text that is
+/// not JSON, or missing.
+fn scenarios() -> serde_json::Value {
+    let keys = [
+        "cache:a",
+        "fb_app_access_token",
+        "oauth:facebook:app_token",
+        "config:flags",
+        "user_u1",
+        "instagram:u1",
+        "instagram:posts",
+        "instagram:profile",
+        "settings",
+        "u1",
+        "made:u1",
+        "7",
+        "cache:multi\n      line",
+    ];
+    let seed = |f: &dyn Fn(usize, &str) -> Option<String>| {
+        let map: serde_json::Map<String, serde_json::Value> = keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| f(i, k).map(|v| (k.to_string(), v.into())))
+            .collect();
+        serde_json::json!({ "SESSIONS": map.clone(), "CACHE": map })
+    };
+    serde_json::json!([
+        { "seed": seed(&|_, k| Some(format!("{{\"k\":{k:?}}}"))) },
+        { "seed": seed(&|_, _| None) },
+        { "seed": seed(&|i, k| match i % 3 {
+            0 => Some("not json".to_string()),
+            1 => Some(format!("{{\"k\":{k:?}}}")),
+            _ => None,
+        }) },
+    ])
+}
+
+/// The renames a generated program got under the third config: the key map for the
+/// driver, for each rename the fixed text shows.
+fn key_map(fixed: &str) -> Vec<(String, String)> {
+    [
+        ("fb_app_access_token", "oauth:fb", "oauth:fb"),
+        ("user_u1", "cache:user_u1", "cache:user_"),
+        ("settings", "cache:settings", "cache:settings"),
+    ]
+    .iter()
+    .filter(|(_, _, shown)| fixed.contains(shown))
+    .map(|(a, b, _)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
+/// Every generated program runs before and after `--fix` (safe fixes), under each config,
+/// and must do the same: result or error, console output, writes, reads, final store.
+#[test]
+fn generated_programs_behave_the_same_after_safe_fixes() {
+    use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+    let Some(_) = common::node::driver() else {
+        return;
+    };
+    let scenarios = scenarios();
+    let executed = std::sync::atomic::AtomicUsize::new(0);
+    let returned = std::sync::atomic::AtomicUsize::new(0);
+    let changed = std::sync::atomic::AtomicUsize::new(0);
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
+    let result = runner.run(
+        &(worker(), config(), any::<bool>()),
+        |(code, toml, crlf)| {
+            let config = Config::parse(std::path::Path::new("kvlint.toml"), &toml).unwrap();
+            let text = if crlf { code.replace('\n', "\r\n") } else { code };
+            let (fixed, _) = fix(&text, &config, FixMode::Safe);
+            let how = common::node::Comparison {
+                lang: "ts",
+                scenarios: Some(scenarios.clone()),
+                key_map: key_map(&fixed),
+                default_ttl: config
+                    .file
+                    .rules
+                    .require_kv_ttl
+                    .default_ttl
+                    .as_ref()
+                    .map(|t| *t.get_ref()),
+            };
+            use std::sync::atomic::Ordering::Relaxed;
+            executed.fetch_add(1, Relaxed);
+            if fixed != text {
+                changed.fetch_add(1, Relaxed);
+            }
+            match common::node::same_outcomes(&text, &fixed, &how) {
+                Ok(outcomes) => {
+                    let r = outcomes.iter().filter(|o| o.starts_with("returned")).count();
+                    returned.fetch_add(r, Relaxed);
+                    Ok(())
+                }
+                Err(report) => Err(proptest::test_runner::TestCaseError::fail(format!(
+                    "--fix changed what the program does: {report}\n--- config:\n{toml}\n--- program:\n{text}\n--- fixed:\n{fixed}"
+                ))),
+            }
+        },
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let (executed, changed, returned) = (
+        executed.into_inner(),
+        changed.into_inner(),
+        returned.into_inner(),
+    );
+    eprintln!(
+        "{executed} generated programs ran before and after --fix, 3 scenarios each; {changed} were changed by safe fixes; {returned} of {} runs returned (the rest threw, the same way)",
+        executed * 3
+    );
+    // The programs must mostly run to the end, or they would prove little.
+    assert!(changed * 3 > executed, "too few programs were fixed: {changed} of {executed}");
+    assert!(returned * 3 > executed * 3, "too few runs returned: {returned} of {}", executed * 3);
 }

@@ -1,5 +1,7 @@
 //! `no-unprefixed-kv-key`: KV keys without a `:`-separated namespace.
 
+use std::collections::HashSet;
+
 use swc_common::Spanned;
 use swc_ecma_ast::{BinaryOp, Expr, Lit};
 
@@ -36,7 +38,9 @@ impl Rule for NoUnprefixedKvKey {
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
+        // Findings with the key's static text: a key is renamed everywhere in the file or
+        // nowhere, or the file would read one record under two names.
+        let mut out: Vec<(String, Diagnostic)> = Vec::new();
         for call in &ctx.model.kv_calls {
             if call.method == KvMethod::List {
                 continue;
@@ -52,12 +56,35 @@ impl Rule for NoUnprefixedKvKey {
                 _ => out.extend(check_key(ctx, call, key, false)),
             }
         }
-        out
+        let partial: HashSet<String> = out
+            .iter()
+            .filter(|(_, d)| {
+                d.fix
+                    .as_ref()
+                    .is_none_or(|f| f.applicability != Applicability::Safe)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.into_iter()
+            .map(|(key, mut d)| {
+                if partial.contains(&key) {
+                    if let Some(f) = d.fix.as_mut() {
+                        f.applicability = Applicability::Unsafe;
+                    }
+                }
+                d
+            })
+            .collect()
     }
 }
 
 /// `bulk`: the key is an element of a bulk `get([...])`.
-fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr, bulk: bool) -> Option<Diagnostic> {
+fn check_key(
+    ctx: &RuleContext,
+    call: &KvCall,
+    key: &Expr,
+    bulk: bool,
+) -> Option<(String, Diagnostic)> {
     let value = key_value(key, &call.consts);
     let (text, shown) = match &value {
         KeyValue::Static(s) => (s.as_str(), s.clone()),
@@ -69,14 +96,15 @@ fn check_key(ctx: &RuleContext, call: &KvCall, key: &Expr, bulk: bool) -> Option
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
     let fix = fix(ctx, call, key, &value, bulk);
-    Some(
+    Some((
+        text.to_string(),
         Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
             .with_label(
                 ctx.source.range(key.span()),
                 "no `:` before the first dynamic part",
             )
             .with_fix(fix),
-    )
+    ))
 }
 
 /// What the fix does to the key.

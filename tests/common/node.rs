@@ -106,18 +106,29 @@ impl Driver {
 
 /// Compares, and returns a report of the difference when there is one.
 pub fn differs(before: &str, after: &str, how: &Comparison) -> Option<String> {
-    let driver = driver()?;
+    same_outcomes(before, after, how).err()
+}
+
+/// Compares: the outcome of each scenario (`returned …` / `threw …`) when both programs
+/// behave the same, else a report of the difference. Without a driver (not CI), nothing.
+pub fn same_outcomes(before: &str, after: &str, how: &Comparison) -> Result<Vec<String>, String> {
+    let Some(driver) = driver() else {
+        return Ok(Vec::new());
+    };
     let answer = driver
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .compare(before, after, how);
     if let Some(error) = answer.get("error") {
-        return Some(format!("driver error: {error}"));
+        return Err(format!("driver error: {error}"));
     }
     if answer["equal"] == Value::Bool(true) {
-        return None;
+        return Ok(answer["runs"]
+            .as_array()
+            .map(|runs| runs.iter().filter_map(|r| r.as_str().map(String::from)).collect())
+            .unwrap_or_default());
     }
-    Some(format!(
+    Err(format!(
         "{}\nscenario: {}\nbefore the fix: {}\nafter the fix: {}",
         answer["difference"],
         answer["scenario"],

@@ -16,10 +16,10 @@ function ns(env: { CACHE: KVNamespace }): KVNamespace {
 }
 
 export async function main(env: { CACHE: KVNamespace }) {
-  const { value = bump() } = await env.CACHE.getWithMetadata('config:a');
+  const { value, missing = bump() } = await env.CACHE.getWithMetadata('config:a');
   const b = await ns(env).get('config:b');
   const c = await env.CACHE.get('config:c');
-  return [value, b, c, counter];
+  return [value, missing, b, c, counter];
 }
 
 export const scenarios = [
