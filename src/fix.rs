@@ -7,12 +7,15 @@ use serde::Serialize;
 use crate::diagnostic::Diagnostic;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Keeps behaviour and comments: applied by `--fix`.
     Safe,
     /// May change behaviour: needs `--unsafe-fixes` too.
     Unsafe,
+    /// Shown, never applied: a choice only the user can make (a TTL for data that may be
+    /// meant to last).
+    DisplayOnly,
 }
 
 /// Replace the bytes of `range` with `content` (an insertion when the range is empty).
@@ -83,7 +86,7 @@ impl FixMode {
     pub fn allows(self, applicability: Applicability) -> bool {
         match self {
             FixMode::Safe => applicability == Applicability::Safe,
-            FixMode::SafeAndUnsafe => true,
+            FixMode::SafeAndUnsafe => applicability != Applicability::DisplayOnly,
         }
     }
 }

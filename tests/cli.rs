@@ -11,6 +11,15 @@ const WRANGLER: &str = "name = \"w\"\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\
 
 const BAD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v');\n    return new Response('ok');\n  },\n};\n";
 
+/// `require-kv-ttl`'s fix is safe once the user has chosen a TTL.
+const DEFAULT_TTL: (&str, &str) = (
+    "kvlint.toml",
+    "[rules.require-kv-ttl]\ndefault_ttl = 3600\n",
+);
+
+/// A static key read without `cacheTtl`: an unsafe fix (no `cache_ttl` configured).
+const UNCACHED: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    return new Response(await env.SESSIONS.get('config:flags'));\n  },\n};\n";
+
 const GOOD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 60 });\n    await env.ASSETS.put('a', 'b');\n    return new Response('ok');\n  },\n};\n";
 
 fn project(files: &[(&str, &str)]) -> TempDir {
@@ -105,7 +114,8 @@ fn compact_and_json_formats() {
         d["end_location"],
         serde_json::json!({"line": 4, "column": 43})
     );
-    assert_eq!(d["fix"]["applicability"], "unsafe");
+    // No default_ttl configured: the TTL fix is shown, never applied.
+    assert_eq!(d["fix"]["applicability"], "display-only");
     assert_eq!(d["fix"]["edits"][0]["content"], ", { expirationTtl: 3600 }");
     assert_eq!(
         d["fix"]["edits"][0]["location"],
@@ -141,11 +151,19 @@ fn human_output_has_frame_help_id_and_link() {
         .code(1)
         .stdout(predicate::str::contains("kvlint(require-kv-ttl)"))
         .stdout(predicate::str::contains("src/bad.ts:3:24"))
-        .stdout(predicate::str::contains("await env.SESSIONS.put('cache:a', 'v');"))
+        .stdout(predicate::str::contains(
+            "await env.SESSIONS.put('cache:a', 'v');",
+        ))
         .stdout(predicate::str::contains("help: Add an `expirationTtl`"))
         .stdout(predicate::str::contains("rules/require-kv-ttl.md"))
         .stdout(predicate::str::contains("\u{1b}[").not())
-        .stderr(predicate::str::contains("Found 1 problem (0 errors, 1 warning) in 1 file checked. 1 more fixable with --fix --unsafe-fixes."));
+        .stdout(predicate::str::contains(
+            "Suggested fix (not applied automatically)",
+        ))
+        .stderr(predicate::str::contains(
+            "Found 1 problem (0 errors, 1 warning) in 1 file checked.",
+        ))
+        .stderr(predicate::str::contains("fixable").not());
 }
 
 #[test]
@@ -161,19 +179,37 @@ fn output_file() {
 
 #[test]
 fn fix_writes_only_with_permission_for_unsafe_fixes() {
-    let dir = project(&[("src/bad.ts", BAD)]);
-    // The TTL fix is unsafe without default_ttl: --fix alone changes nothing.
+    let dir = project(&[("src/uncached.ts", UNCACHED)]);
+    // The cacheTtl fix is unsafe without cache_ttl: --fix alone changes nothing.
     kvlint(dir.path()).args(["check", "--fix"]).assert().code(1);
-    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    assert_eq!(read(&dir, "src/uncached.ts"), UNCACHED);
     kvlint(dir.path())
         .args(["check", "--fix", "--unsafe-fixes"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains("Fixed 1 issue"));
     assert_eq!(
-        read(&dir, "src/bad.ts"),
-        BAD.replace("'v');", "'v', { expirationTtl: 3600 });")
+        read(&dir, "src/uncached.ts"),
+        UNCACHED.replace("'config:flags')", "'config:flags', { cacheTtl: 3600 })")
     );
+}
+
+#[test]
+fn display_only_fixes_are_never_applied() {
+    // Without default_ttl, a TTL would be a guess that deletes data meant to last.
+    let dir = project(&[("src/bad.ts", BAD)]);
+    for args in [
+        &["check", "--fix"][..],
+        &["check", "--fix", "--unsafe-fixes"],
+    ] {
+        kvlint(dir.path()).args(args).assert().code(1);
+        assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    }
+    kvlint(dir.path())
+        .args(["check", "--diff", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stdout("");
 }
 
 #[test]
@@ -216,11 +252,8 @@ fn configured_default_ttl_makes_the_fix_safe() {
 #[test]
 fn fix_keeps_bom_and_crlf() {
     let input = format!("\u{feff}{}", BAD.replace('\n', "\r\n"));
-    let dir = project(&[("src/bad.ts", &input)]);
-    kvlint(dir.path())
-        .args(["check", "--fix", "--unsafe-fixes"])
-        .assert()
-        .code(0);
+    let dir = project(&[("src/bad.ts", &input), DEFAULT_TTL]);
+    kvlint(dir.path()).args(["check", "--fix"]).assert().code(0);
     assert_eq!(
         read(&dir, "src/bad.ts"),
         input.replace("'v');", "'v', { expirationTtl: 3600 });")
@@ -229,14 +262,14 @@ fn fix_keeps_bom_and_crlf() {
 
 #[test]
 fn diff_prints_and_changes_nothing() {
-    let dir = project(&[("src/bad.ts", BAD)]);
+    let dir = project(&[("src/bad.ts", UNCACHED)]);
     kvlint(dir.path())
         .args(["check", "--diff", "--unsafe-fixes"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("--- a/src/bad.ts\n+++ b/src/bad.ts\n"))
-        .stdout(predicate::str::contains("-    await env.SESSIONS.put('cache:a', 'v');\n+    await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 3600 });\n"));
-    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+        .stdout(predicate::str::contains("-    return new Response(await env.SESSIONS.get('config:flags'));\n+    return new Response(await env.SESSIONS.get('config:flags', { cacheTtl: 3600 }));\n"));
+    assert_eq!(read(&dir, "src/bad.ts"), UNCACHED);
     // Only safe fixes: none here, so the diff is empty and the exit code 0.
     kvlint(dir.path())
         .args(["check", "--diff"])
@@ -250,6 +283,7 @@ fn parse_error_beside_a_good_file() {
     let dir = project(&[
         ("src/bad.ts", BAD),
         ("src/broken.ts", "const SESSIONS = ;\n"),
+        DEFAULT_TTL,
     ]);
     kvlint(dir.path())
         .args(["check", "--format", "compact"])
@@ -467,7 +501,7 @@ fn rules_and_explain() {
 
 #[test]
 fn stdin_filename() {
-    let dir = project(&[]);
+    let dir = project(&[DEFAULT_TTL]);
     kvlint(dir.path())
         .args([
             "check",

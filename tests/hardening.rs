@@ -223,6 +223,13 @@ fn read_only_folders_are_not_written() {
         "a.js",
         b"export async function f(env) { await env.SESSIONS.put('cache:k', 'v'); }\n".to_vec(),
     )]);
+    // A chosen TTL makes the fix applicable.
+    let config = std::fs::read_to_string(dir.path().join("kvlint.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("kvlint.toml"),
+        format!("{config}\n[rules.require-kv-ttl]\ndefault_ttl = 3600\n"),
+    )
+    .unwrap();
     let sub = dir.path().join("ro");
     std::fs::create_dir(&sub).unwrap();
     std::fs::rename(dir.path().join("a.js"), sub.join("a.js")).unwrap();

@@ -185,10 +185,17 @@ fn worker() -> impl Strategy<Value = String> {
 /// `const { value: x = … }`, `const { k: x }`), not those of nested blocks.
 fn declared(s: &str) -> Vec<String> {
     s.lines()
-        .filter(|l| l.starts_with("const ") || l.starts_with("let ") || l.starts_with("    const ") && !l.starts_with("     "))
+        .filter(|l| {
+            l.starts_with("const ")
+                || l.starts_with("let ")
+                || l.starts_with("    const ") && !l.starts_with("     ")
+        })
         .filter_map(|l| {
             let rest = l.trim_start().split_once(' ')?.1;
-            let rest = rest.strip_prefix("{ ").and_then(|r| r.split_once(": ")).map_or(rest, |(_, r)| r);
+            let rest = rest
+                .strip_prefix("{ ")
+                .and_then(|r| r.split_once(": "))
+                .map_or(rest, |(_, r)| r);
             let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
             (!name.is_empty()).then_some(name)
         })
@@ -464,6 +471,13 @@ fn generated_programs_behave_the_same_after_safe_fixes() {
         executed * 3
     );
     // The programs must mostly run to the end, or they would prove little.
-    assert!(changed * 3 > executed, "too few programs were fixed: {changed} of {executed}");
-    assert!(returned * 3 > executed * 3, "too few runs returned: {returned} of {}", executed * 3);
+    assert!(
+        changed * 3 > executed,
+        "too few programs were fixed: {changed} of {executed}"
+    );
+    assert!(
+        returned * 3 > executed * 3,
+        "too few runs returned: {returned} of {}",
+        executed * 3
+    );
 }

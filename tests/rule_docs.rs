@@ -1,6 +1,8 @@
 //! Runs every `rules/<id>.md`: each invalid block gives exactly one diagnostic of its rule,
 //! each valid block none, each fix gives exactly the `fixed` block, and the fixed code
-//! parses and gives no further diagnostic of that rule.
+//! parses and gives no further diagnostic of that rule. A block marked `fixed unsafe` is
+//! what `--unsafe-fixes` gives, and `--fix` alone leaves the code as it is; a plain `fixed`
+//! block is what `--fix` gives.
 
 mod common;
 
@@ -13,7 +15,8 @@ enum Block {
     /// ```toml kvlint.toml: the configuration of the examples after it.
     Config(String),
     Invalid(String),
-    Fixed(String),
+    /// The fixed code, and whether the fix is unsafe.
+    Fixed(String, bool),
     Valid(String),
 }
 
@@ -36,7 +39,8 @@ fn blocks(doc: &str) -> Vec<Block> {
         match words.as_slice() {
             ["toml", "kvlint.toml"] => out.push(Block::Config(body)),
             ["ts", "expect_diagnostic"] => out.push(Block::Invalid(body)),
-            ["ts", "fixed"] => out.push(Block::Fixed(body)),
+            ["ts", "fixed"] => out.push(Block::Fixed(body, false)),
+            ["ts", "fixed", "unsafe"] => out.push(Block::Fixed(body, true)),
             ["ts"] => out.push(Block::Valid(body)),
             _ => {}
         }
@@ -85,8 +89,23 @@ fn every_rule_document_executes() {
                     let (fixed, _) =
                         common::fix_all(code, Lang::TypeScript, &config, &bindings, &selection);
                     match blocks.get(i + 1) {
-                        Some(Block::Fixed(expected)) => {
+                        Some(Block::Fixed(expected, unsafe_fix)) => {
                             assert_eq!(&fixed, expected, "{id}: fix of\n{code}");
+                            let (safe, _) = common::fix_with(
+                                code,
+                                Lang::TypeScript,
+                                &config,
+                                &bindings,
+                                &selection,
+                                kvlint::fix::FixMode::Safe,
+                            );
+                            let shown = if *unsafe_fix { code } else { expected };
+                            assert_eq!(
+                                &safe,
+                                shown,
+                                "{id}: --fix alone (the block says the fix is {})",
+                                if *unsafe_fix { "unsafe" } else { "safe" }
+                            );
                             assert!(
                                 parses(&fixed, Lang::TypeScript),
                                 "{id}: fixed code does not parse"
@@ -120,7 +139,7 @@ fn every_rule_document_executes() {
                         "{id}: valid example reported:\n{code}\n{d:#?}"
                     );
                 }
-                Block::Fixed(_) => {
+                Block::Fixed(..) => {
                     assert!(
                         matches!(blocks.get(i.wrapping_sub(1)), Some(Block::Invalid(_))),
                         "{id}: `fixed` block without an invalid one before it"

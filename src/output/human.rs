@@ -49,11 +49,18 @@ impl miette::Diagnostic for Report<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut help = self.d.help.clone();
         if let Some(fix) = &self.d.fix {
-            let how = match fix.applicability {
-                Applicability::Safe => "--fix",
-                Applicability::Unsafe => "--fix --unsafe-fixes",
-            };
-            help.push_str(&format!("\nFix ({how}): {}", fix.message));
+            match fix.applicability {
+                Applicability::Safe => {
+                    help.push_str(&format!("\nFix (--fix): {}", fix.message));
+                }
+                Applicability::Unsafe => {
+                    help.push_str(&format!("\nFix (--fix --unsafe-fixes): {}", fix.message));
+                }
+                Applicability::DisplayOnly => help.push_str(&format!(
+                    "\nSuggested fix (not applied automatically): {}",
+                    fix.message
+                )),
+            }
         }
         Some(Box::new(help))
     }

@@ -50,7 +50,7 @@ impl Totals {
         match d.fix.as_ref().map(|f| f.applicability) {
             Some(Applicability::Safe) => self.safe_fixable += 1,
             Some(Applicability::Unsafe) => self.unsafe_fixable += 1,
-            None => {}
+            Some(Applicability::DisplayOnly) | None => {}
         }
     }
 

@@ -34,10 +34,12 @@ impl Rule for RequireKvTtl {
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
         let configured = ctx.config.file.rules.require_kv_ttl.default_ttl.as_ref();
         let ttl = configured.map(|t| *t.get_ref()).unwrap_or(DEFAULT_TTL);
+        // Without a configured TTL the fix is only shown: a guessed TTL on a record meant
+        // to last deletes user data.
         let applicability = if configured.is_some() {
             Applicability::Safe
         } else {
-            Applicability::Unsafe
+            Applicability::DisplayOnly
         };
         let fix = |edits| {
             Some(Fix::new(

@@ -72,12 +72,27 @@ pub fn fix_all(
     bindings: &Bindings,
     selection: &Selection,
 ) -> (String, Vec<Diagnostic>) {
-    let settings = settings(lang, config, bindings, selection);
-    let fixed = fix_source(
-        &Source::new(text.to_string()),
-        &settings,
+    fix_with(
+        text,
+        lang,
+        config,
+        bindings,
+        selection,
         FixMode::SafeAndUnsafe,
-    );
+    )
+}
+
+/// Applies the fixes `mode` allows to a fixpoint; returns the text and what is left.
+pub fn fix_with(
+    text: &str,
+    lang: Lang,
+    config: &Config,
+    bindings: &Bindings,
+    selection: &Selection,
+    mode: FixMode,
+) -> (String, Vec<Diagnostic>) {
+    let settings = settings(lang, config, bindings, selection);
+    let fixed = fix_source(&Source::new(text.to_string()), &settings, mode);
     (
         fixed.text.unwrap_or_else(|| text.to_string()),
         fixed.diagnostics,

@@ -125,7 +125,11 @@ pub fn same_outcomes(before: &str, after: &str, how: &Comparison) -> Result<Vec<
     if answer["equal"] == Value::Bool(true) {
         return Ok(answer["runs"]
             .as_array()
-            .map(|runs| runs.iter().filter_map(|r| r.as_str().map(String::from)).collect())
+            .map(|runs| {
+                runs.iter()
+                    .filter_map(|r| r.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default());
     }
     Err(format!(
