@@ -1,7 +1,7 @@
 //! `prefer-kv-json-type`: `JSON.parse` of a KV text read instead of `get(key, 'json')`.
 
 use swc_common::Span;
-use swc_ecma_ast::{CallExpr, Decl, Expr, MemberProp, ModuleItem, Pat, Stmt};
+use swc_ecma_ast::{CallExpr, Decl, Expr, MemberProp, ModuleItem, Pat, Stmt, VarDeclKind};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::options::{opaque, properties};
@@ -218,10 +218,17 @@ impl Finder<'_, '_> {
             let Some(call) = self.kv_get(unparen(&a.arg)) else {
                 continue;
             };
+            // A `var` can be seen outside this list; `let` and `const` cannot.
+            if v.kind == VarDeclKind::Var {
+                continue;
+            }
             let rest = &items[i + 1..];
-            let refs: Vec<Span> = rest
+            // The one use besides the declaration, wherever in the list it is: a closure
+            // declared earlier can see the variable too.
+            let refs: Vec<Span> = items
                 .iter()
                 .flat_map(|s| references(s, &name.id.sym))
+                .filter(|s| *s != name.id.span)
                 .collect();
             let [only] = refs.as_slice() else { continue };
             let mut parses = ParseCalls::default();
