@@ -70,9 +70,10 @@ pub fn properties<'a>(
     })
 }
 
-/// Whether an object literal's keys are not all known: a spread (`{ ...opts }`), or a
-/// computed key that does not fold to a string (`{ [name]: 60 }`). Rules that look for a
-/// property, or add one, leave such objects alone.
+/// Whether an object literal's keys or values are not all known: a spread (`{ ...opts }`), a
+/// computed key that does not fold to a string (`{ [name]: 60 }`), or a getter, setter or
+/// method (`{ get expirationTtl() { … } }` is a TTL too). Rules that look for a property, or
+/// add one, leave such objects alone.
 pub fn opaque(obj: &ObjectLit, consts: &Consts) -> bool {
     obj.props.iter().any(|p| match p {
         PropOrSpread::Spread(_) => true,
@@ -81,7 +82,8 @@ pub fn opaque(obj: &ObjectLit, consts: &Consts) -> bool {
                 PropName::Computed(c) => computed_name(&c.expr, consts).is_none(),
                 _ => false,
             },
-            _ => false,
+            Prop::Shorthand(_) => false,
+            _ => true,
         },
     })
 }

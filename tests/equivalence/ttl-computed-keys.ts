@@ -1,5 +1,6 @@
 // require-kv-ttl with `default_ttl`: options whose TTL is under a computed key already have
-// one. Adding `expirationTtl` again would change the TTL (the later property wins).
+// one (a getter too). Adding `expirationTtl` again would change the TTL (the later property
+// wins).
 // @config [rules.require-kv-ttl]
 // @config default_ttl = 600
 // @expect unchanged
@@ -9,6 +10,11 @@ export async function main(env: { CACHE: KVNamespace }, input: { key: string; at
   await env.CACHE.put('cache:b', 'b', { [TTL_KEY]: 180 });
   await env.CACHE.put('cache:c', 'c', { ['expiration']: input.at });
   await env.CACHE.put('cache:d', 'd', { [input.key]: 240 });
+  await env.CACHE.put('cache:e', 'e', {
+    get expirationTtl() {
+      return 300;
+    },
+  });
   return 'ok';
 }
 
