@@ -100,6 +100,8 @@ pub struct NoKvSessionsOptions {
     pub durable_object: Option<String>,
     pub methods: Option<SessionMethods>,
     pub addressing: Option<Addressing>,
+    /// KV bindings whose every key is a session id.
+    pub session_namespaces: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -179,7 +181,7 @@ macro_rules! overlay {
 impl RulesTable {
     /// The options `other` sets, on top of these (an override on the base config).
     pub fn overlay(&mut self, o: &RulesTable) {
-        overlay!(self.no_kv_sessions, o.no_kv_sessions; severity, session_keys, durable_object, methods, addressing);
+        overlay!(self.no_kv_sessions, o.no_kv_sessions; severity, session_keys, durable_object, methods, addressing, session_namespaces);
         overlay!(self.no_unprefixed_kv_key, o.no_unprefixed_kv_key; severity, renames, prefix);
         overlay!(self.require_kv_ttl, o.require_kv_ttl; severity, default_ttl);
         overlay!(self.no_sequential_kv_reads, o.no_sequential_kv_reads; severity, strategy);
@@ -476,6 +478,7 @@ session_keys = ["spotify_session:*", "admin:*"]
 durable_object = "USER_SESSIONS"
 methods = { get = "getSession", get_json = "getSessionJson", put = "putSession", delete = "deleteSession" }
 addressing = "getByName"
+session_namespaces = ["SESSIONS_KV"]
 [rules.no-unprefixed-kv-key]
 renames = { "fb_app_access_token" = "oauth:facebook:app_token", "/api/metrics" = "cache:api:metrics" }
 prefix = "cache:"

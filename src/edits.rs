@@ -216,3 +216,51 @@ pub fn comments_in(text: &str) -> Vec<&str> {
     }
     out
 }
+
+/// The edit that deletes a statement (`range`). When the statement has its lines to itself,
+/// the lines go; a comment after it on its last line, and the comments inside it (`inner`,
+/// ranges of the file), stay, each on a line of its own at the statement's indentation,
+/// where the next statement follows.
+pub fn remove_statement(
+    source: &Source,
+    range: std::ops::Range<usize>,
+    inner: &[std::ops::Range<usize>],
+) -> Edit {
+    let text = source.text();
+    let first = source.line_index(range.start);
+    let last = source.line_index(range.end.saturating_sub(1).max(range.start));
+    let line_start = source.line_range(first).start;
+    let last_line = source.line_range(last);
+    let before = &text[line_start..range.start];
+    let after = text[range.end..last_line.end].trim();
+    let own_lines = before.trim().is_empty();
+    let indent = source.indent_at(range.start).to_string();
+    let nl = source.newline();
+    let mut kept: Vec<&str> = inner.iter().map(|r| &text[r.clone()]).collect();
+    let trailing_comment = after.starts_with("//") || after.starts_with("/*");
+    if !own_lines || !(after.is_empty() || trailing_comment) {
+        // Shares its line with other code: delete just the statement and the spaces after.
+        let end = range.end
+            + text[range.end..]
+                .bytes()
+                .take_while(|b| *b == b' ' || b == &b'\t')
+                .count();
+        let lines: String = kept
+            .iter()
+            .map(|c| {
+                if c.starts_with("//") {
+                    format!("{c}{nl}{indent}")
+                } else {
+                    format!("{c} ")
+                }
+            })
+            .collect();
+        return Edit::replace(range.start..end, lines);
+    }
+    if trailing_comment {
+        kept.push(after);
+    }
+    let full_end = source.full_line_range(last).end;
+    let replacement: String = kept.iter().map(|c| format!("{indent}{c}{nl}")).collect();
+    Edit::replace(line_start..full_end, replacement)
+}

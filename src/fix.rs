@@ -61,6 +61,18 @@ impl Fix {
         mut edits: Vec<Edit>,
     ) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
+        // Edits of one fix that touch (one ends where the next starts) become one edit.
+        let mut merged: Vec<Edit> = Vec::with_capacity(edits.len());
+        for e in edits {
+            match merged.last_mut() {
+                Some(last) if last.range.end == e.range.start && !e.range.is_empty() => {
+                    last.range.end = e.range.end;
+                    last.content.push_str(&e.content);
+                }
+                _ => merged.push(e),
+            }
+        }
+        let edits = merged;
         Fix {
             message: message.into(),
             applicability,

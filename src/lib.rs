@@ -115,6 +115,7 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         config: settings.config,
         lang: settings.lang,
         style: Default::default(),
+        comments: &parsed.comments,
     };
     let active = settings.selection.rules(settings.config);
     let mut diagnostics: Vec<Diagnostic> = active

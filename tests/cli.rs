@@ -568,18 +568,31 @@ fn sample_worker_findings() {
             // The three Instagram reads, one after another, of keys sharing a prefix.
             "src/worker/index.ts:90:3: warning [no-sequential-kv-reads] 3 independent KV reads are awaited one after another",
             "src/worker/index.ts:90:23: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately",
-            // The KV fallback copy of the session.
-            "src/worker/index.ts:151:9: warning [require-kv-ttl] KV `put` without an expiration",
+            // Sessions in KV next to the USER_SESSIONS Durable Object: read, the KV fallback
+            // copy (a dual write, and without a TTL), validated, refreshed, deleted.
+            "src/worker/index.ts:130:25: error [no-kv-sessions] Session data kept in KV",
+            "src/worker/index.ts:150:9: error [no-kv-sessions] Session data kept in KV",
+            "src/worker/index.ts:150:9: warning [require-kv-ttl] KV `put` without an expiration",
+            "src/worker/index.ts:156:26: error [no-kv-sessions] Session data kept in KV",
+            "src/worker/index.ts:163:21: error [no-kv-sessions] Session data kept in KV",
+            "src/worker/index.ts:169:9: error [no-kv-sessions] Session data kept in KV",
+            "src/worker/index.ts:177:9: error [no-kv-sessions] Session data kept in KV",
+            // Admin sessions (kvlint.toml: `admin:*`), by an id computed by a call: no fix.
+            "src/worker/index.ts:186:23: error [no-kv-sessions] Session data kept in KV",
             // The social summary parsed from a text read.
-            "src/worker/index.ts:187:37: warning [prefer-kv-json-type] `JSON.parse` of a KV text read",
+            "src/worker/index.ts:192:37: warning [prefer-kv-json-type] `JSON.parse` of a KV text read",
         ]
     );
 }
 
+/// Copies a folder, without its `node_modules`.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
+        if entry.file_name() == "node_modules" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
@@ -607,7 +620,20 @@ fn sample_worker_fixes_converge() {
     assert!(
         index.contains("const summary = await c.env.SESSIONS.get<any>('social:summary', 'json');")
     );
-    assert!(index.contains("JSON.stringify(data), { expirationTtl: 3600 });"));
+    // Sessions moved to the Durable Object: the dual write deleted, the alias and its guard
+    // gone, the admin session (an id computed by a call) left with its diagnostic.
+    assert!(!index.contains("spotify_session:"));
+    assert!(index.contains("  // Fallback copy in KV.\n  return c.json({ sessionId });"));
+    assert!(!index.contains("kv_not_configured"));
+    assert!(index.contains(
+        "const session = await c.env.USER_SESSIONS.getByName(sessionId).getSessionText(sessionId);"
+    ));
+    assert!(index.contains(
+        "await c.env.USER_SESSIONS.getByName(sessionId).putSessionText(sessionId, JSON.stringify(session), {"
+    ));
+    assert!(
+        index.contains("await c.env.USER_SESSIONS.getByName(sessionId).deleteSession(sessionId);")
+    );
     assert!(index.contains(
         "  const [posts, profile, followers] = await Promise.all([\n    kv.get('instagram:posts'),\n    kv.get('instagram:profile'),\n    kv.get('instagram:followers'),\n  ]);\n"
     ));
@@ -618,7 +644,8 @@ fn sample_worker_fixes_converge() {
         .code(1)
         .stdout(
             "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n\
-             src/worker/index.ts:91:5: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately: `instagram:followers`, `instagram:posts`, `instagram:profile`\n",
+             src/worker/index.ts:91:5: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately: `instagram:followers`, `instagram:posts`, `instagram:profile`\n\
+             src/worker/index.ts:182:23: error [no-kv-sessions] Session data kept in KV: `get` of key `admin:…`; no automatic fix: the session id is computed by a call, which the rewrite would run twice (read it into a `const` first)\n",
         );
     kvlint(dir.path())
         .args(["check", "--diff", "--unsafe-fixes"])

@@ -55,7 +55,7 @@ fn sarif_is_valid_sarif_2_1_0() {
         .contains("storage"));
 
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 10);
+    assert_eq!(results.len(), 17);
     // The first result: CacheManager.remember, with its fix.
     let r = &results[0];
     assert_eq!(r["ruleId"], "require-kv-ttl");
@@ -116,7 +116,8 @@ fn statistics() {
     assert_eq!(code, Some(1));
     assert_eq!(
         stdout,
-        "    3  require-kv-ttl               3 fixable\n\
+        "    7  no-kv-sessions               6 fixable\n\
+         \x20   3  require-kv-ttl               3 fixable\n\
          \x20   2  no-unprefixed-kv-key         2 fixable\n\
          \x20   1  no-invalid-kv-ttl            0 fixable\n\
          \x20   1  no-sequential-kv-reads       1 fixable\n\

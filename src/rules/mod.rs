@@ -1,6 +1,7 @@
 //! The rule registry: one sorted list of every rule.
 
 mod no_invalid_kv_ttl;
+mod no_kv_sessions;
 mod no_sequential_kv_reads;
 mod no_unprefixed_kv_key;
 mod options;
@@ -21,6 +22,7 @@ use crate::semantic::SemanticModel;
 use crate::source::Source;
 
 pub use no_invalid_kv_ttl::NoInvalidKvTtl;
+pub use no_kv_sessions::{NoKvSessions, DEFAULT_SESSION_KEYS};
 pub use no_sequential_kv_reads::NoSequentialKvReads;
 pub use no_unprefixed_kv_key::NoUnprefixedKvKey;
 pub use prefer_coalesced_kv_reads::PreferCoalescedKvReads;
@@ -37,6 +39,7 @@ pub struct RuleContext<'a> {
     pub lang: Lang,
     /// The file's code style, worked out the first time a fix needs it.
     pub style: OnceCell<Style>,
+    pub comments: &'a swc_common::comments::SingleThreadedComments,
 }
 
 /// How the file writes code, for generated code to follow (DESIGN §6.6).
@@ -48,6 +51,21 @@ pub struct Style {
 }
 
 impl RuleContext<'_> {
+    /// The comments inside a byte range of the file, in order: their ranges.
+    pub fn comments_in(&self, range: std::ops::Range<usize>) -> Vec<std::ops::Range<usize>> {
+        let (leading, trailing) = self.comments.borrow_all();
+        let mut out: Vec<std::ops::Range<usize>> = leading
+            .values()
+            .chain(trailing.values())
+            .flatten()
+            .map(|c| self.source.range(c.span))
+            .filter(|r| range.start <= r.start && r.end <= range.end)
+            .collect();
+        out.sort_by_key(|r| r.start);
+        out.dedup();
+        out
+    }
+
     pub fn style(&self) -> &Style {
         self.style.get_or_init(|| Style {
             indent: crate::edits::indent_unit(self.source),
@@ -79,6 +97,7 @@ pub trait Rule: Sync {
 /// Every rule, sorted by id.
 pub static RULES: &[&dyn Rule] = &[
     &NoInvalidKvTtl,
+    &NoKvSessions,
     &NoSequentialKvReads,
     &NoUnprefixedKvKey,
     &PreferCoalescedKvReads,

@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use swc_atoms::Atom;
 use swc_common::{Span, Spanned};
 use swc_ecma_ast::{
-    BinaryOp, Callee, Decl, Expr, Lit, ModuleItem, ObjectPatProp, Pat, Stmt, TsTypeAnn, VarDecl,
-    VarDeclKind,
+    Callee, Decl, Expr, Lit, ModuleItem, ObjectPatProp, Pat, Stmt, TsTypeAnn, VarDecl, VarDeclKind,
 };
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -21,7 +20,7 @@ use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::{pure, pure_pattern};
 use crate::semantic::references::as_str;
 use crate::semantic::scope::pat_names;
-use crate::semantic::values::{key_value, strip, Consts, KeyValue};
+use crate::semantic::values::{is_string, key_value, strip, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoSequentialKvReads;
@@ -110,22 +109,6 @@ fn never_throws(pattern: &Pat, method: KvMethod) -> bool {
             ObjectPatProp::KeyValue(kv) => matches!(&*kv.value, Pat::Ident(_)),
             ObjectPatProp::Assign(_) | ObjectPatProp::Rest(_) => true,
         }),
-        _ => false,
-    }
-}
-
-/// A key known to be a string whatever the values in it: a string literal, a template, a
-/// concatenation with one, or a `const` holding one. A bulk `get` turns every key into a
-/// string, and its `Map` is looked up by the key as given: `7` would miss `"7"`.
-fn is_string(e: &Expr, consts: &Consts, depth: usize) -> bool {
-    match strip(e) {
-        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
-        Expr::Bin(b) if b.op == BinaryOp::Add => {
-            is_string(&b.left, consts, depth) || is_string(&b.right, consts, depth)
-        }
-        Expr::Ident(i) if depth < 8 => consts
-            .get(&i.sym)
-            .is_some_and(|init| is_string(init, consts, depth + 1)),
         _ => false,
     }
 }
@@ -417,7 +400,7 @@ impl<'b> Finder<'_, 'b> {
             return None;
         }
         fn key<'r>(r: &Read<'r>) -> Option<&'r Expr> {
-            r.call.arg(0).filter(|k| is_string(k, &r.call.consts, 0))
+            r.call.arg(0).filter(|k| is_string(k, &r.call.consts))
         }
         if run.iter().any(|r| key(r).is_none()) {
             return None;

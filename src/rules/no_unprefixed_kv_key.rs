@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use swc_common::Spanned;
 use swc_ecma_ast::{BinaryOp, Expr, Lit};
 
-use super::options::{opaque, properties};
+use super::options::list_prefix;
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{quoted, template_text};
@@ -181,26 +181,6 @@ fn listed(ctx: &RuleContext, value: &KeyValue, change: &Change) -> bool {
             Some(p) => overlaps(&p, &old) || overlaps(&p, &new),
             None => true,
         })
-}
-
-/// The static prefix a `list` call lists by (`""` for none); `None` when it is not known.
-fn list_prefix(call: &KvCall) -> Option<String> {
-    let Some(options) = call.arg(0) else {
-        return (call.args.is_empty()).then(String::new);
-    };
-    let Expr::Object(o) = strip(options) else {
-        return None;
-    };
-    if opaque(o, &call.consts) {
-        return None;
-    }
-    match properties(o, &call.consts).find(|p| p.name == "prefix") {
-        None => Some(String::new()),
-        Some(p) => match key_value(&p.value, &call.consts) {
-            KeyValue::Static(s) => Some(s),
-            _ => None,
-        },
-    }
 }
 
 /// For a key of a bulk `get([...])` whose result is `const m = await …`: the edits that

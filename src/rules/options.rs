@@ -87,3 +87,23 @@ pub fn opaque(obj: &ObjectLit, consts: &Consts) -> bool {
         },
     })
 }
+
+/// The static prefix a `list` call lists by (`""` for none); `None` when it is not known.
+pub fn list_prefix(call: &KvCall) -> Option<String> {
+    let Some(options) = call.arg(0) else {
+        return (call.args.is_empty()).then(String::new);
+    };
+    let Expr::Object(o) = strip(options) else {
+        return None;
+    };
+    if opaque(o, &call.consts) {
+        return None;
+    }
+    match properties(o, &call.consts).find(|p| p.name == "prefix") {
+        None => Some(String::new()),
+        Some(p) => match key_value(&p.value, &call.consts) {
+            KeyValue::Static(s) => Some(s),
+            _ => None,
+        },
+    }
+}

@@ -8,7 +8,7 @@ pub mod bindings;
 pub mod evaluation;
 pub mod references;
 pub mod scope;
-mod statements;
+pub mod statements;
 pub mod types;
 pub mod values;
 pub mod wrangler;
@@ -83,6 +83,21 @@ pub struct KvCall {
     pub consts: Consts,
     /// The innermost function holding the call (0: the module's top level).
     pub function: usize,
+    /// How the namespace is reached from the bindings, when the model can say: the env
+    /// expression and the binding name (`env.SESSIONS`, or `kv` after `const kv =
+    /// c.env.SESSIONS`).
+    pub binding: Option<BindingAccess>,
+    /// The local name the namespace is called through (`kv` in `kv.get(…)`), if any.
+    pub alias: Option<Atom>,
+}
+
+/// Where a KV namespace comes from: `E.NAME`, or the global `NAME` of a service worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindingAccess {
+    /// The env expression's text (`c.env`, `this.env`); `None` for a global binding.
+    pub env: Option<String>,
+    /// The binding's name (`SESSIONS`).
+    pub name: String,
 }
 
 /// A method call on a Durable Object stub (`stub.putSession(…)`).
@@ -92,6 +107,8 @@ pub struct DoCall {
     pub method: String,
     /// The innermost function holding the call (0: the module's top level).
     pub function: usize,
+    /// The text of the first argument (the session id, for session methods).
+    pub first_arg: Option<String>,
 }
 
 impl KvCall {
@@ -117,6 +134,8 @@ pub struct SemanticModel {
     /// Where expression statements start that follow, in their list, a statement not ended
     /// by `;` (code without semicolons).
     unterminated: HashSet<BytePos>,
+    /// The span of each function, by the id calls record (0: the whole program).
+    function_spans: Vec<Span>,
 }
 
 impl SemanticModel {
@@ -131,6 +150,11 @@ impl SemanticModel {
     /// statement (`[]\n(x)` is a call), so it needs a `;` of its own.
     pub fn follows_unterminated(&self, at: BytePos) -> bool {
         self.unterminated.contains(&at)
+    }
+
+    /// The span of the function with this id (as `KvCall::function` gives it).
+    pub fn function_span(&self, function: usize) -> Span {
+        self.function_spans[function]
     }
 
     /// The KV call whose call expression has this span.
@@ -172,11 +196,13 @@ impl SemanticModel {
             this: Vec::new(),
             functions: vec![0],
             next_function: 1,
+            function_spans: vec![program.span()],
             calls: Vec::new(),
             do_calls: Vec::new(),
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
+        let function_spans = builder.function_spans;
         let declared = decls.declared;
         let unterminated = statements::unterminated(program, source);
         let by_span = kv_calls
@@ -191,6 +217,7 @@ impl SemanticModel {
             bindings,
             declared,
             unterminated,
+            function_spans,
         }
     }
 }
@@ -340,6 +367,8 @@ struct Builder<'a> {
     /// The functions the walk is inside, innermost last (0: top level).
     functions: Vec<usize>,
     next_function: usize,
+    /// The span of each function, by id (0: the whole program).
+    function_spans: Vec<Span>,
     calls: Vec<KvCall>,
     do_calls: Vec<DoCall>,
 }
@@ -710,8 +739,9 @@ impl Builder<'_> {
     }
 
     /// Walks a function: a new scope and a new function id.
-    fn with_function(&mut self, f: impl FnOnce(&mut Self)) {
+    fn with_function(&mut self, span: Span, f: impl FnOnce(&mut Self)) {
         self.functions.push(self.next_function);
+        self.function_spans.push(span);
         self.next_function += 1;
         self.with_scope(f);
         self.functions.pop();
@@ -735,7 +765,7 @@ impl Builder<'_> {
         if !method {
             self.this.push(None);
         }
-        self.with_function(|s| {
+        self.with_function(f.span, |s| {
             for p in &f.params {
                 p.visit_with(s);
                 s.declare_param(&p.pat);
@@ -758,10 +788,15 @@ impl Builder<'_> {
             Value::Kv(reason) => reason,
             Value::DurableObjectStub => {
                 let function = self.current_function();
+                let first_arg = args
+                    .first()
+                    .filter(|a| a.spread.is_none())
+                    .map(|a| self.text(a.expr.span()).to_string());
                 self.do_calls.push(DoCall {
                     span,
                     method: name,
                     function,
+                    first_arg,
                 });
                 return;
             }
@@ -771,6 +806,11 @@ impl Builder<'_> {
             return;
         };
         let consts = self.consts_for(args);
+        let binding = self.binding_access(&member.obj, 0);
+        let alias = match strip(&member.obj) {
+            Expr::Ident(i) if self.scopes.resolve(&i.sym).is_some() => Some(i.sym.clone()),
+            _ => None,
+        };
         self.calls.push(KvCall {
             span,
             method,
@@ -780,7 +820,47 @@ impl Builder<'_> {
             reason,
             consts,
             function: self.current_function(),
+            binding,
+            alias,
         });
+    }
+
+    /// How a KV namespace expression reaches its binding: `E.NAME` with `E` an env (through
+    /// casts and `?.`), a `const` alias of such an expression, or a free global `NAME`.
+    /// The env expression must be free of side effects, to be written again elsewhere.
+    fn binding_access(&self, e: &Expr, depth: usize) -> Option<BindingAccess> {
+        if depth > 8 {
+            return None;
+        }
+        let member = match strip(e) {
+            Expr::Member(m) => m,
+            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+                OptChainBase::Member(m) => m,
+                _ => return None,
+            },
+            // `env.SESSIONS ?? null`: the left side is the namespace.
+            Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
+                return self.binding_access(&b.left, depth + 1);
+            }
+            Expr::Ident(i) => {
+                return match self.scopes.resolve(&i.sym) {
+                    Some(b) => self.binding_access(b.const_init.as_deref()?, depth + 1),
+                    None if self.bindings.is_kv(&i.sym) => Some(BindingAccess {
+                        env: None,
+                        name: i.sym.to_string(),
+                    }),
+                    None => None,
+                };
+            }
+            _ => return None,
+        };
+        let name = prop_name(&member.prop)?;
+        let env = strip(&member.obj);
+        let is_env = matches!(self.classify(env), Value::Env | Value::TypedEnv(_));
+        (is_env && self.bindings.is_kv(&name) && evaluation::pure(env)).then(|| BindingAccess {
+            env: Some(self.text(env.span()).to_string()),
+            name,
+        })
     }
 
     /// The `const`s the arguments refer to, followed through their initialisers.
@@ -927,7 +1007,7 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
-        self.with_function(|s| {
+        self.with_function(a.span, |s| {
             for p in &a.params {
                 p.visit_with(s);
                 s.declare_param(p);
@@ -955,7 +1035,7 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_constructor(&mut self, c: &Constructor) {
-        self.with_function(|s| {
+        self.with_function(c.span, |s| {
             for p in &c.params {
                 p.visit_with(s);
                 match p {

@@ -181,8 +181,28 @@ fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
     }
 }
 
+/// An expression known to be a string whatever the values in it: a string literal, a
+/// template, a concatenation with one, or a `const` holding one. (A bulk `get` turns every
+/// key into a string, and its `Map` is looked up by the key as given: `7` would miss `"7"`.)
+pub fn is_string(e: &Expr, consts: &Consts) -> bool {
+    string_at(e, consts, 0)
+}
+
+fn string_at(e: &Expr, consts: &Consts, depth: usize) -> bool {
+    match strip(e) {
+        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
+        Expr::Bin(b) if b.op == BinaryOp::Add => {
+            string_at(&b.left, consts, depth) || string_at(&b.right, consts, depth)
+        }
+        Expr::Ident(i) if depth < MAX_DEPTH => consts
+            .get(&i.sym)
+            .is_some_and(|init| string_at(init, consts, depth + 1)),
+        _ => false,
+    }
+}
+
 /// Glob match where `*` matches any text, `:` included.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
+pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
