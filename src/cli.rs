@@ -28,9 +28,26 @@ pub enum Command {
     },
     /// Write a commented kvlint.toml from the wrangler config found here.
     Init,
+    /// Print code to start from.
+    #[command(subcommand)]
+    Scaffold(ScaffoldCommand),
     /// Show what kvlint concluded about a file.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScaffoldCommand {
+    /// A Durable Object with the KV-compatible session methods no-kv-sessions rewrites to,
+    /// and the wrangler configuration that binds it.
+    SessionObject {
+        /// The class name.
+        #[arg(long = "class", default_value = "SessionStore")]
+        class: String,
+        /// The binding name (default: `durable_object` in kvlint.toml, else USER_SESSIONS).
+        #[arg(long)]
+        binding: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,7 +149,9 @@ pub struct CheckArgs {
     pub threads: Option<usize>,
 }
 
-const SUBCOMMANDS: [&str; 6] = ["check", "rules", "explain", "init", "debug", "help"];
+const SUBCOMMANDS: [&str; 7] = [
+    "check", "rules", "explain", "init", "scaffold", "debug", "help",
+];
 
 /// `kvlint PATHS…` means `kvlint check PATHS…`.
 pub fn normalize_args(mut args: Vec<String>) -> Vec<String> {

@@ -18,6 +18,7 @@ pub fn rules_table() -> String {
         let fix = match r.fix_kind() {
             FixKind::None => "none",
             FixKind::Sometimes => "unsafe*",
+            FixKind::Unsafe => "unsafe",
             FixKind::Safe => "safe",
         };
         let _ = writeln!(
@@ -31,6 +32,35 @@ pub fn rules_table() -> String {
     }
     out.push_str("\n* unsafe unless the setting it uses is written in kvlint.toml\n");
     out
+}
+
+/// `kvlint scaffold session-object`: the Durable Object class, bound as `binding` (else the
+/// `durable_object` of the kvlint.toml found from `dir`, else `USER_SESSIONS`), with the
+/// methods that kvlint.toml names (else the defaults).
+pub fn scaffold_session_object(
+    dir: &Path,
+    class: &str,
+    binding: Option<&str>,
+) -> Result<String, String> {
+    if !crate::scaffold::is_identifier(class) {
+        return Err(format!("`{class}` cannot name a class"));
+    }
+    let config = ConfigResolver::discover()
+        .for_file(&dir.join("_"))
+        .map_err(|e| e.0)?;
+    let options = &config.file.rules.no_kv_sessions;
+    let binding = binding
+        .map(str::to_string)
+        .or_else(|| options.durable_object.clone())
+        .unwrap_or_else(|| "USER_SESSIONS".to_string());
+    if !crate::scaffold::is_identifier(&binding) {
+        return Err(format!("`{binding}` cannot name a binding"));
+    }
+    let methods = options
+        .methods
+        .clone()
+        .unwrap_or_else(crate::scaffold::default_methods);
+    Ok(crate::scaffold::session_object(class, &binding, &methods))
 }
 
 /// `kvlint explain <id>`: the rule's document.

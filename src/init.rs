@@ -74,21 +74,41 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
          [rules.no-sequential-kv-reads]\n\
          # strategy = \"promise-all\"   # or \"bulk\"\n",
     );
+    // A KV binding named for sessions may hold nothing else: offered, never assumed (the
+    // guide's own `SESSIONS` holds caches too).
+    let session_kv: Vec<&str> = kv
+        .iter()
+        .copied()
+        .filter(|n| n.to_ascii_uppercase().contains("SESSION"))
+        .collect();
+    let namespaces = if session_kv.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "# Only if these namespaces hold nothing but sessions, keyed by the session id:\n\
+             # session_namespaces = {}\n",
+            quoted_list(&session_kv)
+        )
+    };
     match dos.first() {
         Some(first) => {
             let _ = write!(
                 out,
                 "\n# Sessions kept in KV belong in a Durable Object. Nothing is migrated until you\n\
                  # uncomment this table; the object must offer the four methods named below,\n\
-                 # with the shapes of KV's get/put/delete.\n\
+                 # with the shapes of KV's get/put/delete (`kvlint scaffold session-object`\n\
+                 # prints such a class).\n\
                  # [rules.no-kv-sessions]\n\
                  # durable_object = {first:?}\n\
                  # session_keys = [\"session:*\", \"sess:*\", \"*_session:*\"]\n\
                  # methods = {{ get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }}\n\
-                 # addressing = \"getByName\"\n"
+                 # addressing = \"getByName\"\n{namespaces}"
             );
         }
-        None => out.push_str("\n[rules.no-kv-sessions]\n# session_keys = [\"session:*\", \"sess:*\", \"*_session:*\"]\n"),
+        None => {
+            out.push_str("\n[rules.no-kv-sessions]\n# session_keys = [\"session:*\", \"sess:*\", \"*_session:*\"]\n");
+            out.push_str(&namespaces);
+        }
     }
     Ok(out)
 }
@@ -125,6 +145,7 @@ mod tests {
         assert!(text.contains("kv = [\"SESSIONS\"]\n"));
         assert!(text.contains("durable_objects = [\"USER_SESSIONS\"]\n"));
         assert!(text.contains("# [rules.no-kv-sessions]\n# durable_object = \"USER_SESSIONS\"\n"));
+        assert!(text.contains("# session_namespaces = [\"SESSIONS\"]\n"));
         assert!(!text.contains("ASSETS"));
         let config = Config::parse(&path, &text).unwrap();
         assert_eq!(config.file.bindings.kv, vec!["SESSIONS".to_string()]);

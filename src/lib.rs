@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod output;
 pub mod parse;
 pub mod rules;
+pub mod scaffold;
 pub mod semantic;
 pub mod source;
 pub mod suppress;

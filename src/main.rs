@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use kvlint::cli::{normalize_args, Cli, Command, DebugCommand};
+use kvlint::cli::{normalize_args, Cli, Command, DebugCommand, ScaffoldCommand};
 use kvlint::{check, commands};
 
 fn main() {
@@ -38,6 +38,19 @@ fn main() {
             match kvlint::init::init(&here) {
                 Ok(path) => {
                     eprintln!("Wrote {}", path.display());
+                    check::EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("kvlint: error: {e}");
+                    check::EXIT_ERROR
+                }
+            }
+        }
+        Command::Scaffold(ScaffoldCommand::SessionObject { class, binding }) => {
+            let here = std::env::current_dir().unwrap_or_default();
+            match commands::scaffold_session_object(&here, &class, binding.as_deref()) {
+                Ok(text) => {
+                    print!("{text}");
                     check::EXIT_OK
                 }
                 Err(e) => {

@@ -80,6 +80,8 @@ pub enum FixKind {
     None,
     /// Safe, or unsafe until a setting in kvlint.toml makes it safe.
     Sometimes,
+    /// Always unsafe (and only once configured).
+    Unsafe,
     Safe,
 }
 

@@ -37,7 +37,7 @@ impl Rule for NoKvSessions {
         Severity::Error
     }
     fn fix_kind(&self) -> FixKind {
-        FixKind::Sometimes
+        FixKind::Unsafe
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/no-kv-sessions.md")

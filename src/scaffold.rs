@@ -1,0 +1,189 @@
+//! `kvlint scaffold session-object`: a Durable Object with the KV-compatible session surface
+//! that `no-kv-sessions` rewrites to (DESIGN §3), and the configuration that binds it.
+
+use crate::config::SessionMethods;
+
+/// The methods' names when kvlint.toml names none.
+pub fn default_methods() -> SessionMethods {
+    SessionMethods {
+        get: "getSession".into(),
+        get_json: "getSessionJson".into(),
+        put: "putSession".into(),
+        delete: "deleteSession".into(),
+    }
+}
+
+/// Whether `name` can name a class (an ASCII JavaScript identifier).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// The TypeScript module: the wrangler and kvlint configuration in a comment, then the class.
+pub fn session_object(class: &str, binding: &str, m: &SessionMethods) -> String {
+    let (get, get_json, put, delete) = (&m.get, &m.get_json, &m.put, &m.delete);
+    format!(
+        r#"// A Durable Object that keeps sessions, one object per session id, with the surface of
+// Workers KV's get/put/delete (written by `kvlint scaffold session-object`). Strongly
+// consistent: a session written is read back at once, everywhere.
+//
+// Bind it in wrangler.toml:
+//
+//   [[durable_objects.bindings]]
+//   name = "{binding}"
+//   class_name = "{class}"
+//
+//   [[migrations]]
+//   tag = "{class}-v1"
+//   new_sqlite_classes = ["{class}"]
+//
+// or in wrangler.jsonc:
+//
+//   "durable_objects": {{ "bindings": [{{ "name": "{binding}", "class_name": "{class}" }}] }},
+//   "migrations": [{{ "tag": "{class}-v1", "new_sqlite_classes": ["{class}"] }}]
+//
+// export it from the Worker's main module (`export {{ {class} }} from './{class}';`), type the
+// binding (`{binding}: DurableObjectNamespace<{class}>;` in Env), and let kvlint move the KV
+// session calls to it (`kvlint check --fix --unsafe-fixes`) with this in kvlint.toml:
+//
+//   [rules.no-kv-sessions]
+//   durable_object = "{binding}"
+//   methods = {{ get = "{get}", get_json = "{get_json}", put = "{put}", delete = "{delete}" }}
+
+import {{ DurableObject }} from 'cloudflare:workers';
+
+/** What `{put}` takes: KV's expiration options. */
+export interface SessionPutOptions {{
+  /** When the session expires, in seconds since the epoch. */
+  expiration?: number;
+  /** How long the session lives, in seconds (60 or more, as in KV). */
+  expirationTtl?: number;
+}}
+
+/** The smallest TTL KV accepts, in seconds; kept so that rewritten calls behave alike. */
+const MIN_TTL = 60;
+
+export class {class} extends DurableObject<unknown> {{
+  constructor(ctx: DurableObjectState, env: unknown) {{
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, value TEXT NOT NULL, expiration INTEGER)',
+    );
+  }}
+
+  /** The session's value, or `null` when there is none or it has expired (as KV's `get`). */
+  async {get}(id: string): Promise<string | null> {{
+    const row = this.ctx.storage.sql
+      .exec<{{ value: string; expiration: number | null }}>(
+        'SELECT value, expiration FROM sessions WHERE id = ?',
+        id,
+      )
+      .toArray()[0];
+    if (row === undefined) {{
+      return null;
+    }}
+    if (row.expiration !== null && row.expiration <= Date.now() / 1000) {{
+      this.ctx.storage.sql.exec('DELETE FROM sessions WHERE id = ?', id);
+      return null;
+    }}
+    return row.value;
+  }}
+
+  /** The session's value parsed as JSON, or `null` (as KV's `get(key, 'json')`). */
+  async {get_json}(id: string): Promise<unknown> {{
+    const value = await this.{get}(id);
+    return value === null ? null : JSON.parse(value);
+  }}
+
+  /** Stores the session's value, with an optional expiration (as KV's `put`). */
+  async {put}(id: string, value: string, options?: SessionPutOptions): Promise<void> {{
+    const now = Date.now() / 1000;
+    let expiration: number | null = null;
+    if (options?.expiration !== undefined) {{
+      if (options.expiration < now + MIN_TTL) {{
+        throw new Error(
+          `Invalid expiration of ${{options.expiration}}. Expiration times must be at least ${{MIN_TTL}} seconds in the future.`,
+        );
+      }}
+      expiration = options.expiration;
+    }} else if (options?.expirationTtl !== undefined) {{
+      if (options.expirationTtl < MIN_TTL) {{
+        throw new Error(
+          `Invalid expiration_ttl of ${{options.expirationTtl}}. Expiration TTL must be at least ${{MIN_TTL}}.`,
+        );
+      }}
+      expiration = Math.floor(now) + options.expirationTtl;
+    }}
+    this.ctx.storage.sql.exec(
+      'INSERT OR REPLACE INTO sessions (id, value, expiration) VALUES (?, ?, ?)',
+      id,
+      value,
+      expiration,
+    );
+    if (expiration !== null) {{
+      await this.scheduleCleanup(expiration);
+    }}
+  }}
+
+  /** Deletes the session (as KV's `delete`). */
+  async {delete}(id: string): Promise<void> {{
+    this.ctx.storage.sql.exec('DELETE FROM sessions WHERE id = ?', id);
+  }}
+
+  /** Deletes what has expired, and wakes up again at the next expiration. */
+  async alarm(): Promise<void> {{
+    this.ctx.storage.sql.exec(
+      'DELETE FROM sessions WHERE expiration IS NOT NULL AND expiration <= ?',
+      Date.now() / 1000,
+    );
+    const next = this.ctx.storage.sql
+      .exec<{{ next: number | null }}>('SELECT MIN(expiration) AS next FROM sessions')
+      .one().next;
+    if (next !== null) {{
+      await this.ctx.storage.setAlarm(next * 1000);
+    }}
+  }}
+
+  private async scheduleCleanup(expiration: number): Promise<void> {{
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || expiration * 1000 < current) {{
+      await this.ctx.storage.setAlarm(expiration * 1000);
+    }}
+  }}
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parses, Lang};
+
+    #[test]
+    fn the_scaffold_parses_and_uses_the_names_given() {
+        let methods = SessionMethods {
+            get: "getText".into(),
+            get_json: "getJson".into(),
+            put: "putText".into(),
+            delete: "drop".into(),
+        };
+        let text = session_object("Sessions", "SESSION_DO", &methods);
+        assert!(parses(&text, Lang::TypeScript));
+        for needle in [
+            "export class Sessions extends DurableObject<unknown>",
+            "async getText(id: string): Promise<string | null>",
+            "async getJson(id: string): Promise<unknown>",
+            "async putText(id: string, value: string, options?: SessionPutOptions): Promise<void>",
+            "async drop(id: string): Promise<void>",
+            "name = \"SESSION_DO\"",
+            "\"class_name\": \"Sessions\"",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
+        assert!(is_identifier("Sessions") && !is_identifier("1x") && !is_identifier("a-b"));
+    }
+}
