@@ -1,6 +1,8 @@
 //! End to end: exit codes, formats, --fix writing files, --diff, config errors,
 //! a parse error beside a good file, suppressions.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -585,28 +587,11 @@ fn sample_worker_findings() {
     );
 }
 
-/// Copies a folder, without its `node_modules`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_name() == "node_modules" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn sample_worker_fixes_converge() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("fixtures/sample-worker"), dir.path());
+    common::copy_dir(&root.join("fixtures/sample-worker"), dir.path());
     kvlint(dir.path())
         .args(["check", "--fix", "--unsafe-fixes"])
         .assert()

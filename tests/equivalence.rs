@@ -148,13 +148,7 @@ fn check_case(path: &Path) -> Result<(), String> {
         lang: if lang == Lang::JavaScript { "js" } else { "ts" },
         scenarios: None,
         key_map,
-        default_ttl: config
-            .file
-            .rules
-            .require_kv_ttl
-            .default_ttl
-            .as_ref()
-            .map(|t| *t.get_ref()),
+        default_ttl: common::default_ttl(&config),
     };
     match differs(&text, &after, &how) {
         Some(report) => Err(format!(

@@ -57,23 +57,8 @@ fn tools() -> bool {
 
 /// A copy of a folder without its `node_modules`, which is linked to the sample's instead.
 fn project_copy(from: &Path) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_name() == "node_modules" {
-                continue;
-            }
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(from, dir.path());
+    common::copy_dir(from, dir.path());
     link_node_modules(dir.path());
     dir
 }

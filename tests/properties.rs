@@ -433,13 +433,7 @@ fn generated_programs_behave_the_same_after_safe_fixes() {
                 lang: "ts",
                 scenarios: Some(scenarios.clone()),
                 key_map: key_map(&fixed),
-                default_ttl: config
-                    .file
-                    .rules
-                    .require_kv_ttl
-                    .default_ttl
-                    .as_ref()
-                    .map(|t| *t.get_ref()),
+                default_ttl: common::default_ttl(&config),
             };
             use std::sync::atomic::Ordering::Relaxed;
             executed.fetch_add(1, Relaxed);

@@ -113,3 +113,31 @@ pub fn settings_for(path: &std::path::Path) -> (std::sync::Arc<Config>, Bindings
     (config, bindings)
 }
 pub mod node;
+
+/// Copies a folder, without its `node_modules`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == "node_modules" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `require-kv-ttl`'s configured `default_ttl`.
+pub fn default_ttl(config: &Config) -> Option<i64> {
+    config
+        .file
+        .rules
+        .require_kv_ttl
+        .default_ttl
+        .as_ref()
+        .map(|t| *t.get_ref())
+}
