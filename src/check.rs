@@ -20,6 +20,7 @@ use crate::output::{
 use crate::parse::Lang;
 use crate::rules::RULES;
 use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
+use crate::semantic::project::ProjectResolver;
 use crate::semantic::wrangler::WranglerResolver;
 use crate::source::Source;
 use crate::{fix_source, isolate, lint_source, may_hold_finding, FileSettings, Selection};
@@ -97,8 +98,10 @@ pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
 
 struct Context {
     timeout: Duration,
+    prefilter: bool,
     configs: ConfigResolver,
     wrangler: WranglerResolver,
+    projects: ProjectResolver,
     selection: Selection,
     action: Action,
 }
@@ -159,9 +162,16 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 only"));
         }
     };
-    let bindings = file_bindings(&config, &wrangler);
+    let mut bindings = file_bindings(&config, &wrangler);
     let config = config.for_file(&abs);
-    if !may_hold_finding(&text, &bindings) {
+    // What the project's other files declare: Env types in its .d.ts files, and the
+    // exports of the modules this file imports.
+    let project = ctx.projects.for_file(&abs);
+    if let Some(p) = &project {
+        bindings.merge(p.dts_bindings());
+    }
+    let kv_imports = project.as_ref().is_some_and(|p| p.imports_kv(&abs, &text));
+    if ctx.prefilter && !may_hold_finding(&text, &bindings) && !kv_imports {
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {
             report: empty(label),
@@ -170,6 +180,10 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             config_error: None,
         };
     }
+    let imports = project
+        .as_ref()
+        .map(|p| p.imports(&abs, &text))
+        .unwrap_or_default();
     let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
     let dts = [".d.ts", ".d.mts", ".d.cts"]
         .iter()
@@ -184,6 +198,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             config: &config,
             bindings: &bindings,
             selection: &selection,
+            imports: Some(&imports),
         };
         let source = Source::new(text);
         let (diagnostics, new_text, fixed) = match action {
@@ -483,8 +498,10 @@ pub fn run(args: &CheckArgs) -> i32 {
         .unwrap_or(isolate::DEFAULT_TIMEOUT);
     let ctx = Context {
         timeout,
+        prefilter: !args.no_prefilter,
         configs,
         wrangler: WranglerResolver::default(),
+        projects: ProjectResolver::default(),
         selection,
         action,
     };

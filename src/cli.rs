@@ -131,6 +131,10 @@ pub struct CheckArgs {
     /// Print a count per rule (with how many are fixable) instead of each diagnostic.
     #[arg(long)]
     pub statistics: bool,
+    /// Parse every file, even those the prefilter says cannot hold a finding (for tests
+    /// that show the prefilter changes nothing).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
     /// With --fix: exit 1 when a file was changed, even if nothing is left to report.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,

@@ -68,8 +68,16 @@ pub fn explain(id: &str) -> Option<&'static str> {
     crate::rules::find(id).map(|r| r.doc())
 }
 
-/// `kvlint debug bindings <file>`: every KV call the model found, and why.
-pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, String> {
+/// A file as the model sees it, with everything `check` gives it: kvlint.toml, the wrangler
+/// config, the project's `.d.ts` files and the modules the file imports.
+pub struct Analysis {
+    pub label: String,
+    pub source: Source,
+    pub model: SemanticModel,
+}
+
+/// Reads, parses and models one file.
+pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
     let configs = match config {
@@ -80,7 +88,12 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
     let wrangler = WranglerResolver::default()
         .for_file(&abs)
         .map_err(|e| e.0)?;
-    let bindings = crate::check::file_bindings(&config, &wrangler);
+    let mut bindings = crate::check::file_bindings(&config, &wrangler);
+    let project = crate::semantic::project::ProjectResolver::default().for_file(&abs);
+    let imports = project.as_ref().map(|p| {
+        bindings.merge(p.dts_bindings());
+        p.imports(&abs, &text)
+    });
     let source = Source::new(text);
     let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);
     let label = crate::fs::display_path(file);
@@ -88,7 +101,27 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
         let p = source.position(e.range.start);
         format!("{label}:{}:{}: {}", p.line, p.column, e.message)
     })?;
-    let model = SemanticModel::build(&parsed.program, &source, &bindings, &label);
+    let model = SemanticModel::build(
+        &parsed.program,
+        &source,
+        &bindings,
+        &label,
+        imports.as_ref(),
+    );
+    Ok(Analysis {
+        label,
+        source,
+        model,
+    })
+}
+
+/// `kvlint debug bindings <file>`: every KV call the model found, and why.
+pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, String> {
+    let Analysis {
+        label,
+        source,
+        model,
+    } = analyze(file, config)?;
     let mut out = String::new();
     let _ = writeln!(out, "bindings:");
     for (name, kind, src) in model.bindings.iter() {

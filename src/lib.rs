@@ -71,6 +71,8 @@ pub struct FileSettings<'a> {
     /// Bindings from kvlint.toml and the wrangler config.
     pub bindings: &'a Bindings,
     pub selection: &'a Selection,
+    /// What the modules the file imports export (the project index), when known.
+    pub imports: Option<&'a semantic::project::Imports>,
 }
 
 /// The prefilter (DESIGN §1): a finding needs `KVNamespace` or a KV binding name in the
@@ -81,11 +83,9 @@ pub fn may_hold_finding(text: &str, bindings: &Bindings) -> bool {
         || bindings.kv_names().any(|n| text.contains(n))
 }
 
-/// Lints one file's text. A file that does not parse gives one `syntax-error`.
+/// Lints one file's text. A file that does not parse gives one `syntax-error`. (The
+/// prefilter, [`may_hold_finding`], is the caller's: `check` skips files with it.)
 pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> {
-    if !may_hold_finding(source.text(), settings.bindings) {
-        return Vec::new();
-    }
     let parsed = match parse::parse(source, settings.lang, settings.dts) {
         Ok(p) => p,
         Err(e) if e.too_deep => {
@@ -108,7 +108,13 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
             .with_severity(Severity::Error)];
         }
     };
-    let model = SemanticModel::build(&parsed.program, source, settings.bindings, settings.label);
+    let model = SemanticModel::build(
+        &parsed.program,
+        source,
+        settings.bindings,
+        settings.label,
+        settings.imports,
+    );
     let ctx = RuleContext {
         source,
         program: &parsed.program,

@@ -99,6 +99,7 @@ fn check_case(path: &Path) -> Result<(), String> {
         config: &config,
         bindings: &bindings,
         selection: &selection,
+        imports: None,
     };
     let source = Source::new(text.clone());
     let found = lint_source(&source, &settings);

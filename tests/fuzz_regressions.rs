@@ -60,6 +60,7 @@ fn every_fuzz_regression() {
                 config: &config,
                 bindings: &bindings,
                 selection: &selection,
+                imports: None,
             };
             let source = Source::new(text.clone());
             let diagnostics = lint_source(&source, &settings);

@@ -257,6 +257,7 @@ fn fix(
         config,
         bindings: &bindings,
         selection: &selection,
+        imports: None,
     };
     let fixed = fix_source(&Source::new(text.to_string()), &settings, mode);
     (
@@ -277,6 +278,7 @@ fn untouched(text: &str, config: &Config, mode: FixMode) -> (usize, usize) {
         config,
         bindings: &bindings,
         selection: &selection,
+        imports: None,
     };
     let (mut prefix, mut suffix) = (text.len(), text.len());
     let mut current = text.to_string();

@@ -32,7 +32,7 @@ fn check(path: &Path) {
     let lang = Lang::from_path(path).unwrap();
     let parsed =
         parse(&source, lang, false).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message));
-    let model = SemanticModel::build(&parsed.program, &source, &bindings, "fixture");
+    let model = SemanticModel::build(&parsed.program, &source, &bindings, "fixture", None);
     let line = |span| source.position(source.range(span).start).line;
     let mut kv: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for c in &model.kv_calls {

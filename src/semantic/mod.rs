@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod evaluation;
+pub mod project;
 pub mod references;
 pub mod scope;
 pub mod statements;
@@ -172,11 +173,20 @@ pub fn declared_bindings(program: &Program, file_label: &str) -> Bindings {
 }
 
 impl SemanticModel {
-    pub fn build(program: &Program, source: &Source, base: &Bindings, file_label: &str) -> Self {
+    pub fn build(
+        program: &Program,
+        source: &Source,
+        base: &Bindings,
+        file_label: &str,
+        imports: Option<&project::Imports>,
+    ) -> Self {
         let mut decls = Declarations::default();
         program.visit_with(&mut decls);
         let mut bindings = base.clone();
         bindings.merge(&decls.bindings(file_label));
+        let imported = imports
+            .map(|i| imported_names(program, i, &mut decls, &mut bindings))
+            .unwrap_or_default();
         let env_types = decls
             .interfaces
             .into_iter()
@@ -192,6 +202,7 @@ impl SemanticModel {
             bindings: &bindings,
             env_types,
             kv_fns: decls.kv_fns,
+            kv_fn_origins: decls.kv_fn_origins,
             scopes: Scopes::default(),
             this: Vec::new(),
             functions: vec![0],
@@ -199,6 +210,7 @@ impl SemanticModel {
             function_spans: vec![program.span()],
             calls: Vec::new(),
             do_calls: Vec::new(),
+            imported,
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
@@ -229,6 +241,8 @@ struct Declarations {
     interfaces: HashMap<String, Vec<(String, KnownType)>>,
     /// Function name → whether it returns a `Promise` of the namespace.
     kv_fns: HashMap<Atom, bool>,
+    /// Where imported KV-returning functions are declared.
+    kv_fn_origins: HashMap<Atom, String>,
     /// Every value name declared anywhere in the file.
     declared: HashSet<Atom>,
 }
@@ -256,6 +270,15 @@ impl Declarations {
     }
 
     fn add_interface(&mut self, name: &str, body: &[TsTypeElement]) {
+        // Members typed by a literal (SvelteKit's `interface Platform { env: { X: KVNamespace } }`)
+        // are env-like types of their own; their dotted name is no type a file can refer to.
+        for (member, t) in members(body) {
+            if let TsType::TsTypeLit(lit) = t {
+                if !name.contains('.') || name.matches('.').count() < 4 {
+                    self.add_interface(&format!("{name}.{member}"), &lit.members);
+                }
+            }
+        }
         let props: Vec<_> = members(body)
             .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
             .collect();
@@ -361,6 +384,7 @@ struct Builder<'a> {
     bindings: &'a Bindings,
     env_types: HashSet<String>,
     kv_fns: HashMap<Atom, bool>,
+    kv_fn_origins: HashMap<Atom, String>,
     scopes: Scopes,
     /// What `this` is: a class, or something else (`None`).
     this: Vec<Option<ClassInfo>>,
@@ -371,6 +395,8 @@ struct Builder<'a> {
     function_spans: Vec<Span>,
     calls: Vec<KvCall>,
     do_calls: Vec<DoCall>,
+    /// What imported names hold, from the project index.
+    imported: HashMap<Atom, Binding>,
 }
 
 fn prop_name(p: &MemberProp) -> Option<String> {
@@ -523,8 +549,13 @@ impl Builder<'_> {
             let declared_here = self.scopes.resolve(&f.sym).is_some();
             if let (true, Some(&promise)) = (declared_here, self.kv_fns.get(&f.sym)) {
                 if promise == awaited {
+                    let origin = self
+                        .kv_fn_origins
+                        .get(&f.sym)
+                        .map(|at| format!(" (imported from {at})"))
+                        .unwrap_or_default();
                     return Value::Kv(format!(
-                        "`{}` calls `{}`, declared to return KVNamespace",
+                        "`{}` calls `{}`, declared to return KVNamespace{origin}",
                         self.text(span),
                         f.sym
                     ));
@@ -888,6 +919,95 @@ impl Builder<'_> {
     }
 }
 
+/// What the names a program imports hold, from what the project index knows of the modules
+/// they come from: KV-returning functions join `kv_fns`, Env types `env_types` and their
+/// members the bindings; KV values and key constants become bindings of their local names.
+fn imported_names(
+    program: &Program,
+    imports: &project::Imports,
+    decls: &mut Declarations,
+    bindings: &mut Bindings,
+) -> HashMap<Atom, Binding> {
+    use project::Export;
+    let mut out = HashMap::new();
+    let Program::Module(m) = program else {
+        return out;
+    };
+    for item in &m.body {
+        let ModuleItem::ModuleDecl(ModuleDecl::Import(i)) = item else {
+            continue;
+        };
+        let Some(exports) = i.src.value.as_str().and_then(|s| imports.modules.get(s)) else {
+            continue;
+        };
+        for spec in &i.specifiers {
+            let (local, imported) = match spec {
+                ImportSpecifier::Named(n) => (
+                    &n.local,
+                    match &n.imported {
+                        Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
+                        Some(ModuleExportName::Str(s)) => {
+                            s.value.as_str().unwrap_or_default().to_string()
+                        }
+                        None => n.local.sym.to_string(),
+                    },
+                ),
+                ImportSpecifier::Default(d) => (&d.local, "default".to_string()),
+                ImportSpecifier::Namespace(_) => continue,
+            };
+            let Some(fact) = exports.get(&imported) else {
+                continue;
+            };
+            let name = &local.sym;
+            match &fact.export {
+                Export::KvFunction { promise } => {
+                    decls.kv_fns.insert(name.clone(), *promise);
+                    decls.kv_fn_origins.insert(name.clone(), fact.at.clone());
+                }
+                Export::KvValue => {
+                    let reason =
+                        format!("`{name}` is imported, declared KVNamespace ({})", fact.at);
+                    out.insert(
+                        name.clone(),
+                        Binding {
+                            value: Value::Kv(reason),
+                            const_init: None,
+                        },
+                    );
+                }
+                Export::EnvType(members) => {
+                    decls.interfaces.insert(name.to_string(), members.clone());
+                    for (member, kind) in members {
+                        let kind = match kind {
+                            KnownType::Kv => BindingKind::Kv,
+                            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+                            _ => BindingKind::Other,
+                        };
+                        bindings.add(
+                            member,
+                            kind,
+                            BindingSource::Types(format!(
+                                "`{member}` in `{imported}`, {}",
+                                fact.at
+                            )),
+                        );
+                    }
+                }
+                Export::Constant(init) => {
+                    out.insert(
+                        name.clone(),
+                        Binding {
+                            value: Value::Other,
+                            const_init: Some(init.clone()),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The member expression a call's callee is (`kv.get`, `kv?.get`), through parentheses and `!`.
 fn member_of(callee: &Expr) -> Option<&MemberExpr> {
     match strip_parens(callee) {
@@ -933,6 +1053,16 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_import_decl(&mut self, i: &ImportDecl) {
+        for spec in &i.specifiers {
+            let local = match spec {
+                ImportSpecifier::Named(n) => &n.local,
+                ImportSpecifier::Default(d) => &d.local,
+                ImportSpecifier::Namespace(n) => &n.local,
+            };
+            if let Some(b) = self.imported.get(&local.sym) {
+                self.scopes.declare(local.sym.clone(), b.clone());
+            }
+        }
         if i.src.value.as_str() != Some("cloudflare:workers") {
             return;
         }

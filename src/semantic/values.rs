@@ -177,8 +177,43 @@ fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
             Some(init) => key_at(init, consts, depth + 1),
             None => KeyValue::Unknown,
         },
+        // `KV_PREFIXES.session` of `const KV_PREFIXES = { session: 'session:' } as const`.
+        Expr::Member(m) => match (strip(&m.obj), &m.prop) {
+            (Expr::Ident(o), MemberProp::Ident(p)) => {
+                match consts.get(&o.sym).map(|init| strip(init)) {
+                    Some(Expr::Object(obj)) => object_member(obj, &p.sym)
+                        .map(|v| key_at(v, consts, depth + 1))
+                        .unwrap_or(KeyValue::Unknown),
+                    _ => KeyValue::Unknown,
+                }
+            }
+            _ => KeyValue::Unknown,
+        },
         _ => KeyValue::Unknown,
     }
+}
+
+/// The value of a property of an object literal without spreads, by its name.
+fn object_member<'a>(obj: &'a swc_ecma_ast::ObjectLit, name: &str) -> Option<&'a Expr> {
+    use swc_ecma_ast::{Prop, PropName, PropOrSpread};
+    let mut found = None;
+    for p in &obj.props {
+        let PropOrSpread::Prop(p) = p else {
+            return None;
+        };
+        let Prop::KeyValue(kv) = &**p else {
+            return None;
+        };
+        let key = match &kv.key {
+            PropName::Ident(i) => Some(&*i.sym),
+            PropName::Str(s) => s.value.as_str(),
+            _ => return None,
+        };
+        if key == Some(name) {
+            found = Some(&*kv.value);
+        }
+    }
+    found
 }
 
 /// An expression known to be a string whatever the values in it: a string literal, a

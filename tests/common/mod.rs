@@ -48,6 +48,7 @@ fn settings<'a>(
         config,
         bindings,
         selection,
+        imports: None,
     }
 }
 

@@ -1,0 +1,695 @@
+//! The project index (DESIGN §2): what other files of a project declare about KV.
+//!
+//! The project of a file is the folder of its nearest `package.json`, `tsconfig.json` or
+//! wrangler config. The index holds the KV and Durable Object members of Env-like declarations
+//! in the project's `.d.ts` files (global and module augmentations included), and, for the
+//! modules a linted file imports, their exported declarations: functions and values declared
+//! `KVNamespace`, Env types, and string constants used in keys, followed through re-exports.
+//! Imports resolve as TypeScript's `bundler` resolution does (extension-less paths,
+//! `index.ts`, tsconfig `paths` and `baseUrl` with `extends`, SvelteKit's `$lib`), never
+//! outside the project. Only declared types count. Files are filtered by text before they are
+//! parsed, parsed at most once per run, and cached by path.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use swc_common::Spanned;
+use swc_ecma_ast::{
+    Decl, DefaultDecl, Expr, ModuleDecl, ModuleExportName, ModuleItem, Pat, Program, TsType,
+};
+
+use super::bindings::Bindings;
+use super::declared_bindings;
+use super::types::{known_type, members, promised, KnownType};
+use super::wrangler::{strip_jsonc, WRANGLER_FILES};
+use crate::parse::{parse, Lang};
+use crate::source::Source;
+
+/// How many files of a project's `.d.ts` search are read at most.
+const MAX_DTS_FILES: usize = 2_000;
+/// How deep re-exports are followed.
+const MAX_REEXPORT_DEPTH: usize = 8;
+/// The largest module read for its exports.
+const MAX_MODULE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// What a module exports that matters to KV.
+#[derive(Clone, Debug)]
+pub enum Export {
+    /// A function declared to return `KVNamespace` (`true`: a `Promise` of one).
+    KvFunction { promise: bool },
+    /// A value declared `KVNamespace`.
+    KvValue,
+    /// An Env type: its members' names and types.
+    EnvType(Vec<(String, KnownType)>),
+    /// A `const` string, template or `as const` object of strings (its initialiser).
+    Constant(Box<Expr>),
+}
+
+/// An export and where it is declared (`src/lib/kv.ts:12`).
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub export: Export,
+    pub at: String,
+}
+
+/// The exports of one module, re-exports followed.
+pub type Exports = HashMap<String, Fact>;
+
+/// What the modules a file imports export, by the import's specifier as written.
+#[derive(Clone, Debug, Default)]
+pub struct Imports {
+    pub modules: HashMap<String, Arc<Exports>>,
+}
+
+impl Imports {
+    /// Whether an import brings something that makes a KV namespace (so the file may hold a
+    /// finding even without `KVNamespace` or a binding name in its text).
+    pub fn kv_relevant(&self) -> bool {
+        self.modules.values().flat_map(|m| m.values()).any(|f| {
+            matches!(
+                &f.export,
+                Export::KvFunction { .. } | Export::KvValue
+            ) || matches!(&f.export, Export::EnvType(m) if m.iter().any(|(_, k)| *k == KnownType::Kv))
+        })
+    }
+}
+
+/// One module's own declarations and re-exports, before re-exports are followed.
+#[derive(Default)]
+struct ModuleFacts {
+    exports: Exports,
+    /// `export * from '…'`.
+    stars: Vec<PathBuf>,
+    /// `export { a as b } from '…'`: exported name, name in the other module, module.
+    named: Vec<(String, String, PathBuf)>,
+}
+
+/// One project: its root, tsconfig paths, `.d.ts` bindings and the modules read so far.
+pub struct Project {
+    root: PathBuf,
+    /// `paths` patterns with their targets, as absolute path patterns.
+    paths: Vec<(String, Vec<PathBuf>)>,
+    base_url: Option<PathBuf>,
+    dts: OnceLock<Bindings>,
+    modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
+    /// Where each import specifier leads, by the importing folder.
+    resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
+    /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
+    kv_text: Mutex<HashMap<PathBuf, bool>>,
+}
+
+/// Finds and caches the project of each folder.
+#[derive(Default)]
+pub struct ProjectResolver {
+    by_dir: Mutex<HashMap<PathBuf, Option<Arc<Project>>>>,
+    by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
+}
+
+const PROJECT_FILES: &[&str] = &["package.json", "tsconfig.json"];
+
+impl ProjectResolver {
+    /// The project of a file (an absolute path), if it has one.
+    pub fn for_file(&self, file: &Path) -> Option<Arc<Project>> {
+        let dir = file.parent()?;
+        if let Some(hit) = self.by_dir.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let root = dir.ancestors().find(|d| {
+            PROJECT_FILES
+                .iter()
+                .chain(WRANGLER_FILES.iter())
+                .any(|n| d.join(n).is_file())
+        });
+        let project = root.map(|root| {
+            self.by_root
+                .lock()
+                .unwrap()
+                .entry(root.to_path_buf())
+                .or_insert_with(|| Arc::new(Project::new(root)))
+                .clone()
+        });
+        self.by_dir
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), project.clone());
+        project
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn read_json(path: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&strip_jsonc(&text)).ok()
+}
+
+/// `compilerOptions.paths` and `baseUrl` of a tsconfig, following relative `extends`.
+fn tsconfig_paths(path: &Path, depth: usize) -> (Option<PathBuf>, Vec<(String, Vec<PathBuf>)>) {
+    let Some(json) = read_json(path).filter(|_| depth < 8) else {
+        return (None, Vec::new());
+    };
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let (mut base, mut paths) = match json.get("extends").and_then(|e| e.as_str()) {
+        Some(e) if e.starts_with('.') => {
+            let mut target = normalize(&dir.join(e));
+            if target.extension().is_none() {
+                target.set_extension("json");
+            }
+            tsconfig_paths(&target, depth + 1)
+        }
+        _ => (None, Vec::new()),
+    };
+    let options = json.get("compilerOptions");
+    if let Some(b) = options
+        .and_then(|o| o.get("baseUrl"))
+        .and_then(|b| b.as_str())
+    {
+        base = Some(normalize(&dir.join(b)));
+    }
+    if let Some(p) = options
+        .and_then(|o| o.get("paths"))
+        .and_then(|p| p.as_object())
+    {
+        // Targets are relative to baseUrl, or to this tsconfig without one.
+        let anchor = base.clone().unwrap_or_else(|| dir.to_path_buf());
+        paths = p
+            .iter()
+            .map(|(pattern, targets)| {
+                let targets = targets
+                    .as_array()
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|t| t.as_str())
+                            .map(|t| normalize(&anchor.join(t)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (pattern.clone(), targets)
+            })
+            .collect();
+    }
+    (base, paths)
+}
+
+/// The module specifiers a file's text imports or re-exports from (`from '…'`,
+/// `import '…'`, `require('…')`), found without parsing: a superset is harmless.
+pub fn specifiers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    for keyword in ["from", "import", "require("] {
+        let mut at = 0;
+        while let Some(i) = text[at..].find(keyword) {
+            let mut j = at + i + keyword.len();
+            at = j;
+            while j < bytes.len() && (bytes[j] as char).is_whitespace()
+                || bytes.get(j) == Some(&b'(')
+            {
+                j += 1;
+            }
+            let Some(&quote) = bytes.get(j).filter(|q| **q == b'\'' || **q == b'"') else {
+                continue;
+            };
+            if let Some(len) = text[j + 1..].find(quote as char) {
+                let spec = &text[j + 1..j + 1 + len];
+                if !spec.contains('\n') && !out.iter().any(|s| s == spec) {
+                    out.push(spec.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "d.ts", "js", "jsx", "mjs", "cjs"];
+
+/// An existing source file for a path without or with an extension (`./kv`, `./kv.js` for
+/// `kv.ts`, `./lib` for `lib/index.ts`).
+fn source_file(path: &Path) -> Option<PathBuf> {
+    if path.is_file() && Lang::from_path(path).is_some() {
+        return Some(path.to_path_buf());
+    }
+    let text = path.to_string_lossy();
+    // TypeScript's `.js` in an import names the `.ts` file.
+    let stem = [".js", ".mjs", ".cjs", ".jsx"]
+        .iter()
+        .find_map(|e| text.strip_suffix(e))
+        .unwrap_or(&text);
+    EXTENSIONS
+        .iter()
+        .map(|e| PathBuf::from(format!("{stem}.{e}")))
+        .chain(EXTENSIONS.iter().map(|e| path.join(format!("index.{e}"))))
+        .find(|p| p.is_file())
+}
+
+impl Project {
+    fn new(root: &Path) -> Self {
+        let (base_url, mut paths) = tsconfig_paths(&root.join("tsconfig.json"), 0);
+        // SvelteKit: `$lib` is `src/lib`, unless the project maps it itself.
+        let svelte = ["svelte.config.js", "svelte.config.ts", "svelte.config.mjs"]
+            .iter()
+            .any(|f| root.join(f).is_file());
+        if svelte && !paths.iter().any(|(p, _)| p.starts_with("$lib")) {
+            paths.push(("$lib".into(), vec![root.join("src/lib")]));
+            paths.push(("$lib/*".into(), vec![root.join("src/lib/*")]));
+        }
+        Project {
+            root: root.to_path_buf(),
+            paths,
+            base_url,
+            dts: OnceLock::new(),
+            modules: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+            kv_text: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn inside(&self, p: &Path) -> bool {
+        p.starts_with(&self.root) && !p.components().any(|c| c.as_os_str() == "node_modules")
+    }
+
+    /// Where an import from `from` (a file) leads, inside the project (cached by folder).
+    pub fn resolve(&self, from: &Path, spec: &str) -> Option<PathBuf> {
+        // Bare package names are not the project's.
+        if !spec.starts_with('.')
+            && !spec.starts_with('$')
+            && self.paths.is_empty()
+            && self.base_url.is_none()
+        {
+            return None;
+        }
+        let key = (from.parent()?.to_path_buf(), spec.to_string());
+        if let Some(hit) = self.resolved.lock().unwrap().get(&key) {
+            return hit.clone();
+        }
+        let found = self.resolve_uncached(from, spec);
+        self.resolved.lock().unwrap().insert(key, found.clone());
+        found
+    }
+
+    fn resolve_uncached(&self, from: &Path, spec: &str) -> Option<PathBuf> {
+        let candidates: Vec<PathBuf> = if spec.starts_with("./") || spec.starts_with("../") {
+            vec![normalize(&from.parent()?.join(spec))]
+        } else {
+            let mut c: Vec<PathBuf> = Vec::new();
+            for (pattern, targets) in &self.paths {
+                let captured = match pattern.split_once('*') {
+                    Some((pre, post)) => spec
+                        .strip_prefix(pre)
+                        .and_then(|r| r.strip_suffix(post))
+                        .map(Some),
+                    None => (spec == pattern).then_some(None),
+                };
+                if let Some(captured) = captured {
+                    for t in targets {
+                        let t = t.to_string_lossy();
+                        c.push(PathBuf::from(match captured {
+                            Some(s) => t.replacen('*', s, 1),
+                            None => t.to_string(),
+                        }));
+                    }
+                }
+            }
+            if c.is_empty() {
+                if let Some(base) = &self.base_url {
+                    c.push(normalize(&base.join(spec)));
+                }
+            }
+            c
+        };
+        candidates
+            .iter()
+            .filter(|p| self.inside(p))
+            .find_map(|p| source_file(p))
+            .filter(|p| self.inside(p))
+    }
+
+    /// The bindings that the project's `.d.ts` files type (interfaces and type aliases with
+    /// KV or Durable Object members, in global and module augmentations too).
+    pub fn dts_bindings(&self) -> &Bindings {
+        self.dts.get_or_init(|| {
+            let mut out = Bindings::default();
+            let walker = ignore::WalkBuilder::new(&self.root)
+                .hidden(true)
+                .filter_entry(|e| e.file_name() != "node_modules")
+                .build();
+            let mut read = 0;
+            for entry in walker.flatten() {
+                let path = entry.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if !(name.ends_with(".d.ts")
+                    || name.ends_with(".d.mts")
+                    || name.ends_with(".d.cts"))
+                {
+                    continue;
+                }
+                read += 1;
+                if read > MAX_DTS_FILES {
+                    break;
+                }
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                if !text.contains("KVNamespace") && !text.contains("DurableObjectNamespace") {
+                    continue;
+                }
+                let source = Source::new(text);
+                if let Ok(parsed) = parse(&source, Lang::TypeScript, true) {
+                    out.merge(&declared_bindings(&parsed.program, &self.label(path)));
+                }
+            }
+            out
+        })
+    }
+
+    fn label(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    /// Whether a module `text` (the file at `file`) imports can make a KV namespace: its
+    /// text, or that of a module it re-exports from, says `KVNamespace`. Read, not parsed:
+    /// the prefilter asks this of files that mention no binding.
+    pub fn imports_kv(&self, file: &Path, text: &str) -> bool {
+        specifiers(text)
+            .iter()
+            .filter_map(|s| self.resolve(file, s))
+            .any(|m| self.module_says_kv(&m, 0))
+    }
+
+    fn module_says_kv(&self, path: &Path, depth: usize) -> bool {
+        if depth > MAX_REEXPORT_DEPTH {
+            return false;
+        }
+        if let Some(&hit) = self.kv_text.lock().unwrap().get(path) {
+            return hit;
+        }
+        // A cycle reads as `false` while the module is being looked at.
+        self.kv_text
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), false);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let says = text.contains("KVNamespace")
+            || (text.contains("export") && text.contains(" from ") && {
+                specifiers(&text)
+                    .iter()
+                    .filter_map(|s| self.resolve(path, s))
+                    .any(|m| self.module_says_kv(&m, depth + 1))
+            });
+        self.kv_text
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), says);
+        says
+    }
+
+    /// What the modules that `text` (the file at `file`) imports export.
+    pub fn imports(&self, file: &Path, text: &str) -> Imports {
+        let mut out = Imports::default();
+        for spec in specifiers(text) {
+            let Some(target) = self.resolve(file, &spec) else {
+                continue;
+            };
+            let exports = self.exports(&target, 0, &mut HashSet::new());
+            if !exports.is_empty() {
+                out.modules.insert(spec, Arc::new(exports));
+            }
+        }
+        out
+    }
+
+    /// A module's exports with its re-exports followed (cycles and depth bounded).
+    fn exports(&self, path: &Path, depth: usize, seen: &mut HashSet<PathBuf>) -> Exports {
+        if depth > MAX_REEXPORT_DEPTH || !seen.insert(path.to_path_buf()) {
+            return Exports::new();
+        }
+        let facts = self.facts(path);
+        let mut out = facts.exports.clone();
+        for (exported, name, from) in &facts.named {
+            if let Some(f) = self.exports(from, depth + 1, seen).remove(name) {
+                out.entry(exported.clone()).or_insert(f);
+            }
+        }
+        for from in &facts.stars {
+            for (k, v) in self.exports(from, depth + 1, seen) {
+                out.entry(k).or_insert(v);
+            }
+        }
+        out
+    }
+
+    /// One module's own facts, parsed at most once.
+    fn facts(&self, path: &Path) -> Arc<ModuleFacts> {
+        if let Some(hit) = self.modules.lock().unwrap().get(path) {
+            return hit.clone();
+        }
+        let facts = Arc::new(self.read_facts(path).unwrap_or_default());
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), facts.clone());
+        facts
+    }
+
+    fn read_facts(&self, path: &Path) -> Option<ModuleFacts> {
+        if std::fs::metadata(path).ok()?.len() > MAX_MODULE_BYTES {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        // Without `export` there is nothing to import.
+        if !text.contains("export") {
+            return None;
+        }
+        let lang = Lang::from_path(path)?;
+        let name = path.to_string_lossy();
+        let dts = name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts");
+        let source = Source::new(text);
+        let parsed = std::panic::catch_unwind(|| parse(&source, lang, dts))
+            .ok()?
+            .ok()?;
+        Some(self.module_facts(path, &source, &parsed.program))
+    }
+
+    fn module_facts(&self, path: &Path, source: &Source, program: &Program) -> ModuleFacts {
+        let Program::Module(module) = program else {
+            return ModuleFacts::default();
+        };
+        let label = self.label(path);
+        let at = |span: swc_common::Span| {
+            format!("{label}:{}", source.position(source.range(span).start).line)
+        };
+        // Top-level declarations, exported or not: `export { x }` may name any of them.
+        let mut local: HashMap<String, Fact> = HashMap::new();
+        let mut exported: Vec<(String, String)> = Vec::new();
+        let mut facts = ModuleFacts::default();
+        for item in &module.body {
+            let (decl, is_export) = match item {
+                ModuleItem::Stmt(swc_ecma_ast::Stmt::Decl(d)) => (Some(d), false),
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => (Some(&e.decl), true),
+                _ => (None, false),
+            };
+            if let Some(d) = decl {
+                for (name, fact) in decl_facts(d, &at) {
+                    if is_export {
+                        exported.push((name.clone(), name.clone()));
+                    }
+                    local.insert(name, fact);
+                }
+            }
+            match item {
+                ModuleItem::ModuleDecl(ModuleDecl::ExportNamed(n)) => {
+                    let from = n
+                        .src
+                        .as_ref()
+                        .and_then(|s| s.value.as_str())
+                        .and_then(|s| self.resolve(path, s));
+                    for spec in &n.specifiers {
+                        let swc_ecma_ast::ExportSpecifier::Named(s) = spec else {
+                            continue;
+                        };
+                        let orig = export_name(&s.orig);
+                        let name = s.exported.as_ref().map(export_name).unwrap_or(orig.clone());
+                        match (&n.src, &from) {
+                            (Some(_), Some(from)) => facts.named.push((name, orig, from.clone())),
+                            (None, _) => exported.push((name, orig)),
+                            _ => {}
+                        }
+                    }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportAll(a)) => {
+                    if let Some(from) = a.src.value.as_str().and_then(|s| self.resolve(path, s)) {
+                        facts.stars.push(from);
+                    }
+                }
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultDecl(d)) => {
+                    if let DefaultDecl::Fn(f) = &d.decl {
+                        if let Some(export) = fn_export(f.function.return_type.as_deref()) {
+                            let fact = Fact {
+                                export,
+                                at: at(f.function.span),
+                            };
+                            facts.exports.insert("default".into(), fact);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (name, orig) in exported {
+            if let Some(f) = local.get(&orig) {
+                facts.exports.insert(name, f.clone());
+            }
+        }
+        facts
+    }
+}
+
+fn export_name(n: &ModuleExportName) -> String {
+    match n {
+        ModuleExportName::Ident(i) => i.sym.to_string(),
+        ModuleExportName::Str(s) => s.value.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// What a function's declared return type makes it.
+fn fn_export(ret: Option<&swc_ecma_ast::TsTypeAnn>) -> Option<Export> {
+    let ret = &ret?.type_ann;
+    if known_type(ret) == Some(KnownType::Kv) {
+        Some(Export::KvFunction { promise: false })
+    } else if promised(ret).and_then(known_type) == Some(KnownType::Kv) {
+        Some(Export::KvFunction { promise: true })
+    } else {
+        None
+    }
+}
+
+/// The members of a type literal or interface body with known binding types.
+fn env_members(body: &[swc_ecma_ast::TsTypeElement]) -> Vec<(String, KnownType)> {
+    members(body)
+        .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+        .collect()
+}
+
+/// A constant usable in keys: a string, a template, a `+` of those, an object of them
+/// (`as const` or not).
+fn key_constant(e: &Expr) -> bool {
+    use swc_ecma_ast::{Lit, Prop, PropOrSpread};
+    match super::values::strip(e) {
+        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
+        Expr::Bin(b) => key_constant(&b.left) && key_constant(&b.right),
+        Expr::Object(o) => o.props.iter().all(|p| match p {
+            PropOrSpread::Prop(p) => matches!(&**p, Prop::KeyValue(kv) if key_constant(&kv.value)),
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    }
+}
+
+fn decl_facts(d: &Decl, at: &dyn Fn(swc_common::Span) -> String) -> Vec<(String, Fact)> {
+    let mut out = Vec::new();
+    match d {
+        Decl::Fn(f) => {
+            if let Some(export) = fn_export(f.function.return_type.as_deref()) {
+                out.push((
+                    f.ident.sym.to_string(),
+                    Fact {
+                        export,
+                        at: at(f.ident.span),
+                    },
+                ));
+            }
+        }
+        Decl::Var(v) => {
+            for d in &v.decls {
+                let Pat::Ident(name) = &d.name else { continue };
+                let declared = name.type_ann.as_ref().map(|t| &*t.type_ann);
+                let export = match (declared, d.init.as_deref()) {
+                    (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
+                    (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
+                    (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
+                    (None, Some(init))
+                        if v.kind == swc_ecma_ast::VarDeclKind::Const
+                            && key_constant(init)
+                            && init.span().hi.0 - init.span().lo.0 <= 4096 =>
+                    {
+                        Some(Export::Constant(Box::new(init.clone())))
+                    }
+                    _ => None,
+                };
+                if let Some(export) = export {
+                    out.push((
+                        name.id.sym.to_string(),
+                        Fact {
+                            export,
+                            at: at(name.id.span),
+                        },
+                    ));
+                }
+            }
+        }
+        Decl::TsInterface(i) => {
+            let m = env_members(&i.body.body);
+            if !m.is_empty() {
+                out.push((
+                    i.id.sym.to_string(),
+                    Fact {
+                        export: Export::EnvType(m),
+                        at: at(i.id.span),
+                    },
+                ));
+            }
+        }
+        Decl::TsTypeAlias(t) => {
+            if let TsType::TsTypeLit(lit) = &*t.type_ann {
+                let m = env_members(&lit.members);
+                if !m.is_empty() {
+                    out.push((
+                        t.id.sym.to_string(),
+                        Fact {
+                            export: Export::EnvType(m),
+                            at: at(t.id.span),
+                        },
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specifiers_are_found_without_parsing() {
+        let text = "import { a } from './a';\nimport b from \"../b\";\nexport * from './c';\nimport './side';\nconst x = require('./d');\nconst from = 1;\n";
+        assert_eq!(specifiers(text), ["./a", "../b", "./c", "./side", "./d"]);
+    }
+
+    #[test]
+    fn paths_normalize() {
+        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+}

@@ -1,0 +1,154 @@
+//! Runs `fixtures/project/`: in each small project, the model finds exactly the KV calls
+//! marked on each line (`// kv: <methods>`) of each file, knowing what the project's other
+//! files declare; and `kvlint check` finds the same with and without the prefilter, on these
+//! projects and on every other fixture.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kvlint::commands::analyze;
+
+fn markers(text: &str) -> BTreeMap<usize, Vec<String>> {
+    let marker = "// kv: ";
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let list = &l[l.find(marker)? + marker.len()..];
+            Some((
+                i + 1,
+                list.split(',').map(|m| m.trim().to_string()).collect(),
+            ))
+        })
+        .collect()
+}
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if (name.ends_with(".ts") || name.ends_with(".js")) && !name.ends_with(".d.ts") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn kv_declared_in_other_files_of_the_project_is_found() {
+    let mut files = Vec::new();
+    sources(&common::root().join("fixtures/project"), &mut files);
+    files.sort();
+    let mut marked = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let a = analyze(path, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut found: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        for c in &a.model.kv_calls {
+            let line = a.source.position(a.source.range(c.span).start).line;
+            found
+                .entry(line)
+                .or_default()
+                .push(c.method.name().to_string());
+        }
+        let expected = markers(&text);
+        marked += expected.len();
+        assert_eq!(
+            found,
+            expected,
+            "{}: KV calls by line; the model saw:\n{}",
+            path.display(),
+            a.model
+                .kv_calls
+                .iter()
+                .map(|c| c.reason.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert!(marked >= 15, "{marked} marked calls");
+}
+
+#[test]
+fn the_reasons_name_the_file_that_declares() {
+    let app = common::root().join("fixtures/project/hono-app/src/app.ts");
+    let out = kvlint::commands::debug_bindings(&app, None).unwrap();
+    assert!(
+        out.contains(
+            "calls `getKV`, declared to return KVNamespace (imported from src/lib/kv.ts:3)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("PAGE_CACHE: Kv (from a type declaration in `PAGE_CACHE` in `Bindings`, src/types.ts:1)"),
+        "{out}"
+    );
+    let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");
+    let out = kvlint::commands::debug_bindings(&route, None).unwrap();
+    assert!(
+        out.contains("FLAGS: Kv (from a type declaration in env.d.ts)"),
+        "{out}"
+    );
+}
+
+fn check_json(dir: &Path, prefilter: bool) -> String {
+    let mut cmd = assert_cmd::Command::cargo_bin("kvlint").unwrap();
+    cmd.current_dir(dir)
+        .args(["check", "--format", "json", "--exit-zero"]);
+    if !prefilter {
+        cmd.arg("--no-prefilter");
+    }
+    let out = cmd.arg(".").output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_prefilter_changes_nothing() {
+    let fixtures = common::root().join("fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.extend(
+        std::fs::read_dir(fixtures.join("project"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir()),
+    );
+    dirs.sort();
+    for dir in dirs {
+        let with = check_json(&dir, true);
+        let without = check_json(&dir, false);
+        assert_eq!(
+            with,
+            without,
+            "{}: the prefilter changed the findings",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn imported_key_constants_are_folded_into_keys() {
+    let dir = common::root().join("fixtures/project/hono-app");
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["check", "--format", "compact", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // `${KV_PREFIXES.user}${id}` from an `as const` object in another module; the session
+    // prefix from an exported const, directly and renamed through a re-export.
+    assert_eq!(
+        stdout,
+        "src/app.ts:15:9: warning [no-unprefixed-kv-key] KV key `user_…` has no namespace prefix\n\
+         src/app.ts:17:25: error [no-kv-sessions] Session data kept in KV: `get` of key `session:…`\n\
+         src/app.ts:18:9: error [no-kv-sessions] Session data kept in KV: `put` of key `session:…`\n\
+         src/app.ts:18:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n\
+         src/app.ts:31:10: error [no-kv-sessions] Session data kept in KV: `get` of key `sess:…`\n"
+    );
+}
