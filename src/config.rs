@@ -127,6 +127,8 @@ pub struct NoUnprefixedKvKeyOptions {
     pub severity: Option<SeveritySetting>,
     pub renames: Option<BTreeMap<String, String>>,
     pub prefix: Option<String>,
+    /// What marks a namespace in a key (default `[":"]`; `["/", ":"]` for `user/123`).
+    pub separators: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -134,6 +136,8 @@ pub struct NoUnprefixedKvKeyOptions {
 pub struct RequireKvTtlOptions {
     pub severity: Option<SeveritySetting>,
     pub default_ttl: Option<Spanned<i64>>,
+    /// Keys of records meant to be permanent (globs): their `put`s need no TTL.
+    pub ignore_keys: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -182,8 +186,8 @@ impl RulesTable {
     /// The options `other` sets, on top of these (an override on the base config).
     pub fn overlay(&mut self, o: &RulesTable) {
         overlay!(self.no_kv_sessions, o.no_kv_sessions; severity, session_keys, durable_object, methods, addressing, session_namespaces);
-        overlay!(self.no_unprefixed_kv_key, o.no_unprefixed_kv_key; severity, renames, prefix);
-        overlay!(self.require_kv_ttl, o.require_kv_ttl; severity, default_ttl);
+        overlay!(self.no_unprefixed_kv_key, o.no_unprefixed_kv_key; severity, renames, prefix, separators);
+        overlay!(self.require_kv_ttl, o.require_kv_ttl; severity, default_ttl, ignore_keys);
         overlay!(self.no_sequential_kv_reads, o.no_sequential_kv_reads; severity, strategy);
         overlay!(self.prefer_kv_cache_ttl, o.prefer_kv_cache_ttl; severity, static_keys, cache_ttl);
         overlay!(self.prefer_coalesced_kv_reads, o.prefer_coalesced_kv_reads; severity, min_group);
@@ -320,6 +324,17 @@ impl Config {
                 30,
                 "KV rejects a cacheTtl below 30 seconds",
             )?;
+            let empty = rules
+                .no_unprefixed_kv_key
+                .separators
+                .as_ref()
+                .is_some_and(|s| s.is_empty() || s.iter().any(|s| s.is_empty()));
+            if empty {
+                return Err(ConfigError(format!(
+                    "{}: `{at}.no-unprefixed-kv-key.separators`: give one or more non-empty separators",
+                    path.display()
+                )));
+            }
             check_min(
                 path,
                 text,
@@ -482,8 +497,10 @@ session_namespaces = ["SESSIONS_KV"]
 [rules.no-unprefixed-kv-key]
 renames = { "fb_app_access_token" = "oauth:facebook:app_token", "/api/metrics" = "cache:api:metrics" }
 prefix = "cache:"
+separators = ["/", ":"]
 [rules.require-kv-ttl]
 default_ttl = 3600
+ignore_keys = ["user:*"]
 [rules.no-sequential-kv-reads]
 strategy = "promise-all"
 [rules.prefer-kv-cache-ttl]

@@ -91,7 +91,12 @@ fn check_key(
         KeyValue::Prefix(p) => (p.as_str(), format!("{p}…")),
         KeyValue::Unknown => return None,
     };
-    if text.contains(':') {
+    // A namespace is marked by `:`, or by the configured separators.
+    let has_namespace = match &ctx.config.file.rules.no_unprefixed_kv_key.separators {
+        Some(separators) => separators.iter().any(|s| text.contains(s.as_str())),
+        None => text.contains(':'),
+    };
+    if has_namespace {
         return None;
     }
     let message = format!("KV key `{shown}` has no namespace prefix");

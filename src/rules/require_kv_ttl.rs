@@ -6,6 +6,7 @@ use crate::config::DEFAULT_TTL;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{add_property, append_argument};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::semantic::values::{key_matches, key_value};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct RequireKvTtl;
@@ -48,10 +49,23 @@ impl Rule for RequireKvTtl {
                 edits,
             ))
         };
+        let ignored = ctx
+            .config
+            .file
+            .rules
+            .require_kv_ttl
+            .ignore_keys
+            .as_deref()
+            .unwrap_or_default();
         ctx.model
             .kv_calls
             .iter()
             .filter(|c| c.method == KvMethod::Put)
+            // Records the user says are meant to last.
+            .filter(|c| {
+                let key = c.arg(0).map(|k| key_value(k, &c.consts));
+                !key.is_some_and(|k| ignored.iter().any(|p| key_matches(p, &k)))
+            })
             .filter_map(|call| check_put(ctx, call, ttl, &fix))
             .collect()
     }
