@@ -59,7 +59,31 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
          [bindings]\n\
          # kvlint also reads these from the wrangler config; listing them here makes them win.\n",
     );
-    let _ = writeln!(out, "kv = {}", quoted_list(&kv));
+    // Bindings the wrangler config does not list, proposed from usage only KV has.
+    let evidence: Vec<(String, Vec<String>)> = crate::evidence::collect(dir)
+        .into_iter()
+        .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
+        .collect();
+    if evidence.is_empty() {
+        let _ = writeln!(out, "kv = {}", quoted_list(&kv));
+        out.push_str(
+            "# No other binding is used the way only KV is used (getWithMetadata, expirationTtl,\n\
+             # get(key, 'json'), …) in this project.\n",
+        );
+    } else {
+        out.push_str("kv = [\n");
+        for name in &kv {
+            let _ = writeln!(out, "  {name:?},");
+        }
+        for (name, places) in &evidence {
+            let _ = writeln!(
+                out,
+                "  {name:?}, # not in the wrangler config; used as only KV is: {}",
+                places.join("; ")
+            );
+        }
+        out.push_str("]\n");
+    }
     let _ = writeln!(out, "durable_objects = {}", quoted_list(&dos));
     out.push_str(
         "\n[rules.require-kv-ttl]\n\
@@ -146,6 +170,7 @@ mod tests {
         assert!(text.contains("durable_objects = [\"USER_SESSIONS\"]\n"));
         assert!(text.contains("# [rules.no-kv-sessions]\n# durable_object = \"USER_SESSIONS\"\n"));
         assert!(text.contains("# session_namespaces = [\"SESSIONS\"]\n"));
+        assert!(text.contains("# No other binding is used the way only KV is used"));
         assert!(!text.contains("ASSETS"));
         let config = Config::parse(&path, &text).unwrap();
         assert_eq!(config.file.bindings.kv, vec!["SESSIONS".to_string()]);

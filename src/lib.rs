@@ -10,6 +10,7 @@ pub mod config;
 pub mod depth;
 pub mod diagnostic;
 pub mod edits;
+pub mod evidence;
 pub mod fix;
 pub mod fs;
 pub mod init;

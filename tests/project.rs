@@ -152,3 +152,20 @@ fn imported_key_constants_are_folded_into_keys() {
          src/app.ts:31:10: error [no-kv-sessions] Session data kept in KV: `get` of key `sess:…`\n"
     );
 }
+
+#[test]
+fn init_proposes_bindings_from_usage_only_kv_has() {
+    let dir = common::root().join("fixtures/project/dashboard-bindings");
+    let text = kvlint::init::config_text(&dir).unwrap();
+    assert!(
+        text.contains("  \"RATE\", # not in the wrangler config; used as only KV is: src/index.ts:7 getWithMetadata\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  \"TOKENS\", # not in the wrangler config; used as only KV is: src/index.ts:5 get(key, 'json'); src/index.ts:6 put(…, { expirationTtl })\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\"UPLOADS\""), "{text}");
+    let config = kvlint::config::Config::parse(Path::new("kvlint.toml"), &text).unwrap();
+    assert_eq!(config.file.bindings.kv, ["RATE", "TOKENS"]);
+}

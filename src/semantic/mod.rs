@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod evaluation;
+pub mod jsdoc;
 pub mod project;
 pub mod references;
 pub mod scope;
@@ -180,7 +181,10 @@ impl SemanticModel {
         file_label: &str,
         imports: Option<&project::Imports>,
     ) -> Self {
-        let mut decls = Declarations::default();
+        let mut decls = Declarations {
+            source: Some(source),
+            ..Declarations::default()
+        };
         program.visit_with(&mut decls);
         let mut bindings = base.clone();
         bindings.merge(&decls.bindings(file_label));
@@ -237,7 +241,9 @@ impl SemanticModel {
 /// Declarations the walk needs before it starts: interfaces / type aliases with their
 /// binding-typed members, and functions whose declared return type is `KVNamespace`.
 #[derive(Default)]
-struct Declarations {
+struct Declarations<'s> {
+    /// The file's text, for JSDoc types.
+    source: Option<&'s Source>,
     interfaces: HashMap<String, Vec<(String, KnownType)>>,
     /// Function name → whether it returns a `Promise` of the namespace.
     kv_fns: HashMap<Atom, bool>,
@@ -247,7 +253,7 @@ struct Declarations {
     declared: HashSet<Atom>,
 }
 
-impl Declarations {
+impl Declarations<'_> {
     fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
         // Only types that declare a binding (KV or Durable Object) describe an env.
@@ -300,7 +306,7 @@ impl Declarations {
     }
 }
 
-impl Visit for Declarations {
+impl Visit for Declarations<'_> {
     fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
         self.add_interface(&d.id.sym, &d.body.body);
     }
@@ -313,6 +319,13 @@ impl Visit for Declarations {
 
     fn visit_fn_decl(&mut self, d: &FnDecl) {
         self.add_fn(&d.ident.sym, d.function.return_type.as_deref());
+        // JavaScript: `/** @returns {KVNamespace} */`.
+        if let (None, Some(source)) = (&d.function.return_type, self.source) {
+            let doc = jsdoc::before(source, source.range(d.function.span).start);
+            if let Some((KnownType::Kv, promise)) = doc.and_then(|t| t.returns) {
+                self.kv_fns.insert(d.ident.sym.clone(), promise);
+            }
+        }
         self.declared.insert(d.ident.sym.clone());
         d.visit_children_with(self);
     }
@@ -791,15 +804,50 @@ impl Builder<'_> {
         self.scopes.pop();
     }
 
+    /// What a JSDoc type says a name holds.
+    fn jsdoc_value(&self, kind: KnownType, name: &str) -> Option<Value> {
+        match kind {
+            KnownType::Kv => Some(Value::Kv(format!(
+                "`{name}` is documented `@type {{KVNamespace}}` (JSDoc)"
+            ))),
+            KnownType::DurableObjectNamespace => Some(Value::DurableObjectNamespace),
+            _ => None,
+        }
+    }
+
     fn visit_function_like(&mut self, f: &Function, method: bool) {
         f.decorators.visit_with(self);
         if !method {
             self.this.push(None);
         }
+        let doc = jsdoc::before(self.source, self.source.range(f.span).start);
         self.with_function(f.span, |s| {
             for p in &f.params {
                 p.visit_with(s);
                 s.declare_param(&p.pat);
+                // JavaScript: `/** @param {KVNamespace} kv */`.
+                if let (Pat::Ident(b), Some(doc)) = (&p.pat, &doc) {
+                    let kind = doc.params.get(&*b.id.sym).copied();
+                    let value = kind
+                        .filter(|_| b.type_ann.is_none())
+                        .and_then(|k| s.jsdoc_value(k, &b.id.sym))
+                        .map(|v| match v {
+                            Value::Kv(_) => Value::Kv(format!(
+                                "`{}` is documented `@param {{KVNamespace}}` (JSDoc)",
+                                b.id.sym
+                            )),
+                            v => v,
+                        });
+                    if let Some(value) = value {
+                        s.scopes.declare(
+                            b.id.sym.clone(),
+                            Binding {
+                                value,
+                                const_init: None,
+                            },
+                        );
+                    }
+                }
             }
             f.body.visit_with(s);
         });
@@ -1129,6 +1177,28 @@ impl Visit for Builder<'_> {
             d.init.visit_with(self);
             d.name.visit_with(self);
             self.declare_var(&d.name, d.init.as_deref(), is_const);
+        }
+        // JavaScript: `/** @type {KVNamespace} */ const kv = …`.
+        if let [VarDeclarator {
+            name: Pat::Ident(b),
+            ..
+        }] = v.decls.as_slice()
+        {
+            if b.type_ann.is_none() {
+                let doc = jsdoc::before(self.source, self.source.range(v.span).start);
+                if let Some(value) = doc
+                    .and_then(|t| t.ty)
+                    .and_then(|k| self.jsdoc_value(k, &b.id.sym))
+                {
+                    self.scopes.declare(
+                        b.id.sym.clone(),
+                        Binding {
+                            value,
+                            const_init: None,
+                        },
+                    );
+                }
+            }
         }
     }
 

@@ -32,6 +32,9 @@ const MAX_DTS_FILES: usize = 2_000;
 const MAX_REEXPORT_DEPTH: usize = 8;
 /// The largest module read for its exports.
 const MAX_MODULE_BYTES: u64 = 2 * 1024 * 1024;
+/// Other files are parsed on the caller's thread, not isolated like linted files: deeper
+/// nesting than real modules have is not parsed.
+pub const MAX_INDEX_NESTING: usize = 256;
 
 /// What a module exports that matters to KV.
 #[derive(Clone, Debug)]
@@ -367,7 +370,9 @@ impl Project {
                 let Ok(text) = std::fs::read_to_string(path) else {
                     continue;
                 };
-                if !text.contains("KVNamespace") && !text.contains("DurableObjectNamespace") {
+                if !text.contains("KVNamespace") && !text.contains("DurableObjectNamespace")
+                    || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some()
+                {
                     continue;
                 }
                 let source = Source::new(text);
@@ -477,7 +482,7 @@ impl Project {
         }
         let text = std::fs::read_to_string(path).ok()?;
         // Without `export` there is nothing to import.
-        if !text.contains("export") {
+        if !text.contains("export") || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some() {
             return None;
         }
         let lang = Lang::from_path(path)?;
@@ -509,7 +514,7 @@ impl Project {
                 _ => (None, false),
             };
             if let Some(d) = decl {
-                for (name, fact) in decl_facts(d, &at) {
+                for (name, fact) in decl_facts(d, &at, source) {
                     if is_export {
                         exported.push((name.clone(), name.clone()));
                     }
@@ -605,11 +610,22 @@ fn key_constant(e: &Expr) -> bool {
     }
 }
 
-fn decl_facts(d: &Decl, at: &dyn Fn(swc_common::Span) -> String) -> Vec<(String, Fact)> {
+fn decl_facts(
+    d: &Decl,
+    at: &dyn Fn(swc_common::Span) -> String,
+    source: &Source,
+) -> Vec<(String, Fact)> {
     let mut out = Vec::new();
+    // JavaScript: the JSDoc comment before the declaration.
+    let doc = || super::jsdoc::before(source, source.range(d.span()).start).unwrap_or_default();
     match d {
         Decl::Fn(f) => {
-            if let Some(export) = fn_export(f.function.return_type.as_deref()) {
+            let export =
+                fn_export(f.function.return_type.as_deref()).or_else(|| match doc().returns {
+                    Some((KnownType::Kv, promise)) => Some(Export::KvFunction { promise }),
+                    _ => None,
+                });
+            if let Some(export) = export {
                 out.push((
                     f.ident.sym.to_string(),
                     Fact {
@@ -625,6 +641,7 @@ fn decl_facts(d: &Decl, at: &dyn Fn(swc_common::Span) -> String) -> Vec<(String,
                 let declared = name.type_ann.as_ref().map(|t| &*t.type_ann);
                 let export = match (declared, d.init.as_deref()) {
                     (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
+                    (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
                     (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
                     (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
                     (None, Some(init))
