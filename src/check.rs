@@ -99,6 +99,7 @@ pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
 struct Context {
     timeout: Duration,
     prefilter: bool,
+    project_index: bool,
     configs: ConfigResolver,
     wrangler: WranglerResolver,
     projects: ProjectResolver,
@@ -166,12 +167,21 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     let config = config.for_file(&abs);
     // What the project's other files declare: Env types in its .d.ts files, and the
     // exports of the modules this file imports.
-    let project = ctx.projects.for_file(&abs);
+    let project = if ctx.project_index {
+        ctx.projects.for_file(&abs)
+    } else {
+        None
+    };
     if let Some(p) = &project {
         bindings.merge(p.dts_bindings());
     }
-    let kv_imports = project.as_ref().is_some_and(|p| p.imports_kv(&abs, &text));
-    if ctx.prefilter && !may_hold_finding(&text, &bindings) && !kv_imports {
+    // What the modules this file imports export (each parsed once per run, and only when
+    // its text says `KVNamespace` or it exports constants).
+    let imports = project
+        .as_ref()
+        .map(|p| p.imports(&abs, &text))
+        .unwrap_or_default();
+    if ctx.prefilter && !may_hold_finding(&text, &bindings) && !imports.may_hold_finding(&text) {
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {
             report: empty(label),
@@ -180,10 +190,6 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             config_error: None,
         };
     }
-    let imports = project
-        .as_ref()
-        .map(|p| p.imports(&abs, &text))
-        .unwrap_or_default();
     let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
     let dts = [".d.ts", ".d.mts", ".d.cts"]
         .iter()
@@ -499,6 +505,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     let ctx = Context {
         timeout,
         prefilter: !args.no_prefilter,
+        project_index: !args.no_project_index,
         configs,
         wrangler: WranglerResolver::default(),
         projects: ProjectResolver::default(),

@@ -135,6 +135,9 @@ pub struct CheckArgs {
     /// that show the prefilter changes nothing).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
+    /// Use no project index (what other files declare), for measuring what it costs.
+    #[arg(long, hide = true)]
+    pub no_project_index: bool,
     /// With --fix: exit 1 when a file was changed, even if nothing is left to report.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,

@@ -66,15 +66,21 @@ pub struct Imports {
 }
 
 impl Imports {
-    /// Whether an import brings something that makes a KV namespace (so the file may hold a
-    /// finding even without `KVNamespace` or a binding name in its text).
-    pub fn kv_relevant(&self) -> bool {
-        self.modules.values().flat_map(|m| m.values()).any(|f| {
-            matches!(
-                &f.export,
-                Export::KvFunction { .. } | Export::KvValue
-            ) || matches!(&f.export, Export::EnvType(m) if m.iter().any(|(_, k)| *k == KnownType::Kv))
-        })
+    /// Whether `text` (the importing file) may hold a finding through what it imports: it
+    /// names an imported function or value declared `KVNamespace`, or a KV member of an
+    /// imported Env type (the prefilter's part for imports: without one of those names, no
+    /// receiver in the file can be KV through an import).
+    pub fn may_hold_finding(&self, text: &str) -> bool {
+        self.modules
+            .values()
+            .flat_map(|m| m.iter())
+            .any(|(name, f)| match &f.export {
+                Export::KvFunction { .. } | Export::KvValue => text.contains(name.as_str()),
+                Export::EnvType(members) => members
+                    .iter()
+                    .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
+                Export::Constant(_) => false,
+            })
     }
 }
 
@@ -98,8 +104,6 @@ pub struct Project {
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
-    /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
-    kv_text: Mutex<HashMap<PathBuf, bool>>,
 }
 
 /// Finds and caches the project of each folder.
@@ -276,7 +280,6 @@ impl Project {
             dts: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
-            kv_text: Mutex::new(HashMap::new()),
         }
     }
 
@@ -389,43 +392,6 @@ impl Project {
             .unwrap_or(path)
             .display()
             .to_string()
-    }
-
-    /// Whether a module `text` (the file at `file`) imports can make a KV namespace: its
-    /// text, or that of a module it re-exports from, says `KVNamespace`. Read, not parsed:
-    /// the prefilter asks this of files that mention no binding.
-    pub fn imports_kv(&self, file: &Path, text: &str) -> bool {
-        specifiers(text)
-            .iter()
-            .filter_map(|s| self.resolve(file, s))
-            .any(|m| self.module_says_kv(&m, 0))
-    }
-
-    fn module_says_kv(&self, path: &Path, depth: usize) -> bool {
-        if depth > MAX_REEXPORT_DEPTH {
-            return false;
-        }
-        if let Some(&hit) = self.kv_text.lock().unwrap().get(path) {
-            return hit;
-        }
-        // A cycle reads as `false` while the module is being looked at.
-        self.kv_text
-            .lock()
-            .unwrap()
-            .insert(path.to_path_buf(), false);
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let says = text.contains("KVNamespace")
-            || (text.contains("export") && text.contains(" from ") && {
-                specifiers(&text)
-                    .iter()
-                    .filter_map(|s| self.resolve(path, s))
-                    .any(|m| self.module_says_kv(&m, depth + 1))
-            });
-        self.kv_text
-            .lock()
-            .unwrap()
-            .insert(path.to_path_buf(), says);
-        says
     }
 
     /// What the modules that `text` (the file at `file`) imports export.
