@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rayon::prelude::*;
-
 use crate::cli::{CheckArgs, Color, Format};
 use crate::config::{Config, ConfigResolver};
 use crate::diagnostic::{Diagnostic, Severity, INTERNAL_ERROR, UNUSED_SUPPRESSION};
@@ -194,16 +192,17 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     let dts = [".d.ts", ".d.mts", ".d.cts"]
         .iter()
         .any(|e| label.ends_with(e));
-    let (selection, action, job_label) = (ctx.selection.clone(), ctx.action, label.clone());
-    // Parsing, linting and fixing run isolated: a panic or a hang fails this file only.
+    let (selection, action, job_label) = (&ctx.selection, ctx.action, &label);
+    // Parsing, linting and fixing run isolated (this runs on one of `isolate::map`'s
+    // workers): a panic or a hang fails this file only.
     let job = move || {
         let settings = FileSettings {
-            label: &job_label,
+            label: job_label,
             lang,
             dts,
             config: &config,
             bindings: &bindings,
-            selection: &selection,
+            selection,
             imports: Some(&imports),
         };
         let source = Source::new(text);
@@ -217,20 +216,13 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         };
         (source, diagnostics, new_text, fixed)
     };
-    let (source, diagnostics, new_text, fixed) = match isolate::run(ctx.timeout, job) {
-        Ok(done) => done,
-        Err(failure) => {
-            return failed(
-                label.clone(),
-                format!("kvlint could not process {label}: {failure}"),
-            )
-        }
-    };
+    let (source, diagnostics, new_text, fixed) = job();
     let mut diff = None;
     if let Some(new_text) = &new_text {
         match ctx.action {
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
-            Action::Fix(_) | Action::Baseline if !from_stdin => {
+            // Nothing is written for a file the watchdog has given a time-out.
+            Action::Fix(_) | Action::Baseline if !from_stdin && isolate::still_wanted() => {
                 if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
                     return Outcome {
                         report: FileReport {
@@ -251,6 +243,8 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     }
     let shown = match (new_text, ctx.action) {
         (Some(t), Action::Fix(_) | Action::Baseline) => Source::new(t),
+        // Nothing to show from a file without findings (stdin may echo it): not kept.
+        _ if diagnostics.is_empty() && !from_stdin => Source::new(String::new()),
         _ => source,
     };
     Outcome {
@@ -512,6 +506,38 @@ pub fn run(args: &CheckArgs) -> i32 {
         selection,
         action,
     };
+    let ctx = Arc::new(ctx);
+    let threads = match args.threads {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    // Every file on the isolated workers (DESIGN §6: a crash or a hang fails that file only).
+    let run_isolated = |files: Arc<Vec<(PathBuf, String, Option<String>)>>| -> Vec<Outcome> {
+        let job_ctx = ctx.clone();
+        let job_files = files.clone();
+        let work = Arc::new(move |i: usize| {
+            let (path, label, stdin) = &job_files[i];
+            process(&job_ctx, path, label.clone(), stdin.clone())
+        });
+        isolate::map(files.len(), threads, ctx.timeout, work)
+            .into_iter()
+            .zip(files.iter())
+            .map(|(result, (_, label, _))| {
+                result.unwrap_or_else(|failure| Outcome {
+                    report: FileReport {
+                        path: label.clone(),
+                        source: Arc::new(Source::new(String::new())),
+                        diagnostics: vec![internal(format!(
+                            "kvlint could not process {label}: {failure}"
+                        ))],
+                    },
+                    diff: None,
+                    fixed: 0,
+                    config_error: None,
+                })
+            })
+            .collect()
+    };
 
     let (outcomes, mut errors) = if let Some(name) = &args.stdin_filename {
         let mut text = String::new();
@@ -519,7 +545,13 @@ pub fn run(args: &CheckArgs) -> i32 {
             eprintln!("kvlint: error: cannot read stdin: {e}");
             return EXIT_ERROR;
         }
-        let outcome = process(&ctx, name, display_path(name), Some(text.clone()));
+        let outcome = run_isolated(Arc::new(vec![(
+            name.clone(),
+            display_path(name),
+            Some(text.clone()),
+        )]))
+        .pop()
+        .expect("one file");
         if args.fix && !args.diff {
             let fixed = outcome.report.source.text();
             let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) {
@@ -532,21 +564,11 @@ pub fn run(args: &CheckArgs) -> i32 {
         (vec![outcome], vec![])
     } else {
         let (files, errors) = collect_files(args, &ctx.configs);
-        let threads = args.threads.unwrap_or(0);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
-        let outcomes = match pool {
-            Ok(pool) => pool.install(|| {
-                files
-                    .par_iter()
-                    .map(|(p, label)| process(&ctx, p, label.clone(), None))
-                    .collect::<Vec<_>>()
-            }),
-            Err(e) => {
-                eprintln!("kvlint: error: cannot start worker threads: {e}");
-                return EXIT_ERROR;
-            }
-        };
-        (outcomes, errors)
+        let files = files
+            .into_iter()
+            .map(|(p, label)| (p, label, None))
+            .collect();
+        (run_isolated(Arc::new(files)), errors)
     };
 
     let mut totals = Totals {

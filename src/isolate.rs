@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Each file's work gets a large stack: swc, the visitors and `Drop` recurse once per level
 /// of nesting (bounded by [`crate::depth::MAX_NESTING`]). Reserved, not committed.
@@ -58,56 +58,89 @@ fn quiet_file_panics() {
     });
 }
 
-/// One file's work, as a worker runs it: `true` when it panicked.
-type Work = Box<dyn FnOnce() -> bool + Send>;
-
-struct Job {
-    work: Work,
-    /// Told when a worker starts the job: its time limit starts then, not while it waits.
-    started: mpsc::Sender<()>,
-    /// Set by the caller that gave up waiting: the worker that ran past the limit has been
-    /// replaced, and ends when (if ever) its work returns.
-    abandoned: Arc<AtomicBool>,
+thread_local! {
+    /// On a worker: set when the watchdog gave up on the item it runs.
+    static ABANDONED: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Long-lived worker threads with large stacks, fed from one queue. A worker that panicked
-/// is replaced by a fresh one (swc keeps thread-local state); one that runs past the time
-/// limit is abandoned and replaced, so that the pool keeps its size.
-struct Pool {
-    queue: Mutex<mpsc::Sender<Job>>,
-    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+/// Whether the item the current worker runs still counts: `false` once the watchdog has
+/// given it a time-out. Work checks it before writing anything.
+pub fn still_wanted() -> bool {
+    ABANDONED.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_none_or(|f| !f.load(Ordering::SeqCst))
+    })
 }
 
-impl Pool {
-    fn new(workers: usize) -> Pool {
-        let (tx, rx) = mpsc::channel();
-        let pool = Pool {
-            queue: Mutex::new(tx),
-            jobs: Arc::new(Mutex::new(rx)),
-        };
-        for _ in 0..workers {
-            spawn_worker(pool.jobs.clone());
+/// The state that a run's workers and its watchdog share.
+struct Shared<T> {
+    count: usize,
+    /// The next item to take.
+    next: AtomicUsize,
+    /// How many items have a result.
+    done: AtomicUsize,
+    results: Vec<Mutex<Option<Result<T, Failure>>>>,
+    /// Per worker: the item it runs, since when, and whether the watchdog gave up on it.
+    running: Mutex<Vec<Option<(usize, Instant)>>>,
+    abandoned: Mutex<Vec<Arc<AtomicBool>>>,
+    watchdog: thread::Thread,
+}
+
+impl<T> Shared<T> {
+    /// Stores an item's result unless it has one; the first result wins.
+    fn finish(&self, item: usize, result: Result<T, Failure>) {
+        let mut slot = self.results[item].lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(result);
+            drop(slot);
+            if self.done.fetch_add(1, Ordering::SeqCst) + 1 == self.count {
+                self.watchdog.unpark();
+            }
         }
-        pool
     }
 }
 
-fn spawn_worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+fn spawn_worker<T: Send + 'static>(
+    shared: Arc<Shared<T>>,
+    work: Arc<dyn Fn(usize) -> T + Send + Sync>,
+) {
+    let flag = Arc::new(AtomicBool::new(false));
+    let slot = {
+        let mut running = shared.running.lock().unwrap_or_else(|p| p.into_inner());
+        running.push(None);
+        shared
+            .abandoned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(flag.clone());
+        running.len() - 1
+    };
     let spawned = thread::Builder::new()
         .name(THREAD_NAME.into())
         .stack_size(STACK_SIZE)
         .spawn(move || loop {
-            // The lock is held only while waiting for the next job.
-            let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-            let Ok(job) = next else { return };
-            let _ = job.started.send(());
-            let panicked = (job.work)();
-            if job.abandoned.load(Ordering::SeqCst) {
+            ABANDONED.with(|a| *a.borrow_mut() = Some(flag.clone()));
+            let item = shared.next.fetch_add(1, Ordering::SeqCst);
+            if item >= shared.count {
                 return;
             }
-            if panicked {
-                spawn_worker(jobs);
+            shared.running.lock().unwrap_or_else(|p| p.into_inner())[slot] =
+                Some((item, Instant::now()));
+            let result = catch_unwind(AssertUnwindSafe(|| work(item))).map_err(panic_message);
+            // The watchdog gave up on this worker and started another: end here.
+            if flag.load(Ordering::SeqCst) {
                 return;
+            }
+            shared.running.lock().unwrap_or_else(|p| p.into_inner())[slot] = None;
+            match result {
+                Ok(value) => shared.finish(item, Ok(value)),
+                Err(what) => {
+                    shared.finish(item, Err(Failure::Panic(what)));
+                    // A fresh thread for the rest: swc keeps thread-local state.
+                    spawn_worker(shared, work);
+                    return;
+                }
             }
         });
     if let Err(e) = spawned {
@@ -115,60 +148,82 @@ fn spawn_worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
     }
 }
 
-fn pool() -> &'static Pool {
-    static POOL: OnceLock<Pool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let n = thread::available_parallelism().map_or(2, |n| n.get());
-        Pool::new(n)
-    })
+/// Runs `work(0)` … `work(count - 1)` on `threads` long-lived worker threads with large
+/// stacks (not a thread per item), catching panics. A watchdog on the calling thread gives
+/// an item that runs longer than `timeout` (counted from when a worker starts it) a
+/// time-out, abandons its worker (it ends with the process, or when its work returns) and
+/// starts another, so that the run goes on with as many workers. A worker whose item
+/// panicked is replaced too.
+pub fn map<T: Send + 'static>(
+    count: usize,
+    threads: usize,
+    timeout: Duration,
+    work: Arc<dyn Fn(usize) -> T + Send + Sync>,
+) -> Vec<Result<T, Failure>> {
+    quiet_file_panics();
+    let shared = Arc::new(Shared {
+        count,
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+        results: (0..count).map(|_| Mutex::new(None)).collect(),
+        running: Mutex::new(Vec::new()),
+        abandoned: Mutex::new(Vec::new()),
+        watchdog: thread::current(),
+    });
+    for _ in 0..threads.clamp(1, count.max(1)) {
+        spawn_worker(shared.clone(), work.clone());
+    }
+    let tick = (timeout / 4).clamp(Duration::from_millis(5), Duration::from_millis(100));
+    while shared.done.load(Ordering::SeqCst) < count {
+        thread::park_timeout(tick);
+        let stuck: Vec<(usize, usize)> = shared
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, r)| {
+                r.filter(|(_, since)| since.elapsed() > timeout)
+                    .map(|(item, _)| (slot, item))
+            })
+            .collect();
+        for (slot, item) in stuck {
+            let flag = shared.abandoned.lock().unwrap_or_else(|p| p.into_inner())[slot].clone();
+            if flag.swap(true, Ordering::SeqCst) {
+                continue;
+            }
+            shared.running.lock().unwrap_or_else(|p| p.into_inner())[slot] = None;
+            shared.finish(item, Err(Failure::Timeout(timeout)));
+            spawn_worker(shared.clone(), work.clone());
+        }
+    }
+    shared
+        .results
+        .iter()
+        .map(|r| {
+            r.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .expect("every item has a result")
+        })
+        .collect()
 }
 
-/// Runs `work` on one of the pool's large-stack worker threads, catching panics, and waits
-/// at most `timeout` once it has started. After that the worker is abandoned (it ends with
-/// the process, or when its work returns) and replaced, and the run goes on.
+/// Runs one piece of work isolated as [`map`] runs each item.
 pub fn run<T: Send + 'static>(
     timeout: Duration,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Failure> {
-    quiet_file_panics();
-    let pool = pool();
-    let (tx, rx) = mpsc::channel();
-    let (started_tx, started) = mpsc::channel();
-    let abandoned = Arc::new(AtomicBool::new(false));
-    let job = Job {
-        work: Box::new(move || {
-            let result = catch_unwind(AssertUnwindSafe(work)).map_err(panic_message);
-            let panicked = result.is_err();
-            let _ = tx.send(result);
-            panicked
-        }),
-        started: started_tx,
-        abandoned: abandoned.clone(),
-    };
-    if pool
-        .queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .send(job)
-        .is_err()
-    {
-        return Err(Failure::Panic("the worker threads are gone".into()));
-    }
-    if started.recv().is_err() {
-        return Err(Failure::Panic("no worker thread took the file".into()));
-    }
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(what)) => Err(Failure::Panic(what)),
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            abandoned.store(true, Ordering::SeqCst);
-            spawn_worker(pool.jobs.clone());
-            Err(Failure::Timeout(timeout))
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Failure::Panic(
-            "the worker thread ended without a result".into(),
-        )),
-    }
+    let work = Mutex::new(Some(work));
+    let once = Arc::new(move |_: usize| {
+        let f = work
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .expect("run once");
+        f()
+    });
+    map(1, 1, timeout, once).pop().expect("one result")
 }
 
 #[cfg(test)]
@@ -193,21 +248,23 @@ mod tests {
     }
 
     #[test]
-    fn a_stuck_worker_is_replaced() {
-        let n = thread::available_parallelism().map_or(2, |n| n.get());
-        // Every worker stuck at once: each is abandoned and replaced, and work still runs.
-        let stuck: Vec<_> = (0..n)
-            .map(|_| {
-                thread::spawn(|| {
-                    run(Duration::from_millis(50), || {
-                        thread::sleep(Duration::from_secs(3))
-                    })
-                })
-            })
-            .collect();
-        for s in stuck {
-            assert!(matches!(s.join().unwrap(), Err(Failure::Timeout(_))));
+    fn stuck_and_panicking_items_do_not_stop_the_others() {
+        let work = Arc::new(|i: usize| -> usize {
+            match i {
+                3 => panic!("boom"),
+                5 | 6 => thread::sleep(Duration::from_secs(3)),
+                _ => {}
+            }
+            i * 2
+        });
+        // Two workers, both stuck at some point: each is abandoned and replaced.
+        let results = map(40, 2, Duration::from_millis(100), work);
+        for (i, r) in results.iter().enumerate() {
+            match i {
+                3 => assert!(matches!(r, Err(Failure::Panic(m)) if m == "boom")),
+                5 | 6 => assert!(matches!(r, Err(Failure::Timeout(_)))),
+                _ => assert_eq!(r.as_ref().unwrap(), &(i * 2)),
+            }
         }
-        assert_eq!(run(Duration::from_secs(5), || 7).unwrap(), 7);
     }
 }

@@ -124,9 +124,16 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         lang: settings.lang,
         style: Default::default(),
         comments: &parsed.comments,
+        unterminated: Default::default(),
     };
     let active = settings.selection.rules(settings.config);
-    let mut diagnostics: Vec<Diagnostic> = active
+    // Every rule is about KV calls: without one, none can report (and none need walk).
+    let with_calls = if model.kv_calls.is_empty() {
+        &[][..]
+    } else {
+        &active[..]
+    };
+    let mut diagnostics: Vec<Diagnostic> = with_calls
         .iter()
         .flat_map(|(rule, severity)| {
             rule.check(&ctx).into_iter().map(move |mut d| {

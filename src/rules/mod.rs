@@ -40,6 +40,8 @@ pub struct RuleContext<'a> {
     /// The file's code style, worked out the first time a fix needs it.
     pub style: OnceCell<Style>,
     pub comments: &'a swc_common::comments::SingleThreadedComments,
+    /// Expression statements after a statement without `;`, found the first time a fix asks.
+    pub unterminated: OnceCell<std::collections::HashSet<swc_common::BytePos>>,
 }
 
 /// How the file writes code, for generated code to follow (DESIGN §6.6).
@@ -51,6 +53,15 @@ pub struct Style {
 }
 
 impl RuleContext<'_> {
+    /// Whether an expression statement starts at `at` right after a statement without a
+    /// `;`: text put there that starts with `(`, `[` or `` ` `` would continue that
+    /// statement (`[]\n(x)` is a call), so it needs a `;` of its own.
+    pub fn follows_unterminated(&self, at: swc_common::BytePos) -> bool {
+        self.unterminated
+            .get_or_init(|| crate::semantic::statements::unterminated(self.program, self.source))
+            .contains(&at)
+    }
+
     /// The comments inside a byte range of the file, in order: their ranges.
     pub fn comments_in(&self, range: std::ops::Range<usize>) -> Vec<std::ops::Range<usize>> {
         let (leading, trailing) = self.comments.borrow_all();

@@ -172,7 +172,7 @@ impl Finder<'_, '_> {
         let get = apply_within(src, inner, &edits);
         let replacement = if !needs_parens {
             format!("await {get}")
-        } else if self.ctx.model.follows_unterminated(parse.span.lo) {
+        } else if self.ctx.follows_unterminated(parse.span.lo) {
             // Code without semicolons: `(` would continue the statement before.
             format!(";(await {get})")
         } else {

@@ -21,7 +21,7 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 
 use swc_atoms::Atom;
-use swc_common::{BytePos, Span, Spanned};
+use swc_common::{Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
@@ -133,9 +133,6 @@ pub struct SemanticModel {
     /// Every value name the file declares somewhere (variables, parameters, functions,
     /// classes, imports, enums, namespaces).
     declared: HashSet<Atom>,
-    /// Where expression statements start that follow, in their list, a statement not ended
-    /// by `;` (code without semicolons).
-    unterminated: HashSet<BytePos>,
     /// The span of each function, by the id calls record (0: the whole program).
     function_spans: Vec<Span>,
 }
@@ -145,13 +142,6 @@ impl SemanticModel {
     /// it. Fixes that write `JSON.parse` or `Promise.all` need the real ones.
     pub fn is_global(&self, name: &str) -> bool {
         !self.declared.contains(&Atom::from(name))
-    }
-
-    /// Whether an expression statement starts at `at` right after a statement without a
-    /// `;`: text put there that starts with `(`, `[` or `` ` `` would continue that
-    /// statement (`[]\n(x)` is a call), so it needs a `;` of its own.
-    pub fn follows_unterminated(&self, at: BytePos) -> bool {
-        self.unterminated.contains(&at)
     }
 
     /// The span of the function with this id (as `KvCall::function` gives it).
@@ -220,7 +210,6 @@ impl SemanticModel {
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
         let function_spans = builder.function_spans;
         let declared = decls.declared;
-        let unterminated = statements::unterminated(program, source);
         let by_span = kv_calls
             .iter()
             .enumerate()
@@ -232,7 +221,6 @@ impl SemanticModel {
             do_calls,
             bindings,
             declared,
-            unterminated,
             function_spans,
         }
     }

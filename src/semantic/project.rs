@@ -104,6 +104,7 @@ pub struct Project {
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
+    listings: Listings,
 }
 
 /// Finds and caches the project of each folder.
@@ -118,24 +119,30 @@ const PROJECT_FILES: &[&str] = &["package.json", "tsconfig.json"];
 impl ProjectResolver {
     /// The project of a file (an absolute path), if it has one.
     pub fn for_file(&self, file: &Path) -> Option<Arc<Project>> {
-        let dir = file.parent()?;
+        self.for_dir(file.parent()?)
+    }
+
+    /// The project of a folder: its own, or its parent's (each folder looked at once).
+    fn for_dir(&self, dir: &Path) -> Option<Arc<Project>> {
         if let Some(hit) = self.by_dir.lock().unwrap().get(dir) {
             return hit.clone();
         }
-        let root = dir.ancestors().find(|d| {
-            PROJECT_FILES
-                .iter()
-                .chain(WRANGLER_FILES.iter())
-                .any(|n| d.join(n).is_file())
-        });
-        let project = root.map(|root| {
-            self.by_root
-                .lock()
-                .unwrap()
-                .entry(root.to_path_buf())
-                .or_insert_with(|| Arc::new(Project::new(root)))
-                .clone()
-        });
+        let is_root = PROJECT_FILES
+            .iter()
+            .chain(WRANGLER_FILES.iter())
+            .any(|n| dir.join(n).is_file());
+        let project = if is_root {
+            Some(
+                self.by_root
+                    .lock()
+                    .unwrap()
+                    .entry(dir.to_path_buf())
+                    .or_insert_with(|| Arc::new(Project::new(dir)))
+                    .clone(),
+            )
+        } else {
+            dir.parent().and_then(|p| self.for_dir(p))
+        };
         self.by_dir
             .lock()
             .unwrap()
@@ -243,23 +250,51 @@ pub fn specifiers(text: &str) -> Vec<String> {
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "d.ts", "js", "jsx", "mjs", "cjs"];
 
-/// An existing source file for a path without or with an extension (`./kv`, `./kv.js` for
-/// `kv.ts`, `./lib` for `lib/index.ts`).
-fn source_file(path: &Path) -> Option<PathBuf> {
-    if path.is_file() && Lang::from_path(path).is_some() {
-        return Some(path.to_path_buf());
+/// The names in each folder, read once: resolving an import tries many file names.
+#[derive(Default)]
+struct Listings(Mutex<HashMap<PathBuf, Arc<HashSet<std::ffi::OsString>>>>);
+
+impl Listings {
+    fn names(&self, dir: &Path) -> Arc<HashSet<std::ffi::OsString>> {
+        if let Some(hit) = self.0.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let names: HashSet<_> = std::fs::read_dir(dir)
+            .map(|r| r.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        let names = Arc::new(names);
+        self.0
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), names.clone());
+        names
     }
-    let text = path.to_string_lossy();
-    // TypeScript's `.js` in an import names the `.ts` file.
-    let stem = [".js", ".mjs", ".cjs", ".jsx"]
-        .iter()
-        .find_map(|e| text.strip_suffix(e))
-        .unwrap_or(&text);
-    EXTENSIONS
-        .iter()
-        .map(|e| PathBuf::from(format!("{stem}.{e}")))
-        .chain(EXTENSIONS.iter().map(|e| path.join(format!("index.{e}"))))
-        .find(|p| p.is_file())
+
+    fn exists(&self, path: &Path) -> bool {
+        match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) => self.names(dir).contains(name),
+            _ => false,
+        }
+    }
+
+    /// An existing source file for a path without or with an extension (`./kv`, `./kv.js`
+    /// for `kv.ts`, `./lib` for `lib/index.ts`).
+    fn source_file(&self, path: &Path) -> Option<PathBuf> {
+        if Lang::from_path(path).is_some() && self.exists(path) && path.is_file() {
+            return Some(path.to_path_buf());
+        }
+        let text = path.to_string_lossy();
+        // TypeScript's `.js` in an import names the `.ts` file.
+        let stem = [".js", ".mjs", ".cjs", ".jsx"]
+            .iter()
+            .find_map(|e| text.strip_suffix(e))
+            .unwrap_or(&text);
+        EXTENSIONS
+            .iter()
+            .map(|e| PathBuf::from(format!("{stem}.{e}")))
+            .chain(EXTENSIONS.iter().map(|e| path.join(format!("index.{e}"))))
+            .find(|p| self.exists(p) && p.is_file())
+    }
 }
 
 impl Project {
@@ -280,6 +315,7 @@ impl Project {
             dts: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
+            listings: Listings::default(),
         }
     }
 
@@ -343,7 +379,7 @@ impl Project {
         candidates
             .iter()
             .filter(|p| self.inside(p))
-            .find_map(|p| source_file(p))
+            .find_map(|p| self.listings.source_file(p))
             .filter(|p| self.inside(p))
     }
 
