@@ -578,12 +578,15 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut reports = Vec::with_capacity(outcomes.len());
     let mut diffs = String::new();
     let mut failed = !errors.is_empty();
+    totals.stopped = failed;
     for mut o in outcomes {
         if let Some(e) = o.config_error {
             if !errors.contains(&e) {
                 errors.push(e);
             }
             failed = true;
+            totals.files -= 1;
+            totals.not_checked += 1;
             continue;
         }
         if args.quiet {

@@ -807,3 +807,58 @@ fn colours_follow_the_flag() {
         .code(1)
         .stdout(predicate::str::contains("\u{1b}[").not());
 }
+
+#[test]
+fn a_run_that_stopped_on_an_error_never_says_checks_passed() {
+    let dir = project(&[("src/bad.ts", BAD), ("kvlint.toml", "bogus = 1\n")]);
+    kvlint(dir.path())
+        .args(["check", "src/bad.ts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `bogus`"))
+        .stderr(predicate::str::contains(
+            "Nothing was checked. 1 file not checked: see the errors above.",
+        ))
+        .stderr(predicate::str::contains("All checks passed").not());
+    let dir = project(&[("src/good.ts", GOOD)]);
+    kvlint(dir.path())
+        .args(["check", "src/good.ts", "src/missing.ts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "src/missing.ts: no such file or folder",
+        ))
+        .stderr(predicate::str::contains(
+            "Not everything asked for was checked",
+        ))
+        .stderr(predicate::str::contains("All checks passed").not());
+}
+
+#[test]
+fn a_bad_wrangler_file_is_an_error_with_its_position() {
+    let dir = project(&[("src/good.ts", GOOD)]);
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        "x = 1\n[[kv_namespaces]\nbinding = \"S\"\n",
+    )
+    .unwrap();
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "wrangler.toml:2:16: invalid table header",
+        ));
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        "[[kv_namespaces]]\nbinding = 5\n",
+    )
+    .unwrap();
+    kvlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "wrangler.toml: `kv_namespaces[0].binding` must be a string",
+        ));
+}

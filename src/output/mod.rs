@@ -38,6 +38,10 @@ pub struct Totals {
     pub safe_fixable: usize,
     pub unsafe_fixable: usize,
     pub fixed: usize,
+    /// Files not checked (a config error, a path that does not exist, a bad option).
+    pub not_checked: usize,
+    /// Whether the run stopped on an error (usage, a path): nothing may be said to pass.
+    pub stopped: bool,
 }
 
 impl Totals {
@@ -63,8 +67,26 @@ impl Totals {
             out.push_str(&format!("Fixed {}. ", plural(self.fixed, "issue")));
         }
         let total = self.errors + self.warnings + self.infos;
-        if total == 0 {
+        let unchecked = if self.not_checked > 0 {
+            format!(
+                " {} not checked: see the errors above.",
+                plural(self.not_checked, "file")
+            )
+        } else if self.stopped {
+            " Not everything asked for was checked: see the errors above.".to_string()
+        } else {
+            String::new()
+        };
+        if total == 0 && unchecked.is_empty() {
             out.push_str(&format!("All checks passed ({files} checked)."));
+            return out;
+        }
+        if total == 0 && self.files == 0 {
+            out.push_str(&format!("Nothing was checked.{unchecked}"));
+            return out;
+        }
+        if total == 0 {
+            out.push_str(&format!("No problems found in {files} checked.{unchecked}"));
             return out;
         }
         let mut parts = vec![
@@ -88,6 +110,7 @@ impl Totals {
                 self.unsafe_fixable
             ));
         }
+        out.push_str(&unchecked);
         out
     }
 }

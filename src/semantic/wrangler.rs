@@ -130,11 +130,46 @@ fn collect(section: &Value, source: &BindingSource, out: &mut Bindings) {
     }
 }
 
+/// A `kv_namespaces` entry without a string `binding` is an error, not silence: the
+/// namespace would go unchecked.
+fn check_kv_entries(path: &Path, section: &Value, at: &str) -> Result<(), ConfigError> {
+    let Some(list) = section.get("kv_namespaces") else {
+        return Ok(());
+    };
+    let Some(entries) = list.as_array() else {
+        return Err(ConfigError(format!(
+            "{}: `{at}kv_namespaces` must be a list of tables",
+            path.display()
+        )));
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        if !entry.get("binding").is_some_and(Value::is_string) {
+            return Err(ConfigError(format!(
+                "{}: `{at}kv_namespaces[{i}].binding` must be a string (the binding's name)",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The bindings of one wrangler config (top level and every `[env.*]`).
 pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> {
     let value: Value = if path.extension().is_some_and(|e| e == "toml") {
-        let t: toml::Value = toml::from_str(text)
-            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.message().trim_end())))?;
+        let t: toml::Value = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let (l, c) = crate::config::line_col(text, s.start);
+                    format!(":{l}:{c}")
+                })
+                .unwrap_or_default();
+            ConfigError(format!(
+                "{}{at}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+        })?;
         serde_json::to_value(t).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
     } else {
         serde_json::from_str(&strip_jsonc(text)).map_err(|e| {
@@ -146,6 +181,12 @@ pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> 
             ))
         })?
     };
+    check_kv_entries(path, &value, "")?;
+    if let Some(envs) = value.get("env").and_then(Value::as_object) {
+        for (name, env) in envs {
+            check_kv_entries(path, env, &format!("env.{name}."))?;
+        }
+    }
     let source = BindingSource::Wrangler(path.to_path_buf());
     let mut out = Bindings::default();
     collect(&value, &source, &mut out);
