@@ -197,6 +197,7 @@ impl SemanticModel {
             env_types,
             kv_fns: decls.kv_fns,
             kv_fn_origins: decls.kv_fn_origins,
+            reassigned: decls.reassigned,
             scopes: Scopes::default(),
             this: Vec::new(),
             functions: vec![0],
@@ -239,6 +240,8 @@ struct Declarations<'s> {
     kv_fn_origins: HashMap<Atom, String>,
     /// Every value name declared anywhere in the file.
     declared: HashSet<Atom>,
+    /// Every name assigned anywhere in the file (`x = …`, `x += …`, `x++`, `[x] = …`).
+    reassigned: HashSet<Atom>,
 }
 
 impl Declarations<'_> {
@@ -322,6 +325,36 @@ impl Visit for Declarations<'_> {
         self.declared.insert(b.id.sym.clone());
     }
 
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        match &a.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
+                self.reassigned.insert(i.id.sym.clone());
+            }
+            AssignTarget::Pat(p) => {
+                let mut names = Vec::new();
+                match p {
+                    AssignTargetPat::Array(a) => a
+                        .elems
+                        .iter()
+                        .flatten()
+                        .for_each(|e| names.extend(pat_names(e))),
+                    AssignTargetPat::Object(o) => names.extend(pat_names(&Pat::Object(o.clone()))),
+                    AssignTargetPat::Invalid(_) => {}
+                }
+                self.reassigned.extend(names);
+            }
+            _ => {}
+        }
+        a.visit_children_with(self);
+    }
+
+    fn visit_update_expr(&mut self, u: &UpdateExpr) {
+        if let Expr::Ident(i) = &*u.arg {
+            self.reassigned.insert(i.sym.clone());
+        }
+        u.visit_children_with(self);
+    }
+
     fn visit_class_decl(&mut self, d: &ClassDecl) {
         self.declared.insert(d.ident.sym.clone());
         d.visit_children_with(self);
@@ -386,6 +419,8 @@ struct Builder<'a> {
     env_types: HashSet<String>,
     kv_fns: HashMap<Atom, bool>,
     kv_fn_origins: HashMap<Atom, String>,
+    /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
+    reassigned: HashSet<Atom>,
     scopes: Scopes,
     /// What `this` is: a class, or something else (`None`).
     this: Vec<Option<ClassInfo>>,
@@ -628,7 +663,10 @@ impl Builder<'_> {
                     },
                     (None, None) => Value::Other,
                 };
-                let const_init = Self::const_init(init, is_const);
+                // A `let` that nothing assigns again holds its initial value like a `const`
+                // (`let key = \`session:${id}\`; kv.get(key)`).
+                let fixed = is_const || !self.reassigned.contains(name);
+                let const_init = Self::const_init(init, fixed);
                 self.scopes
                     .declare(name.clone(), Binding { value, const_init });
             }
