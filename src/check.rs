@@ -18,10 +18,9 @@ use crate::output::{
 use crate::parse::Lang;
 use crate::rules::RULES;
 use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
-use crate::semantic::project::ProjectResolver;
-use crate::semantic::wrangler::WranglerResolver;
+use crate::settings::Resolvers;
 use crate::source::Source;
-use crate::{fix_source, isolate, lint_source, may_hold_finding, FileSettings, Selection};
+use crate::{fix_source, isolate, lint_source, FileSettings, Selection};
 
 /// Exit codes (DESIGN §5).
 pub const EXIT_OK: i32 = 0;
@@ -97,10 +96,7 @@ pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
 struct Context {
     timeout: Duration,
     prefilter: bool,
-    project_index: bool,
-    configs: ConfigResolver,
-    wrangler: WranglerResolver,
-    projects: ProjectResolver,
+    resolvers: Resolvers,
     selection: Selection,
     action: Action,
 }
@@ -122,21 +118,6 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         diagnostics: vec![],
     };
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let settings = ctx
-        .configs
-        .for_file(&abs)
-        .and_then(|c| Ok((c, ctx.wrangler.for_file(&abs)?)));
-    let (config, wrangler) = match settings {
-        Ok(s) => s,
-        Err(e) => {
-            return Outcome {
-                report: empty(label),
-                diff: None,
-                fixed: 0,
-                config_error: Some(e.0),
-            }
-        }
-    };
     let failed = |label: String, message: String| Outcome {
         report: FileReport {
             diagnostics: vec![internal(message)],
@@ -161,25 +142,19 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 only"));
         }
     };
-    let mut bindings = file_bindings(&config, &wrangler);
-    let config = config.for_file(&abs);
-    // What the project's other files declare: Env types in its .d.ts files, and the
-    // exports of the modules this file imports.
-    let project = if ctx.project_index {
-        ctx.projects.for_file(&abs)
-    } else {
-        None
+    // kvlint.toml, the wrangler config, and what the project's other files declare.
+    let resolved = match ctx.resolvers.resolve(&abs, &text) {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome {
+                report: empty(label),
+                diff: None,
+                fixed: 0,
+                config_error: Some(e.0),
+            }
+        }
     };
-    if let Some(p) = &project {
-        bindings.merge(p.dts_bindings());
-    }
-    // What the modules this file imports export (each parsed once per run, and only when
-    // its text says `KVNamespace` or it exports constants).
-    let imports = project
-        .as_ref()
-        .map(|p| p.imports(&abs, &text))
-        .unwrap_or_default();
-    if ctx.prefilter && !may_hold_finding(&text, &bindings) && !imports.may_hold_finding(&text) {
+    if ctx.prefilter && !resolved.may_hold_finding(&text) {
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {
             report: empty(label),
@@ -200,10 +175,10 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             label: job_label,
             lang,
             dts,
-            config: &config,
-            bindings: &bindings,
+            config: &resolved.config,
+            bindings: &resolved.bindings,
             selection,
-            imports: Some(&imports),
+            imports: Some(&resolved.imports),
         };
         let source = Source::new(text);
         let (diagnostics, new_text, fixed) = match action {
@@ -499,10 +474,10 @@ pub fn run(args: &CheckArgs) -> i32 {
     let ctx = Context {
         timeout,
         prefilter: !args.no_prefilter,
-        project_index: !args.no_project_index,
-        configs,
-        wrangler: WranglerResolver::default(),
-        projects: ProjectResolver::default(),
+        resolvers: Resolvers {
+            project_index: !args.no_project_index,
+            ..Resolvers::new(configs)
+        },
         selection,
         action,
     };
@@ -563,7 +538,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         }
         (vec![outcome], vec![])
     } else {
-        let (files, errors) = collect_files(args, &ctx.configs);
+        let (files, errors) = collect_files(args, &ctx.resolvers.configs);
         let files = files
             .into_iter()
             .map(|(p, label)| (p, label, None))

@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::config::{Config, ConfigResolver};
 use crate::parse::{parse, Lang};
 use crate::rules::{FixKind, RULES};
-use crate::semantic::wrangler::WranglerResolver;
 use crate::semantic::SemanticModel;
 use crate::source::Source;
 
@@ -84,16 +83,9 @@ pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
         Some(c) => ConfigResolver::fixed(Config::load(c)),
         None => ConfigResolver::discover(),
     };
-    let config = configs.for_file(&abs).map_err(|e| e.0)?;
-    let wrangler = WranglerResolver::default()
-        .for_file(&abs)
+    let resolved = crate::settings::Resolvers::new(configs)
+        .resolve(&abs, &text)
         .map_err(|e| e.0)?;
-    let mut bindings = crate::check::file_bindings(&config, &wrangler);
-    let project = crate::semantic::project::ProjectResolver::default().for_file(&abs);
-    let imports = project.as_ref().map(|p| {
-        bindings.merge(p.dts_bindings());
-        p.imports(&abs, &text)
-    });
     let source = Source::new(text);
     let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);
     let label = crate::fs::display_path(file);
@@ -104,9 +96,9 @@ pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
     let model = SemanticModel::build(
         &parsed.program,
         &source,
-        &bindings,
+        &resolved.bindings,
         &label,
-        imports.as_ref(),
+        Some(&resolved.imports),
     );
     Ok(Analysis {
         label,

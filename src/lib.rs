@@ -20,6 +20,7 @@ pub mod parse;
 pub mod rules;
 pub mod scaffold;
 pub mod semantic;
+pub mod settings;
 pub mod source;
 pub mod suppress;
 

@@ -1,0 +1,72 @@
+//! One place that gives a file what it is linted with: the nearest `kvlint.toml` (with its
+//! overrides for the file), the bindings of the wrangler config and the `[bindings]` table,
+//! the project's `.d.ts` Env types, and what the modules the file imports export. `check`,
+//! `debug bindings` and the language server all ask it; each keeps its caches for a run (or,
+//! in the server, until a config file changes).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::{Config, ConfigError, ConfigResolver};
+use crate::semantic::bindings::Bindings;
+use crate::semantic::project::{Imports, ProjectResolver};
+use crate::semantic::wrangler::WranglerResolver;
+
+/// The caches of configuration and project knowledge.
+pub struct Resolvers {
+    pub configs: ConfigResolver,
+    pub wrangler: WranglerResolver,
+    pub projects: ProjectResolver,
+    /// Whether to use the project index (off only to measure what it costs).
+    pub project_index: bool,
+}
+
+/// A file's settings.
+pub struct Resolved {
+    pub config: Arc<Config>,
+    pub bindings: Bindings,
+    pub imports: Imports,
+}
+
+impl Resolved {
+    /// The prefilter (DESIGN §1): whether the file's text can hold a finding.
+    pub fn may_hold_finding(&self, text: &str) -> bool {
+        crate::may_hold_finding(text, &self.bindings) || self.imports.may_hold_finding(text)
+    }
+}
+
+impl Resolvers {
+    pub fn new(configs: ConfigResolver) -> Self {
+        Resolvers {
+            configs,
+            wrangler: WranglerResolver::default(),
+            projects: ProjectResolver::default(),
+            project_index: true,
+        }
+    }
+
+    /// The settings of the file at `abs` (an absolute path) whose text is `text`.
+    pub fn resolve(&self, abs: &Path, text: &str) -> Result<Resolved, ConfigError> {
+        let config = self.configs.for_file(abs)?;
+        let wrangler = self.wrangler.for_file(abs)?;
+        let mut bindings = crate::check::file_bindings(&config, &wrangler);
+        let config = config.for_file(abs);
+        let project = if self.project_index {
+            self.projects.for_file(abs)
+        } else {
+            None
+        };
+        if let Some(p) = &project {
+            bindings.merge(p.dts_bindings());
+        }
+        let imports = project
+            .as_ref()
+            .map(|p| p.imports(abs, text))
+            .unwrap_or_default();
+        Ok(Resolved {
+            config,
+            bindings,
+            imports,
+        })
+    }
+}
