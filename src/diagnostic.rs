@@ -85,7 +85,13 @@ impl Diagnostic {
     }
 }
 
-/// The url of a rule's document in the project's repository.
+/// Where a rule's document is: under the address set at build time in `KVLINT_DOCS_URL`
+/// (`KVLINT_DOCS_URL=https://example.org/kvlint/rules cargo build`), else its path in
+/// kvlint's sources, `rules/<id>.md`; no address is invented. `kvlint explain <id>` prints
+/// it offline.
 pub fn rule_url(rule: &str) -> String {
-    format!("{}/blob/main/rules/{rule}.md", env!("CARGO_PKG_REPOSITORY"))
+    match option_env!("KVLINT_DOCS_URL") {
+        Some(base) => format!("{}/{rule}.md", base.trim_end_matches('/')),
+        None => format!("rules/{rule}.md"),
+    }
 }

@@ -24,8 +24,9 @@ fn find_wrangler(dir: &Path) -> Option<PathBuf> {
 
 /// The text of a new kvlint.toml for the project in `dir`.
 pub fn config_text(dir: &Path) -> Result<String, String> {
-    let mut out =
-        String::from("# kvlint configuration (https://github.com/kvlint/kvlint#configuration).\n");
+    let mut out = String::from(
+        "# kvlint configuration (`kvlint explain <rule>` documents each rule's options).\n",
+    );
     let mut kv: Vec<&str> = Vec::new();
     let mut dos: Vec<&str> = Vec::new();
     let wrangler = find_wrangler(dir);

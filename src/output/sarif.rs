@@ -34,14 +34,20 @@ fn driver_rules() -> Vec<Value> {
     let mut out: Vec<Value> = RULES
         .iter()
         .map(|r| {
-            json!({
+            let url = rule_url(r.id());
+            let mut rule = json!({
                 "id": r.id(),
                 "name": r.id(),
                 "shortDescription": {"text": r.summary()},
                 "fullDescription": {"text": why(r.doc())},
-                "helpUri": rule_url(r.id()),
+                "help": {"text": format!("See {url}, or run `kvlint explain {}`.", r.id())},
                 "defaultConfiguration": {"level": level(r.default_severity())},
-            })
+            });
+            // SARIF wants an absolute address: only one set at build time is given.
+            if url.contains("://") {
+                rule["helpUri"] = json!(url);
+            }
+            rule
         })
         .collect();
     for (id, text, severity) in [
@@ -131,7 +137,6 @@ pub fn write_sarif(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
             "tool": {"driver": {
                 "name": "kvlint",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": driver_rules(),
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
