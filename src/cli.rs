@@ -28,6 +28,8 @@ pub enum Command {
     },
     /// Write a commented kvlint.toml from the wrangler config found here.
     Init,
+    /// A language server on stdio (diagnostics, quick fixes, fix-all) for editors.
+    Lsp,
     /// Print code to start from.
     #[command(subcommand)]
     Scaffold(ScaffoldCommand),
@@ -156,8 +158,8 @@ pub struct CheckArgs {
     pub threads: Option<usize>,
 }
 
-const SUBCOMMANDS: [&str; 7] = [
-    "check", "rules", "explain", "init", "scaffold", "debug", "help",
+const SUBCOMMANDS: [&str; 8] = [
+    "check", "rules", "explain", "init", "scaffold", "lsp", "debug", "help",
 ];
 
 /// `kvlint PATHS…` means `kvlint check PATHS…`.

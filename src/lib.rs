@@ -15,6 +15,7 @@ pub mod fix;
 pub mod fs;
 pub mod init;
 pub mod isolate;
+pub mod lsp;
 pub mod output;
 pub mod parse;
 pub mod rules;

@@ -46,6 +46,7 @@ fn main() {
                 }
             }
         }
+        Command::Lsp => kvlint::lsp::run(),
         Command::Scaffold(ScaffoldCommand::SessionObject { class, binding }) => {
             let here = std::env::current_dir().unwrap_or_default();
             match commands::scaffold_session_object(&here, &class, binding.as_deref()) {

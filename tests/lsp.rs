@@ -1,0 +1,201 @@
+//! `kvlint lsp`, spoken to as an editor does: JSON-RPC over stdio. Initialize, open a file of
+//! (a copy of) the sample Worker, receive its diagnostics, ask for code actions, apply the
+//! fix-all action and compare with what `kvlint check --fix` writes, change the buffer,
+//! close it, shut down.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde_json::{json, Value};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(dir: &std::path::Path) -> Client {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Client {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn receive(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.stdout.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.stdout.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let m = self.receive();
+            if m["id"] == id {
+                return m;
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let m = self.receive();
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+}
+
+/// Applies LSP text edits (one edit replacing the whole text, here) to a text.
+fn apply_whole(text: &str, edits: &[Value]) -> String {
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    let _ = text;
+    edits[0]["newText"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn an_editor_session() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::root().join("fixtures/sample-worker"), dir.path());
+    let file = dir.path().join("src/worker/index.ts");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let uri = format!("file://{}", file.display());
+    let mut client = Client::start(dir.path());
+
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", dir.path().display()), "capabilities": {}}),
+    );
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["textDocumentSync"], 1, "{init}");
+    assert!(caps["codeActionProvider"]["codeActionKinds"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("source.fixAll.kvlint")));
+    client.notify("initialized", json!({}));
+
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": text}}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"no-kv-sessions"), "{codes:?}");
+    assert!(codes.contains(&"prefer-kv-json-type"), "{codes:?}");
+    // The unprefixed OAuth key: line 33, column 24 in `check` (1-based) is 32:23 here.
+    let token = diagnostics
+        .iter()
+        .find(|d| d["code"] == "no-unprefixed-kv-key")
+        .unwrap();
+    assert_eq!(
+        token["range"]["start"],
+        json!({"line": 32, "character": 23})
+    );
+    assert_eq!(token["severity"], 2);
+    assert_eq!(token["source"], "kvlint");
+
+    // Quick fixes for the finding, and a suppression comment.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": token["range"], "context": {"diagnostics": [token]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Rename the key to `oauth:facebook:app_token`"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Disable no-unprefixed-kv-key for this line"),
+        "{titles:?}"
+    );
+
+    // Fix all (safe fixes): the same as `kvlint check --fix` on the same text.
+    let fix_all = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source.fixAll.kvlint"]}}),
+    );
+    let action = &fix_all["result"][0];
+    assert_eq!(action["kind"], "source.fixAll.kvlint");
+    let edits = action["edit"]["changes"][&uri].as_array().unwrap();
+    let fixed_by_server = apply_whole(&text, edits);
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(dir.path())
+        .args(["check", "--fix", "src/worker/index.ts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(fixed_by_server, std::fs::read_to_string(&file).unwrap());
+    assert_ne!(fixed_by_server, text);
+
+    // A change: the buffer, not the disk, is linted.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "export const x = 1;\n"}]}),
+    );
+    assert!(client.diagnostics(&uri).is_empty());
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(client.diagnostics(&uri).is_empty());
+
+    let shutdown = client.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    client.notify("exit", json!(null));
+    let status = client.child.wait().unwrap();
+    assert!(status.success());
+}
