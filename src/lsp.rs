@@ -285,11 +285,11 @@ impl Server<'_> {
     fn handle_request(
         &mut self,
         req: Request,
-    ) -> Result<bool, Box<dyn std::error::Error + Sync + Send>> {
-        if self.connection.handle_shutdown(&req)? {
-            return Ok(true);
-        }
-        let response = if req.method == CodeActionRequest::METHOD {
+    ) -> Result<(), Box<dyn std::error::Error + Sync + Send>> {
+        // After `shutdown`, only `exit` ends the session (some clients send `shutdown` twice).
+        let response = if req.method == "shutdown" {
+            Response::new_ok(req.id, ())
+        } else if req.method == CodeActionRequest::METHOD {
             match serde_json::from_value::<CodeActionParams>(req.params) {
                 Ok(params) => {
                     // Lint what changed first: actions answer the current text.
@@ -310,7 +310,7 @@ impl Server<'_> {
             )
         };
         self.connection.sender.send(Message::Response(response))?;
-        Ok(false)
+        Ok(())
     }
 
     fn handle_notification(&mut self, n: Notification) {
@@ -382,9 +382,7 @@ impl Server<'_> {
             while let Some(message) = next {
                 match message {
                     Message::Request(req) => {
-                        if self.handle_request(req)? {
-                            return Ok(());
-                        }
+                        self.handle_request(req)?;
                     }
                     Message::Notification(n) => {
                         if n.method == "exit" {

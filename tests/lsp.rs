@@ -199,3 +199,85 @@ fn an_editor_session() {
     let status = client.child.wait().unwrap();
     assert!(status.success());
 }
+
+/// Whether Neovim is here (scripts/test installs Debian's `neovim`); under `CI=true` its
+/// absence fails the test.
+fn neovim() -> bool {
+    let here = Command::new("nvim")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("the Neovim test cannot run under CI=true: nvim is not installed");
+        }
+        eprintln!("NOT RUN: the Neovim test needs nvim (Debian's neovim)");
+    }
+    here
+}
+
+#[test]
+fn neovim_shows_the_findings_and_applies_fix_all() {
+    if !neovim() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("worker");
+    common::copy_dir(&common::root().join("fixtures/sample-worker"), &project);
+    let expected_dir = dir.path().join("expected");
+    common::copy_dir(
+        &common::root().join("fixtures/sample-worker"),
+        &expected_dir,
+    );
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(&expected_dir)
+        .args(["check", "--fix", "src/worker/index.ts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let expected = std::fs::read_to_string(expected_dir.join("src/worker/index.ts")).unwrap();
+
+    let file = project.join("src/worker/index.ts");
+    let report = dir.path().join("report.txt");
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let status = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-c"])
+        .arg(format!(
+            "luafile {}",
+            common::root().join("tests/editor/neovim.lua").display()
+        ))
+        .env("KVLINT", assert_cmd::cargo::cargo_bin("kvlint"))
+        .env("FILE", &file)
+        .env("ROOT", &project)
+        .env("OUT", &report)
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .current_dir(&project)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.contains("diagnostics true"), "{report}");
+    assert!(report.contains(" no-kv-sessions\n"), "{report}");
+    assert!(report.contains("actions applied 1"), "{report}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        expected,
+        "{report}"
+    );
+    // The session log, for whoever reads the test's output.
+    let log = report
+        .lines()
+        .find_map(|l| l.strip_prefix("lsp log "))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    eprintln!(
+        "{report}\n--- Neovim's LSP log ({} lines)",
+        log.lines().count()
+    );
+    for line in log.lines().filter(|l| l.contains("rpc")).take(40) {
+        eprintln!("{}", &line[..line.len().min(300)]);
+    }
+}
