@@ -23,6 +23,7 @@ use lsp_types::{
     PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
+use serde_json::{json, Value};
 
 use crate::config::ConfigResolver;
 use crate::diagnostic::{rule_url, Diagnostic, Severity};
@@ -419,6 +420,28 @@ pub fn run() -> i32 {
         eprintln!("kvlint lsp: {e}");
         return 2;
     }
+    // Ask to hear of changes to what settings come from (not every client watches unasked).
+    let watchers: Vec<Value> = [
+        "**/kvlint.toml",
+        "**/wrangler.{toml,json,jsonc}",
+        "**/worker-configuration.d.ts",
+        "**/*.d.ts",
+        "**/tsconfig.json",
+        "**/package.json",
+    ]
+    .iter()
+    .map(|g| json!({ "globPattern": g }))
+    .collect();
+    let register = Request::new(
+        lsp_server::RequestId::from("kvlint-watch".to_string()),
+        "client/registerCapability".into(),
+        json!({ "registrations": [{
+            "id": "kvlint-watch",
+            "method": DidChangeWatchedFiles::METHOD,
+            "registerOptions": { "watchers": watchers },
+        }]}),
+    );
+    let _ = connection.sender.send(Message::Request(register));
     let mut server = Server {
         connection: &connection,
         resolvers: Arc::new(Resolvers::new(ConfigResolver::discover())),

@@ -118,6 +118,18 @@ fn an_editor_session() {
         .unwrap()
         .contains(&json!("source.fixAll.kvlint")));
     client.notify("initialized", json!({}));
+    // The server asks to hear of changes to its settings files.
+    let registration = loop {
+        let m = client.receive();
+        if m["method"] == "client/registerCapability" {
+            break m;
+        }
+    };
+    assert_eq!(
+        registration["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    client.send(json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
 
     client.notify(
         "textDocument/didOpen",
@@ -180,6 +192,23 @@ fn an_editor_session() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(fixed_by_server, std::fs::read_to_string(&file).unwrap());
     assert_ne!(fixed_by_server, text);
+
+    // kvlint.toml changes: the server reads it again and lints the open document anew.
+    let config = dir.path().join("kvlint.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml = toml.replace(
+        "[rules.no-kv-sessions]\n",
+        "[rules.no-kv-sessions]\nseverity = \"off\"\n",
+    );
+    std::fs::write(&config, toml).unwrap();
+    // The file is as `check --fix` left it on disk, but the buffer still has the old text.
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": format!("file://{}", config.display()), "type": 2}]}),
+    );
+    let after_config = client.diagnostics(&uri);
+    assert!(!after_config.is_empty());
+    assert!(after_config.iter().all(|d| d["code"] != "no-kv-sessions"));
 
     // A change: the buffer, not the disk, is linted.
     client.notify(
