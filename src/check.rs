@@ -143,7 +143,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         }
     };
     // kvlint.toml, the wrangler config, and what the project's other files declare.
-    let resolved = match ctx.resolvers.resolve(&abs, &text) {
+    let mut resolved = match ctx.resolvers.resolve(&abs, &text, false) {
         Ok(r) => r,
         Err(e) => {
             return Outcome {
@@ -163,6 +163,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             config_error: None,
         };
     }
+    ctx.resolvers.add_constants(&abs, &text, &mut resolved);
     let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
     let dts = [".d.ts", ".d.mts", ".d.cts"]
         .iter()

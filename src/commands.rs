@@ -84,7 +84,7 @@ pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
         None => ConfigResolver::discover(),
     };
     let resolved = crate::settings::Resolvers::new(configs)
-        .resolve(&abs, &text)
+        .resolve(&abs, &text, true)
         .map_err(|e| e.0)?;
     let source = Source::new(text);
     let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);

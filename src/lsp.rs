@@ -127,7 +127,7 @@ impl Server<'_> {
         mode: Option<FixMode>,
     ) -> (Arc<Source>, Vec<Diagnostic>, Option<String>) {
         let source = Arc::new(Source::new(text.to_string()));
-        let resolved = match self.resolvers.resolve(path, text) {
+        let resolved = match self.resolvers.resolve(path, text, true) {
             Ok(r) => r,
             Err(e) => {
                 let d = Diagnostic::new(

@@ -36,6 +36,18 @@ impl Resolved {
 }
 
 impl Resolvers {
+    /// Completes a file's imports with the key constants of the modules it imports (once
+    /// the prefilter has said the file is linted).
+    pub fn add_constants(&self, abs: &Path, text: &str, resolved: &mut Resolved) {
+        if let Some(p) = self
+            .project_index
+            .then(|| self.projects.for_file(abs))
+            .flatten()
+        {
+            resolved.imports = p.imports(abs, text, true);
+        }
+    }
+
     pub fn new(configs: ConfigResolver) -> Self {
         Resolvers {
             configs,
@@ -45,8 +57,15 @@ impl Resolvers {
         }
     }
 
-    /// The settings of the file at `abs` (an absolute path) whose text is `text`.
-    pub fn resolve(&self, abs: &Path, text: &str) -> Result<Resolved, ConfigError> {
+    /// The settings of the file at `abs` (an absolute path) whose text is `text`. With
+    /// `constants` false, the imports hold only what the prefilter needs (see
+    /// [`Resolvers::add_constants`]).
+    pub fn resolve(
+        &self,
+        abs: &Path,
+        text: &str,
+        constants: bool,
+    ) -> Result<Resolved, ConfigError> {
         let config = self.configs.for_file(abs)?;
         let wrangler = self.wrangler.for_file(abs)?;
         let mut bindings = crate::check::file_bindings(&config, &wrangler);
@@ -61,7 +80,7 @@ impl Resolvers {
         }
         let imports = project
             .as_ref()
-            .map(|p| p.imports(abs, text))
+            .map(|p| p.imports(abs, text, constants))
             .unwrap_or_default();
         Ok(Resolved {
             config,

@@ -105,6 +105,8 @@ pub struct Project {
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
     listings: Listings,
+    /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
+    says_kv: Mutex<HashMap<PathBuf, bool>>,
 }
 
 /// Finds and caches the project of each folder.
@@ -316,6 +318,7 @@ impl Project {
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings: Listings::default(),
+            says_kv: Mutex::new(HashMap::new()),
         }
     }
 
@@ -430,13 +433,47 @@ impl Project {
             .to_string()
     }
 
-    /// What the modules that `text` (the file at `file`) imports export.
-    pub fn imports(&self, file: &Path, text: &str) -> Imports {
+    /// Whether a module's text, or that of a module it re-exports from, says `KVNamespace`:
+    /// only such a module can export a KV function, value or Env type. Read, not parsed.
+    fn module_says_kv(&self, path: &Path, depth: usize) -> bool {
+        if depth > MAX_REEXPORT_DEPTH {
+            return false;
+        }
+        if let Some(&hit) = self.says_kv.lock().unwrap().get(path) {
+            return hit;
+        }
+        // A cycle reads as `false` while the module is being looked at.
+        self.says_kv
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), false);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let says = text.contains("KVNamespace")
+            || (text.contains("export") && text.contains(" from ") && {
+                specifiers(&text)
+                    .iter()
+                    .filter_map(|s| self.resolve(path, s))
+                    .any(|m| self.module_says_kv(&m, depth + 1))
+            });
+        self.says_kv
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), says);
+        says
+    }
+
+    /// What the modules that `text` (the file at `file`) imports export. With `constants`
+    /// false, only modules that can export KV functions, values or Env types are parsed:
+    /// enough for the prefilter; key constants are read when the file is linted.
+    pub fn imports(&self, file: &Path, text: &str, constants: bool) -> Imports {
         let mut out = Imports::default();
         for spec in specifiers(text) {
             let Some(target) = self.resolve(file, &spec) else {
                 continue;
             };
+            if !constants && !self.module_says_kv(&target, 0) {
+                continue;
+            }
             let exports = self.exports(&target, 0, &mut HashSet::new());
             if !exports.is_empty() {
                 out.modules.insert(spec, Arc::new(exports));
