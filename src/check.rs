@@ -592,7 +592,9 @@ pub fn run(args: &CheckArgs) -> i32 {
                 return EXIT_ERROR;
             }
         },
-        None => Box::new(stdout.lock()),
+        // Stdout writes each line on its own; buffered, a report of thousands of findings
+        // is a few writes.
+        None => Box::new(std::io::BufWriter::new(stdout.lock())),
     };
     let color = !to_file && use_color(args, std::io::stdout().is_terminal());
     if args.diff {
