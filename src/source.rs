@@ -7,11 +7,22 @@ use swc_common::Span;
 
 const BOM: &str = "\u{feff}";
 
+/// The offsets just after each `\n`.
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
 /// The text of one file, exactly as read (BOM and line endings included).
 pub struct Source {
     text: String,
     bom_len: usize,
-    line_starts: Vec<usize>,
+    /// Where each line starts, worked out the first time a position is asked for (most
+    /// files have no finding and never are).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// A 1-based line and a 1-based column counted in UTF-16 code units.
@@ -24,17 +35,19 @@ pub struct Position {
 impl Source {
     pub fn new(text: String) -> Self {
         let bom_len = if text.starts_with(BOM) { BOM.len() } else { 0 };
-        let mut line_starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i + 1);
-            }
-        }
         Source {
             text,
             bom_len,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(self.text.as_bytes()))
+                .collect()
+        })
     }
 
     pub fn text(&self) -> &str {
@@ -61,8 +74,8 @@ impl Source {
     /// The line/column of a byte offset. The BOM is invisible: it takes no column.
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line].max(if line == 0 { self.bom_len } else { 0 });
+        let line = self.line_starts().partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts()[line].max(if line == 0 { self.bom_len } else { 0 });
         let start = start.min(offset);
         let column = self.text[start..offset].encode_utf16().count() + 1;
         Position {
@@ -73,14 +86,14 @@ impl Source {
 
     /// 0-based index of the line holding `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset) - 1
+        self.line_starts().partition_point(|&s| s <= offset) - 1
     }
 
     /// Byte range of a 0-based line, without its line ending.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line];
+        let start = self.line_starts()[line];
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .map(|&n| n - 1)
             .unwrap_or(self.text.len());
@@ -94,9 +107,9 @@ impl Source {
 
     /// Byte range of a 0-based line including its line ending.
     pub fn full_line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line].max(if line == 0 { self.bom_len } else { 0 });
+        let start = self.line_starts()[line].max(if line == 0 { self.bom_len } else { 0 });
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .copied()
             .unwrap_or(self.text.len());
@@ -104,7 +117,7 @@ impl Source {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// The leading whitespace of the line holding `offset`.
