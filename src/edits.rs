@@ -261,6 +261,53 @@ pub fn remove_statement(
         kept.push(after);
     }
     let full_end = source.full_line_range(last).end;
-    let replacement: String = kept.iter().map(|c| format!("{indent}{c}{nl}")).collect();
+    let mut replacement: String = kept.iter().map(|c| format!("{indent}{c}{nl}")).collect();
+    // Code without semicolons: with this statement gone, a next statement that starts with
+    // `(`, `[` or `` ` `` would continue the one before it. An empty statement keeps them apart.
+    let before = text[..range.start].trim_end();
+    let after = skip_trivia(text, range.end);
+    let continues = text[after.min(text.len())..].starts_with(['(', '[', '`', '+', '-', '/']);
+    let separated = before.is_empty() || before.ends_with([';', '{', '}']);
+    if continues && !separated {
+        replacement.push_str(&format!("{indent};{nl}"));
+    }
     Edit::replace(line_start..full_end, replacement)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removed(text: &str, stmt: &str) -> String {
+        let source = Source::new(text.to_string());
+        let start = text.find(stmt).unwrap();
+        let edit = remove_statement(&source, start..start + stmt.len(), &[]);
+        format!(
+            "{}{}{}",
+            &text[..edit.range.start],
+            edit.content,
+            &text[edit.range.end..]
+        )
+    }
+
+    #[test]
+    fn a_removed_statement_leaves_the_others_apart() {
+        // Without semicolons, `(b)()` must not become a call of `a()`'s result.
+        assert_eq!(
+            removed("a()\nawait kv.put(k, v)\n(b)()\n", "await kv.put(k, v)"),
+            "a()\n;\n(b)()\n"
+        );
+        assert_eq!(
+            removed("a();\nawait kv.put(k, v);\n(b)();\n", "await kv.put(k, v);"),
+            "a();\n(b)();\n"
+        );
+        // A comment after it on its line stays, on a line of its own.
+        assert_eq!(
+            removed(
+                "  x();\n  await kv.put(k, v); // copy\n  y();\n",
+                "await kv.put(k, v);"
+            ),
+            "  x();\n  // copy\n  y();\n"
+        );
+    }
 }
