@@ -371,8 +371,15 @@ fn collect_files(
             errors.push(format!("{}: no such file or folder", p.display()));
             continue;
         };
+        // A file named twice (or under two of the paths) is linted once. The walk follows
+        // no links, so a walked file's real path is its folder argument's plus the rest:
+        // one canonicalisation per argument, not one per file.
+        let root = std::fs::canonicalize(p).ok();
         for f in found {
-            let key = std::fs::canonicalize(&f).unwrap_or(f.clone());
+            let key = match (&root, f.strip_prefix(p)) {
+                (Some(root), Ok(rest)) if !rest.as_os_str().is_empty() => root.join(rest),
+                _ => std::fs::canonicalize(&f).unwrap_or(f.clone()),
+            };
             if seen.insert(key) {
                 let label = display_path(&f);
                 files.push((f, label));
