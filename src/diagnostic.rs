@@ -38,11 +38,11 @@ pub struct Diagnostic {
     /// The reported range (JSON `location`..`end_location`).
     pub range: Range<usize>,
     /// A smaller part inside `range` the human output points at, with its label text.
-    pub label: Option<(Range<usize>, String)>,
+    pub label: Option<(Range<usize>, std::borrow::Cow<'static, str>)>,
     /// What is wrong.
     pub message: String,
-    /// Why it matters and how to fix it, imperatively.
-    pub help: String,
+    /// Why it matters and how to fix it, imperatively (most are a rule's constant text).
+    pub help: std::borrow::Cow<'static, str>,
     pub fix: Option<Fix>,
 }
 
@@ -51,7 +51,7 @@ impl Diagnostic {
         rule: &'static str,
         range: Range<usize>,
         message: impl Into<String>,
-        help: impl Into<String>,
+        help: impl Into<std::borrow::Cow<'static, str>>,
     ) -> Self {
         Diagnostic {
             rule,
@@ -64,7 +64,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, range: Range<usize>, text: impl Into<String>) -> Self {
+    pub fn with_label(
+        mut self,
+        range: Range<usize>,
+        text: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
         self.label = Some((range, text.into()));
         self
     }

@@ -47,7 +47,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let mut help = self.d.help.clone();
+        let mut help = self.d.help.to_string();
         if let Some(fix) = &self.d.fix {
             match fix.applicability {
                 Applicability::Safe => {
@@ -75,7 +75,7 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let (range, text) = match &self.d.label {
-            Some((range, text)) => (range.clone(), Some(text.clone())),
+            Some((range, text)) => (range.clone(), Some(text.to_string())),
             None => (self.d.range.clone(), None),
         };
         let span = SourceSpan::from(range.start..range.end);
