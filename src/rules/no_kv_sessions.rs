@@ -21,6 +21,10 @@ pub struct NoKvSessions;
 
 const ID: &str = "no-kv-sessions";
 
+/// Each dual write and each alias cleaned up walks the whole program once: beyond this many
+/// in one file (generated code), the calls are rewritten one by one instead.
+const MAX_WHOLE_PROGRAM_WALKS: usize = 64;
+
 /// The session key patterns when none are configured (DESIGN §4).
 pub const DEFAULT_SESSION_KEYS: &[&str] = &["session:*", "sess:*", "*_session:*"];
 
@@ -64,11 +68,12 @@ impl Rule for NoKvSessions {
             .iter()
             .filter_map(|call| session(ctx, call, &patterns, &namespaces).map(|s| (call, s)))
             .collect();
+        let mut walks = 0;
         let plans: Vec<Result<Vec<Edit>, Stop>> = found
             .iter()
             .map(|(call, session)| match &target {
                 None => Err(Stop::NotConfigured),
-                Some(target) => plan(ctx, call, session, target),
+                Some(target) => plan(ctx, call, session, target, &mut walks),
             })
             .collect();
         let plans = with_cleanup(ctx, &found, plans);
@@ -254,6 +259,7 @@ fn plan(
     call: &KvCall,
     session: &Session,
     target: &Target,
+    walks: &mut usize,
 ) -> Result<Vec<Edit>, Stop> {
     let id = session.id.clone()?;
     if call.args.iter().any(|a| a.spread.is_some()) {
@@ -268,7 +274,8 @@ fn plan(
                 && writes(&d.method, target)
                 && d.first_arg.as_deref() == Some(id.as_str())
         });
-        if dual {
+        if dual && *walks < MAX_WHOLE_PROGRAM_WALKS {
+            *walks += 1;
             if let Some(stmt) = expression_statement_of(ctx.program, call.span) {
                 let range = ctx.source.range(stmt);
                 let inner = ctx.comments_in(range.clone());
@@ -401,7 +408,7 @@ fn with_cleanup(
                 .push(i);
         }
     }
-    for ((function, alias), members) in groups {
+    for ((function, alias), members) in groups.into_iter().take(MAX_WHOLE_PROGRAM_WALKS) {
         if members.iter().any(|&i| plans[i].is_err()) {
             continue;
         }

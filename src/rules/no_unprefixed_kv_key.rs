@@ -41,6 +41,7 @@ impl Rule for NoUnprefixedKvKey {
         // Findings with the key's static text: a key is renamed everywhere in the file or
         // nowhere, or the file would read one record under two names.
         let mut out: Vec<(String, Diagnostic)> = Vec::new();
+        let mut walks = 0;
         for call in &ctx.model.kv_calls {
             if call.method == KvMethod::List {
                 continue;
@@ -50,10 +51,10 @@ impl Rule for NoUnprefixedKvKey {
                 // A bulk get: each key is checked.
                 Expr::Array(a) if call.method == KvMethod::Get => {
                     for e in a.elems.iter().flatten().filter(|e| e.spread.is_none()) {
-                        out.extend(check_key(ctx, call, &e.expr, true));
+                        out.extend(check_key(ctx, call, &e.expr, true, &mut walks));
                     }
                 }
-                _ => out.extend(check_key(ctx, call, key, false)),
+                _ => out.extend(check_key(ctx, call, key, false, &mut walks)),
             }
         }
         let partial: HashSet<String> = out
@@ -84,6 +85,7 @@ fn check_key(
     call: &KvCall,
     key: &Expr,
     bulk: bool,
+    walks: &mut usize,
 ) -> Option<(String, Diagnostic)> {
     let value = key_value(key, &call.consts);
     let (text, shown) = match &value {
@@ -100,7 +102,7 @@ fn check_key(
         return None;
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
-    let fix = fix(ctx, call, key, &value, bulk);
+    let fix = fix(ctx, call, key, &value, bulk, walks);
     Some((
         text.to_string(),
         Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
@@ -118,7 +120,18 @@ enum Change<'a> {
     Prepend(&'a str),
 }
 
-fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue, bulk: bool) -> Option<Fix> {
+/// Each bulk key renamed walks the whole program for the `Map`'s uses: beyond this many in
+/// one file (generated code), such renames are unsafe instead.
+const MAX_MAP_WALKS: usize = 64;
+
+fn fix(
+    ctx: &RuleContext,
+    call: &KvCall,
+    key: &Expr,
+    value: &KeyValue,
+    bulk: bool,
+    walks: &mut usize,
+) -> Option<Fix> {
     let options = &ctx.config.file.rules.no_unprefixed_kv_key;
     let renamed = match value {
         KeyValue::Static(s) => options.renames.as_ref().and_then(|r| r.get(s)),
@@ -136,7 +149,11 @@ fn fix(ctx: &RuleContext, call: &KvCall, key: &Expr, value: &KeyValue, bulk: boo
     // would see the change.
     let mut seen_elsewhere = listed(ctx, value, &change);
     if bulk {
-        match map_lookup_edits(ctx, call, value, &change) {
+        *walks += 1;
+        let lookups = (*walks <= MAX_MAP_WALKS)
+            .then(|| map_lookup_edits(ctx, call, value, &change))
+            .flatten();
+        match lookups {
             Some(more) => edits.extend(more),
             None => seen_elsewhere = true,
         }

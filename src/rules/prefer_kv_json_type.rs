@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{add_property, append_argument, apply_within, has_comment, quoted, skip_trivia};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::evaluated_first;
-use crate::semantic::references::{self, as_str, references};
+use crate::semantic::references::as_str;
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
 
@@ -199,8 +199,11 @@ impl Finder<'_, '_> {
     /// `const x = await kv.get(k); … JSON.parse(x)` with `x` used nowhere else.
     fn check_single_use<T>(&mut self, items: &[T])
     where
-        T: ListItem + for<'n> VisitWith<references::Finder<'n>> + VisitWith<ParseCalls>,
+        T: ListItem + VisitWith<AllIdents> + VisitWith<ParseCalls> + swc_common::Spanned,
     {
+        // Every identifier and every `JSON.parse(x)` of the list, found once (lazily): a
+        // list of thousands of reads stays linear.
+        let mut found: Option<(AllIdents, ParseCalls)> = None;
         for (i, item) in items.iter().enumerate() {
             let Some(Stmt::Decl(Decl::Var(v))) = item.stmt() else {
                 continue;
@@ -222,25 +225,39 @@ impl Finder<'_, '_> {
             if v.kind == VarDeclKind::Var {
                 continue;
             }
-            let rest = &items[i + 1..];
+            let (idents, parses) = found.get_or_insert_with(|| {
+                let mut idents = AllIdents::default();
+                let mut parses = ParseCalls::default();
+                for s in items {
+                    s.visit_with(&mut idents);
+                    s.visit_with(&mut parses);
+                }
+                (idents, parses)
+            });
             // The one use besides the declaration, wherever in the list it is: a closure
             // declared earlier can see the variable too.
-            let refs: Vec<Span> = items
-                .iter()
-                .flat_map(|s| references(s, &name.id.sym))
-                .filter(|s| *s != name.id.span)
-                .collect();
+            let refs: Vec<Span> = idents
+                .0
+                .get(&name.id.sym)
+                .map(|spans| {
+                    spans
+                        .iter()
+                        .copied()
+                        .filter(|s| *s != name.id.span)
+                        .collect()
+                })
+                .unwrap_or_default();
             let [only] = refs.as_slice() else { continue };
-            let mut parses = ParseCalls::default();
-            rest.iter().for_each(|s| s.visit_with(&mut parses));
+            let after = item.span().hi;
             let Some(parse) = parses
                 .0
                 .iter()
-                .find(|(_, arg)| arg == only)
+                .find(|(call, arg)| arg == only && call.lo >= after)
                 .map(|(span, _)| *span)
             else {
                 continue;
             };
+            let rest = &items[i + 1..];
             let Some(mut edits) = self.json_get_edits(call) else {
                 continue;
             };
@@ -285,6 +302,16 @@ fn unparen(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unparen(&p.expr),
         _ => e,
+    }
+}
+
+/// Every identifier of a node, by name.
+#[derive(Default)]
+pub struct AllIdents(std::collections::HashMap<swc_atoms::Atom, Vec<Span>>);
+
+impl Visit for AllIdents {
+    fn visit_ident(&mut self, i: &swc_ecma_ast::Ident) {
+        self.0.entry(i.sym.clone()).or_default().push(i.span);
     }
 }
 
