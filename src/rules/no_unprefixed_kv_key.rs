@@ -120,8 +120,9 @@ enum Change<'a> {
     Prepend(&'a str),
 }
 
-/// Each bulk key renamed walks the whole program for the `Map`'s uses: beyond this many in
-/// one file (generated code), such renames are unsafe instead.
+/// Each bulk key renamed walks the whole program for the `Map`'s uses, and each constant key
+/// for the constant's uses: beyond this many in one file (generated code), such renames are
+/// unsafe (bulk) or have no fix (constants).
 const MAX_MAP_WALKS: usize = 64;
 
 fn fix(
@@ -142,6 +143,13 @@ fn fix(
         (None, Some(prefix)) => Change::Prepend(prefix),
         (None, None) => return None,
     };
+    // A constant key is looked up in the whole program: capped like the bulk lookups.
+    if matches!(strip(key), Expr::Ident(_)) {
+        *walks += 1;
+        if *walks > MAX_MAP_WALKS {
+            return None;
+        }
+    }
     let (edit, via_const) = key_edit(ctx, call, key, &change)?;
     let mut edits = vec![edit];
     // What else sees the key's name: the lookups in a bulk get's `Map` move with it; a
