@@ -17,7 +17,6 @@ use crate::output::{
 };
 use crate::parse::Lang;
 use crate::rules::RULES;
-use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
 use crate::settings::Resolvers;
 use crate::source::Source;
 use crate::{fix_source, isolate, lint_source, FileSettings, Selection};
@@ -72,25 +71,6 @@ fn selection(args: &CheckArgs) -> Result<Selection, String> {
             .transpose()?,
         ignore: check("--ignore", &args.ignore)?,
     })
-}
-
-/// The bindings a file sees: `[bindings]` of its kvlint.toml over its wrangler config.
-pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
-    let mut b = Bindings::default();
-    if let Some(path) = &config.path {
-        for name in &config.file.bindings.kv {
-            b.add(name, BindingKind::Kv, BindingSource::Config(path.clone()));
-        }
-        for name in &config.file.bindings.durable_objects {
-            b.add(
-                name,
-                BindingKind::DurableObject,
-                BindingSource::Config(path.clone()),
-            );
-        }
-    }
-    b.merge(wrangler);
-    b
 }
 
 struct Context {
@@ -165,9 +145,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     }
     ctx.resolvers.add_constants(&abs, &text, &mut resolved);
     let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
-    let dts = [".d.ts", ".d.mts", ".d.cts"]
-        .iter()
-        .any(|e| label.ends_with(e));
+    let dts = crate::parse::is_declaration_file(path);
     let (selection, action, job_label) = (&ctx.selection, ctx.action, &label);
     // Parsing, linting and fixing run isolated (this runs on one of `isolate::map`'s
     // workers): a panic or a hang fails this file only.

@@ -10,13 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use swc_ecma_ast::{
-    CallExpr, Expr, Lit, MemberExpr, MemberProp, ObjectLit, Prop, PropName, PropOrSpread,
-};
+use swc_ecma_ast::{CallExpr, Expr, Lit, MemberExpr, MemberProp, ObjectLit};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::parse::{parse, Lang};
-use crate::semantic::values::strip;
+use crate::rules::options::properties;
+use crate::semantic::values::{strip, Consts};
 use crate::source::Source;
 
 /// The most files read for evidence.
@@ -26,20 +25,8 @@ const MAX_FILES: usize = 20_000;
 pub type Evidence = BTreeMap<String, Vec<String>>;
 
 fn prop_names(o: &ObjectLit) -> Vec<String> {
-    o.props
-        .iter()
-        .filter_map(|p| match p {
-            PropOrSpread::Prop(p) => match &**p {
-                Prop::KeyValue(kv) => match &kv.key {
-                    PropName::Ident(i) => Some(i.sym.to_string()),
-                    PropName::Str(s) => s.value.as_str().map(str::to_string),
-                    _ => None,
-                },
-                Prop::Shorthand(i) => Some(i.sym.to_string()),
-                _ => None,
-            },
-            _ => None,
-        })
+    properties(o, &Consts::new())
+        .map(|p| p.name.into_owned())
         .collect()
 }
 

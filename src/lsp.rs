@@ -142,7 +142,7 @@ impl Server<'_> {
         };
         let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
         let label = path.display().to_string();
-        let dts = label.ends_with(".d.ts");
+        let dts = crate::parse::is_declaration_file(path);
         let job_source = source.clone();
         let result = isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();

@@ -37,6 +37,14 @@ impl Lang {
     }
 }
 
+/// Whether a file is a declaration file (`.d.ts`, `.d.mts`, `.d.cts`), parsed as such.
+pub fn is_declaration_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    [".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
 pub struct Parsed {
     pub program: Program,
     pub comments: SingleThreadedComments,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigResolver};
-use crate::semantic::bindings::Bindings;
+use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
 use crate::semantic::project::{Imports, ProjectResolver};
 use crate::semantic::wrangler::WranglerResolver;
 
@@ -68,7 +68,7 @@ impl Resolvers {
     ) -> Result<Resolved, ConfigError> {
         let config = self.configs.for_file(abs)?;
         let wrangler = self.wrangler.for_file(abs)?;
-        let mut bindings = crate::check::file_bindings(&config, &wrangler);
+        let mut bindings = file_bindings(&config, &wrangler);
         let config = config.for_file(abs);
         let project = if self.project_index {
             self.projects.for_file(abs)
@@ -88,4 +88,23 @@ impl Resolvers {
             imports,
         })
     }
+}
+
+/// The bindings a file sees: `[bindings]` of its kvlint.toml over its wrangler config.
+pub fn file_bindings(config: &Config, wrangler: &Bindings) -> Bindings {
+    let mut b = Bindings::default();
+    if let Some(path) = &config.path {
+        for name in &config.file.bindings.kv {
+            b.add(name, BindingKind::Kv, BindingSource::Config(path.clone()));
+        }
+        for name in &config.file.bindings.durable_objects {
+            b.add(
+                name,
+                BindingKind::DurableObject,
+                BindingSource::Config(path.clone()),
+            );
+        }
+    }
+    b.merge(wrangler);
+    b
 }

@@ -22,7 +22,7 @@ use kvlint::config::Config;
 use kvlint::fix::{Applicability, FixMode};
 use kvlint::parse::Lang;
 use kvlint::source::Source;
-use kvlint::{fix_source, lint_source, FileSettings, Selection};
+use kvlint::{fix_source, lint_source, Selection};
 
 struct Case {
     config: String,
@@ -92,15 +92,7 @@ fn check_case(path: &Path) -> Result<(), String> {
     let bindings = common::doc_bindings();
     let selection = Selection::default();
     let label = path.file_name().unwrap().to_str().unwrap();
-    let settings = FileSettings {
-        label,
-        lang,
-        dts: false,
-        config: &config,
-        bindings: &bindings,
-        selection: &selection,
-        imports: None,
-    };
+    let settings = common::settings(label, lang, &config, &bindings, &selection);
     let source = Source::new(text.clone());
     let found = lint_source(&source, &settings);
     for rule in &case.reports {

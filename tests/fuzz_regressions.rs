@@ -12,7 +12,7 @@ use kvlint::fix::FixMode;
 use kvlint::isolate;
 use kvlint::parse::{parses, Lang};
 use kvlint::source::Source;
-use kvlint::{fix_source, lint_source, FileSettings, Selection};
+use kvlint::{fix_source, lint_source, Selection};
 
 fn lang(data: &[u8]) -> Lang {
     match data.first().map(|b| b % 3) {
@@ -53,15 +53,7 @@ fn every_fuzz_regression() {
             let config = Config::default();
             let bindings = common::doc_bindings();
             let selection = Selection::default();
-            let settings = FileSettings {
-                label: "r.ts",
-                lang,
-                dts: false,
-                config: &config,
-                bindings: &bindings,
-                selection: &selection,
-                imports: None,
-            };
+            let settings = common::settings("r.ts", lang, &config, &bindings, &selection);
             let source = Source::new(text.clone());
             let diagnostics = lint_source(&source, &settings);
             let fixed =

@@ -87,14 +87,17 @@ impl Client {
     }
 }
 
-/// Applies LSP text edits (one edit replacing the whole text, here) to a text.
-fn apply_whole(text: &str, edits: &[Value]) -> String {
+/// The text of a fix-all edit: one edit that replaces the whole document.
+fn whole_document(edits: &[Value], lines: usize) -> String {
     assert_eq!(edits.len(), 1);
     assert_eq!(
         edits[0]["range"]["start"],
         json!({"line": 0, "character": 0})
     );
-    let _ = text;
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({"line": lines, "character": 0})
+    );
     edits[0]["newText"].as_str().unwrap().to_string()
 }
 
@@ -183,7 +186,7 @@ fn an_editor_session() {
     let action = &fix_all["result"][0];
     assert_eq!(action["kind"], "source.fixAll.kvlint");
     let edits = action["edit"]["changes"][&uri].as_array().unwrap();
-    let fixed_by_server = apply_whole(&text, edits);
+    let fixed_by_server = whole_document(edits, text.lines().count());
     let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
         .current_dir(dir.path())
         .args(["check", "--fix", "src/worker/index.ts"])

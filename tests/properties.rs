@@ -12,7 +12,7 @@ use kvlint::config::Config;
 use kvlint::fix::FixMode;
 use kvlint::parse::{parse, parses, Lang};
 use kvlint::source::Source;
-use kvlint::{fix_source, lint_source, FileSettings, Selection};
+use kvlint::{fix_source, lint_source, Selection};
 
 use proptest::prelude::*;
 
@@ -250,15 +250,7 @@ fn fix(
 ) -> (String, Vec<kvlint::diagnostic::Diagnostic>) {
     let bindings = common::doc_bindings();
     let selection = Selection::default();
-    let settings = FileSettings {
-        label: "p.ts",
-        lang: Lang::TypeScript,
-        dts: false,
-        config,
-        bindings: &bindings,
-        selection: &selection,
-        imports: None,
-    };
+    let settings = common::settings("p.ts", Lang::TypeScript, config, &bindings, &selection);
     let fixed = fix_source(&Source::new(text.to_string()), &settings, mode);
     (
         fixed.text.unwrap_or_else(|| text.to_string()),
@@ -271,15 +263,7 @@ fn fix(
 fn untouched(text: &str, config: &Config, mode: FixMode) -> (usize, usize) {
     let bindings = common::doc_bindings();
     let selection = Selection::default();
-    let settings = FileSettings {
-        label: "p.ts",
-        lang: Lang::TypeScript,
-        dts: false,
-        config,
-        bindings: &bindings,
-        selection: &selection,
-        imports: None,
-    };
+    let settings = common::settings("p.ts", Lang::TypeScript, config, &bindings, &selection);
     let (mut prefix, mut suffix) = (text.len(), text.len());
     let mut current = text.to_string();
     for _ in 0..kvlint::fix::MAX_PASSES {
@@ -472,7 +456,7 @@ fn generated_programs_behave_the_same_after_safe_fixes() {
         "too few programs were fixed: {changed} of {executed}"
     );
     assert!(
-        returned * 3 > executed * 3,
+        returned * 2 > executed * 3,
         "too few runs returned: {returned} of {}",
         executed * 3
     );

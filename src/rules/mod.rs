@@ -4,7 +4,7 @@ mod no_invalid_kv_ttl;
 mod no_kv_sessions;
 mod no_sequential_kv_reads;
 mod no_unprefixed_kv_key;
-mod options;
+pub(crate) mod options;
 mod prefer_coalesced_kv_reads;
 mod prefer_kv_cache_ttl;
 mod prefer_kv_json_type;

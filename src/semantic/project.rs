@@ -22,8 +22,8 @@ use swc_ecma_ast::{
 use super::bindings::Bindings;
 use super::declared_bindings;
 use super::types::{known_type, members, promised, KnownType};
-use super::wrangler::{strip_jsonc, WRANGLER_FILES};
-use crate::parse::{parse, Lang};
+use super::wrangler::{strip_jsonc, GENERATED_TYPES, WRANGLER_FILES};
+use crate::parse::{is_declaration_file, parse, Lang};
 use crate::source::Source;
 
 /// How many files of a project's `.d.ts` search are read at most.
@@ -107,6 +107,8 @@ pub struct Project {
     listings: Listings,
     /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
     says_kv: Mutex<HashMap<PathBuf, bool>>,
+    /// Each module's exports, re-exports followed.
+    merged: Mutex<HashMap<PathBuf, Arc<Exports>>>,
 }
 
 /// Finds and caches the project of each folder.
@@ -319,6 +321,7 @@ impl Project {
             resolved: Mutex::new(HashMap::new()),
             listings: Listings::default(),
             says_kv: Mutex::new(HashMap::new()),
+            merged: Mutex::new(HashMap::new()),
         }
     }
 
@@ -398,11 +401,13 @@ impl Project {
             let mut read = 0;
             for entry in walker.flatten() {
                 let path = entry.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if !(name.ends_with(".d.ts")
-                    || name.ends_with(".d.mts")
-                    || name.ends_with(".d.cts"))
-                {
+                // A `worker-configuration.d.ts` beside a wrangler config is the wrangler
+                // resolver's (DESIGN §2): not read twice.
+                let generated = path.file_name().is_some_and(|n| n == GENERATED_TYPES)
+                    && path
+                        .parent()
+                        .is_some_and(|d| WRANGLER_FILES.iter().any(|w| d.join(w).is_file()));
+                if !is_declaration_file(path) || generated {
                     continue;
                 }
                 read += 1;
@@ -474,12 +479,26 @@ impl Project {
             if !constants && !self.module_says_kv(&target, 0) {
                 continue;
             }
-            let exports = self.exports(&target, 0, &mut HashSet::new());
+            let exports = self.module_exports(&target);
             if !exports.is_empty() {
-                out.modules.insert(spec, Arc::new(exports));
+                out.modules.insert(spec, exports);
             }
         }
         out
+    }
+
+    /// A module's exports with its re-exports followed, worked out once per module: every
+    /// file that imports it shares them.
+    fn module_exports(&self, path: &Path) -> Arc<Exports> {
+        if let Some(hit) = self.merged.lock().unwrap().get(path) {
+            return hit.clone();
+        }
+        let exports = Arc::new(self.exports(path, 0, &mut HashSet::new()));
+        self.merged
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), exports.clone());
+        exports
     }
 
     /// A module's exports with its re-exports followed (cycles and depth bounded).
@@ -525,8 +544,7 @@ impl Project {
             return None;
         }
         let lang = Lang::from_path(path)?;
-        let name = path.to_string_lossy();
-        let dts = name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts");
+        let dts = is_declaration_file(path);
         let source = Source::new(text);
         let parsed = std::panic::catch_unwind(|| parse(&source, lang, dts))
             .ok()?

@@ -35,14 +35,16 @@ pub fn only(rule: &str) -> Selection {
     }
 }
 
-fn settings<'a>(
+/// What a test lints a text with (no project index).
+pub fn settings<'a>(
+    label: &'a str,
     lang: Lang,
     config: &'a Config,
     bindings: &'a Bindings,
     selection: &'a Selection,
 ) -> FileSettings<'a> {
     FileSettings {
-        label: "test.ts",
+        label,
         lang,
         dts: false,
         config,
@@ -61,7 +63,7 @@ pub fn lint(
 ) -> Vec<Diagnostic> {
     lint_source(
         &Source::new(text.to_string()),
-        &settings(lang, config, bindings, selection),
+        &settings("test.ts", lang, config, bindings, selection),
     )
 }
 
@@ -92,7 +94,7 @@ pub fn fix_with(
     selection: &Selection,
     mode: FixMode,
 ) -> (String, Vec<Diagnostic>) {
-    let settings = settings(lang, config, bindings, selection);
+    let settings = settings("test.ts", lang, config, bindings, selection);
     let fixed = fix_source(&Source::new(text.to_string()), &settings, mode);
     (
         fixed.text.unwrap_or_else(|| text.to_string()),
@@ -110,7 +112,7 @@ pub fn settings_for(path: &std::path::Path) -> (std::sync::Arc<Config>, Bindings
     let wrangler = kvlint::semantic::wrangler::WranglerResolver::default()
         .for_file(&abs)
         .unwrap();
-    let bindings = kvlint::check::file_bindings(&config, &wrangler);
+    let bindings = kvlint::settings::file_bindings(&config, &wrangler);
     (config, bindings)
 }
 pub mod node;
