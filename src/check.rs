@@ -144,33 +144,18 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         };
     }
     ctx.resolvers.add_constants(&abs, &text, &mut resolved);
-    let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
-    let dts = crate::parse::is_declaration_file(path);
-    let (selection, action, job_label) = (&ctx.selection, ctx.action, &label);
-    // Parsing, linting and fixing run isolated (this runs on one of `isolate::map`'s
-    // workers): a panic or a hang fails this file only.
-    let job = move || {
-        let settings = FileSettings {
-            label: job_label,
-            lang,
-            dts,
-            config: &resolved.config,
-            bindings: &resolved.bindings,
-            selection,
-            imports: Some(&resolved.imports),
-        };
-        let source = Source::new(text);
-        let (diagnostics, new_text, fixed) = match action {
-            Action::Lint => (lint_source(&source, &settings), None, 0),
-            Action::Baseline => baseline(&source, &settings),
-            Action::Fix(mode) | Action::Diff(mode) => {
-                let f = fix_source(&source, &settings, mode);
-                (f.diagnostics, f.text, f.applied)
-            }
-        };
-        (source, diagnostics, new_text, fixed)
+    // This runs on one of `isolate::map`'s workers: a panic or a hang in parsing, linting
+    // or fixing fails this file only.
+    let settings = resolved.file_settings(&label, path, &ctx.selection);
+    let source = Source::new(text);
+    let (diagnostics, new_text, fixed) = match ctx.action {
+        Action::Lint => (lint_source(&source, &settings), None, 0),
+        Action::Baseline => baseline(&source, &settings),
+        Action::Fix(mode) | Action::Diff(mode) => {
+            let f = fix_source(&source, &settings, mode);
+            (f.diagnostics, f.text, f.applied)
+        }
     };
-    let (source, diagnostics, new_text, fixed) = job();
     let mut diff = None;
     if let Some(new_text) = &new_text {
         match ctx.action {

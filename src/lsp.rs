@@ -28,10 +28,9 @@ use serde_json::{json, Value};
 use crate::config::ConfigResolver;
 use crate::diagnostic::{rule_url, Diagnostic, Severity};
 use crate::fix::{Applicability, FixMode};
-use crate::parse::Lang;
 use crate::settings::Resolvers;
 use crate::source::Source;
-use crate::{fix_source, isolate, lint_source, FileSettings, Selection};
+use crate::{fix_source, isolate, lint_source, Selection};
 
 /// The code action kind of the fix-all action.
 pub const FIX_ALL: &str = "source.fixAll.kvlint";
@@ -140,21 +139,12 @@ impl Server<'_> {
                 return (source, vec![d], None);
             }
         };
-        let lang = Lang::from_path(path).unwrap_or(Lang::TypeScript);
         let label = path.display().to_string();
-        let dts = crate::parse::is_declaration_file(path);
+        let path = path.to_path_buf();
         let job_source = source.clone();
         let result = isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();
-            let settings = FileSettings {
-                label: &label,
-                lang,
-                dts,
-                config: &resolved.config,
-                bindings: &resolved.bindings,
-                selection: &selection,
-                imports: Some(&resolved.imports),
-            };
+            let settings = resolved.file_settings(&label, &path, &selection);
             match mode {
                 None => (lint_source(&job_source, &settings), None),
                 Some(mode) => {

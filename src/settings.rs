@@ -8,9 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigResolver};
+use crate::parse::{is_declaration_file, Lang};
 use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
 use crate::semantic::project::{Imports, ProjectResolver};
 use crate::semantic::wrangler::WranglerResolver;
+use crate::{FileSettings, Selection};
 
 /// The caches of configuration and project knowledge.
 pub struct Resolvers {
@@ -29,6 +31,24 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// What the file at `path` is linted with, shown as `label`.
+    pub fn file_settings<'a>(
+        &'a self,
+        label: &'a str,
+        path: &Path,
+        selection: &'a Selection,
+    ) -> FileSettings<'a> {
+        FileSettings {
+            label,
+            lang: Lang::from_path(path).unwrap_or(Lang::TypeScript),
+            dts: is_declaration_file(path),
+            config: &self.config,
+            bindings: &self.bindings,
+            selection,
+            imports: Some(&self.imports),
+        }
+    }
+
     /// The prefilter (DESIGN §1): whether the file's text can hold a finding.
     pub fn may_hold_finding(&self, text: &str) -> bool {
         crate::may_hold_finding(text, &self.bindings) || self.imports.may_hold_finding(text)
