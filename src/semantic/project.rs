@@ -325,10 +325,6 @@ impl Project {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     fn inside(&self, p: &Path) -> bool {
         p.starts_with(&self.root) && !p.components().any(|c| c.as_os_str() == "node_modules")
     }
