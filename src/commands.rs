@@ -69,14 +69,20 @@ pub fn explain(id: &str) -> Option<&'static str> {
 
 /// A file as the model sees it, with everything `check` gives it: kvlint.toml, the wrangler
 /// config, the project's `.d.ts` files and the modules the file imports.
-pub struct Analysis {
+pub struct Analysis<'p> {
     pub label: String,
-    pub source: Source,
-    pub model: SemanticModel,
+    pub source: &'p Source,
+    /// Built with its reasons written out.
+    pub model: SemanticModel<'p>,
 }
 
-/// Reads, parses and models one file.
-pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
+/// Reads, parses and models one file, and hands the analysis to `inspect` (the model
+/// borrows the parsed program, which lives only as long as this call).
+pub fn analyze<R>(
+    file: &Path,
+    config: Option<&Path>,
+    inspect: impl FnOnce(&Analysis) -> R,
+) -> Result<R, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let abs = std::path::absolute(file).map_err(|e| e.to_string())?;
     let configs = match config {
@@ -93,27 +99,31 @@ pub fn analyze(file: &Path, config: Option<&Path>) -> Result<Analysis, String> {
         let p = source.position(e.range.start);
         format!("{label}:{}:{}: {}", p.line, p.column, e.message)
     })?;
-    let model = SemanticModel::build(
+    let model = SemanticModel::build_explained(
         &parsed.program,
         &source,
         &resolved.bindings,
         &label,
         Some(&resolved.imports),
     );
-    Ok(Analysis {
+    Ok(inspect(&Analysis {
         label,
-        source,
+        source: &source,
         model,
-    })
+    }))
 }
 
 /// `kvlint debug bindings <file>`: every KV call the model found, and why.
 pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, String> {
+    analyze(file, config, explain_bindings)
+}
+
+fn explain_bindings(analysis: &Analysis) -> String {
     let Analysis {
         label,
         source,
         model,
-    } = analyze(file, config)?;
+    } = analysis;
     let mut out = String::new();
     let _ = writeln!(out, "bindings:");
     for (name, kind, src) in model.bindings.iter() {
@@ -140,5 +150,5 @@ pub fn debug_bindings(file: &Path, config: Option<&Path>) -> Result<String, Stri
         let p = source.position(source.range(call.span).start);
         let _ = writeln!(out, "  {label}:{}:{} {}", p.line, p.column, call.method);
     }
-    Ok(out)
+    out
 }

@@ -25,7 +25,7 @@ const MAX_FILES: usize = 20_000;
 pub type Evidence = BTreeMap<String, Vec<String>>;
 
 fn prop_names(o: &ObjectLit) -> Vec<String> {
-    properties(o, &Consts::new())
+    properties(o, &Consts::default())
         .map(|p| p.name.into_owned())
         .collect()
 }

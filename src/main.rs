@@ -3,6 +3,9 @@ use clap::Parser;
 use kvlint::cli::{normalize_args, Cli, Command, DebugCommand, ScaffoldCommand};
 use kvlint::{check, commands};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = normalize_args(std::env::args().collect());
     let cli = match Cli::try_parse_from(args) {

@@ -34,14 +34,14 @@ pub use require_kv_ttl::RequireKvTtl;
 pub struct RuleContext<'a> {
     pub source: &'a Source,
     pub program: &'a Program,
-    pub model: &'a SemanticModel,
+    pub model: &'a SemanticModel<'a>,
     pub config: &'a Config,
     pub lang: Lang,
     /// The file's code style, worked out the first time a fix needs it.
     pub style: OnceCell<Style>,
     pub comments: &'a swc_common::comments::SingleThreadedComments,
     /// Expression statements after a statement without `;`, found the first time a fix asks.
-    pub unterminated: OnceCell<std::collections::HashSet<swc_common::BytePos>>,
+    pub unterminated: OnceCell<rustc_hash::FxHashSet<swc_common::BytePos>>,
 }
 
 /// How the file writes code, for generated code to follow (DESIGN §6.6).

@@ -355,7 +355,7 @@ fn reads_json(call: &KvCall) -> Result<bool, Stop> {
 
 /// `put` options the Durable Object takes: an object literal of `expiration` and
 /// `expirationTtl` (metadata has no counterpart).
-fn expiry_options(call: &KvCall) -> Result<&Expr, Stop> {
+fn expiry_options<'p>(call: &KvCall<'p>) -> Result<&'p Expr, Stop> {
     let options = call.arg(2).ok_or(Stop::Shape)?;
     match strip(options) {
         Expr::Object(o)

@@ -1,7 +1,7 @@
 //! `no-sequential-kv-reads`: independent KV reads awaited one after another.
 
+use rustc_hash::FxHashSet as HashSet;
 use std::cell::RefCell;
-use std::collections::HashSet;
 
 use swc_atoms::Atom;
 use swc_common::{Span, Spanned};
@@ -66,7 +66,7 @@ struct Read<'a> {
     kind: VarDeclKind,
     pattern: &'a Pat,
     /// The awaited KV call.
-    call: &'a KvCall,
+    call: &'a KvCall<'a>,
     /// The namespace expression the method is called on.
     receiver: &'a Expr,
     /// Nothing but parentheses wraps the `await` (`(await kv.get(k)) as string` is not plain).

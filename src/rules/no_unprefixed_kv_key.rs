@@ -1,6 +1,6 @@
 //! `no-unprefixed-kv-key`: KV keys without a `:`-separated namespace.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use swc_common::Spanned;
 use swc_ecma_ast::{BinaryOp, Expr, Lit};

@@ -9,7 +9,7 @@ use crate::semantic::values::{key_value, strip, Consts, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 /// The options argument of a KV call, when it is an object literal.
-pub fn options_object(call: &KvCall) -> Option<&ObjectLit> {
+pub fn options_object<'p>(call: &KvCall<'p>) -> Option<&'p ObjectLit> {
     let index = match call.method {
         KvMethod::Put => 2,
         KvMethod::Get | KvMethod::GetWithMetadata => 1,

@@ -96,7 +96,7 @@ fn cache_ttl_edits(ctx: &RuleContext, call: &KvCall, ttl: i64) -> Option<Option<
         None => Some(append_argument(
             ctx.source,
             call.span,
-            &call.args,
+            call.args,
             &format!("{{ {prop} }}"),
         )),
         Some(options) => match strip(options) {

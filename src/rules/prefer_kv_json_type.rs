@@ -73,9 +73,9 @@ fn parse_arg(call: &CallExpr) -> Option<&Expr> {
         .then(|| strip(&call.args[0].expr))
 }
 
-impl Finder<'_, '_> {
+impl<'b> Finder<'_, 'b> {
     /// The KV `get` a call expression is.
-    fn kv_get(&self, e: &Expr) -> Option<&KvCall> {
+    fn kv_get(&self, e: &Expr) -> Option<&'b KvCall<'b>> {
         let Expr::Call(c) = strip(e) else { return None };
         self.ctx
             .model
@@ -100,7 +100,7 @@ impl Finder<'_, '_> {
         };
         let json = quoted("json", quote);
         let mut edits = match call.args.get(1).map(|a| &*a.expr) {
-            None if call.args.len() == 1 => append_argument(src, call.span, &call.args, &json)?,
+            None if call.args.len() == 1 => append_argument(src, call.span, call.args, &json)?,
             Some(options) => match strip(options) {
                 Expr::Object(o) if !opaque(o, &call.consts) => match properties(o, &call.consts)
                     .find(|p| p.name == "type")
@@ -188,9 +188,8 @@ impl Finder<'_, '_> {
             applicability,
             vec![Edit::replace(outer, replacement)],
         );
-        let call = call.clone();
         self.report(
-            &call,
+            call,
             "`JSON.parse` of a KV text read: read it as JSON instead",
             fix,
         );
@@ -285,9 +284,8 @@ impl Finder<'_, '_> {
                 applicability,
                 edits,
             );
-            let call = call.clone();
             self.report(
-                &call,
+                call,
                 &format!(
                     "`{}` is read from KV as text only to be parsed: read it as JSON instead",
                     name.id.sym
@@ -307,7 +305,7 @@ fn unparen(e: &Expr) -> &Expr {
 
 /// Every identifier of a node, by name.
 #[derive(Default)]
-pub struct AllIdents(std::collections::HashMap<swc_atoms::Atom, Vec<Span>>);
+pub struct AllIdents(rustc_hash::FxHashMap<swc_atoms::Atom, Vec<Span>>);
 
 impl Visit for AllIdents {
     fn visit_ident(&mut self, i: &swc_ecma_ast::Ident) {

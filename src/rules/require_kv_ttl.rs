@@ -89,7 +89,7 @@ fn check_put(
                     append_argument(
                         ctx.source,
                         call.span,
-                        &call.args,
+                        call.args,
                         &format!("{{ expirationTtl: {ttl} }}"),
                     )
                 })

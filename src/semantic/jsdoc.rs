@@ -2,7 +2,7 @@
 //! `@param {KVNamespace} kv` and `@returns {KVNamespace}` (or `Promise<KVNamespace>`) on a
 //! function. They are declared types, as much as TypeScript's annotations are.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::types::KnownType;
 use crate::source::Source;

@@ -18,7 +18,7 @@ pub mod wrangler;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use swc_atoms::Atom;
 use swc_common::{Span, Spanned};
@@ -70,7 +70,7 @@ impl KvMethod {
 
 /// A call of a KV method on a KV namespace.
 #[derive(Clone, Debug)]
-pub struct KvCall {
+pub struct KvCall<'p> {
     /// The whole call expression.
     pub span: Span,
     pub method: KvMethod,
@@ -78,11 +78,12 @@ pub struct KvCall {
     pub method_span: Span,
     /// The namespace expression (`env.SESSIONS` in `env.SESSIONS.put(…)`).
     pub receiver_span: Span,
-    pub args: Vec<ExprOrSpread>,
-    /// Why the receiver is a KV namespace, for `kvlint debug bindings`.
+    pub args: &'p [ExprOrSpread],
+    /// Why the receiver is a KV namespace, for `kvlint debug bindings` (empty unless the
+    /// model was built with [`SemanticModel::build_explained`]).
     pub reason: String,
     /// The `const`s visible at the call that its arguments refer to.
-    pub consts: Consts,
+    pub consts: Consts<'p>,
     /// The innermost function holding the call (0: the module's top level).
     pub function: usize,
     /// How the namespace is reached from the bindings, when the model can say: the env
@@ -113,9 +114,9 @@ pub struct DoCall {
     pub first_arg: Option<String>,
 }
 
-impl KvCall {
+impl<'p> KvCall<'p> {
     /// The argument at `index`, unless it or an earlier one is a spread.
-    pub fn arg(&self, index: usize) -> Option<&Expr> {
+    pub fn arg(&self, index: usize) -> Option<&'p Expr> {
         if self.args.iter().take(index + 1).any(|a| a.spread.is_some()) {
             return None;
         }
@@ -123,8 +124,9 @@ impl KvCall {
     }
 }
 
-pub struct SemanticModel {
-    pub kv_calls: Vec<KvCall>,
+/// What one file's program holds, borrowing from it (and from the project index) for `'p`.
+pub struct SemanticModel<'p> {
+    pub kv_calls: Vec<KvCall<'p>>,
     /// Index of `kv_calls` by call span.
     by_span: HashMap<Span, usize>,
     pub do_calls: Vec<DoCall>,
@@ -137,7 +139,7 @@ pub struct SemanticModel {
     function_spans: Vec<Span>,
 }
 
-impl SemanticModel {
+impl<'p> SemanticModel<'p> {
     /// Whether `name` can only mean the global of that name: nothing in the file declares
     /// it. Fixes that write `JSON.parse` or `Promise.all` need the real ones.
     pub fn is_global(&self, name: &str) -> bool {
@@ -150,7 +152,7 @@ impl SemanticModel {
     }
 
     /// The KV call whose call expression has this span.
-    pub fn kv_call_at(&self, span: Span) -> Option<&KvCall> {
+    pub fn kv_call_at(&self, span: Span) -> Option<&KvCall<'p>> {
         self.by_span.get(&span).map(|&i| &self.kv_calls[i])
     }
 }
@@ -163,13 +165,36 @@ pub fn declared_bindings(program: &Program, file_label: &str) -> Bindings {
     decls.bindings(file_label)
 }
 
-impl SemanticModel {
+impl<'p> SemanticModel<'p> {
+    /// The model of a program, for the rules: [`KvCall::reason`] is left empty.
     pub fn build(
-        program: &Program,
+        program: &'p Program,
         source: &Source,
         base: &Bindings,
         file_label: &str,
-        imports: Option<&project::Imports>,
+        imports: Option<&'p project::Imports>,
+    ) -> Self {
+        Self::build_with(program, source, base, file_label, imports, false)
+    }
+
+    /// The model with every KV call's reason written out, for `kvlint debug bindings`.
+    pub fn build_explained(
+        program: &'p Program,
+        source: &Source,
+        base: &Bindings,
+        file_label: &str,
+        imports: Option<&'p project::Imports>,
+    ) -> Self {
+        Self::build_with(program, source, base, file_label, imports, true)
+    }
+
+    fn build_with(
+        program: &'p Program,
+        source: &Source,
+        base: &Bindings,
+        file_label: &str,
+        imports: Option<&'p project::Imports>,
+        explain: bool,
     ) -> Self {
         let mut decls = Declarations {
             source: Some(source),
@@ -206,6 +231,7 @@ impl SemanticModel {
             calls: Vec::new(),
             do_calls: Vec::new(),
             imported,
+            explain,
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
@@ -413,7 +439,9 @@ struct ClassInfo {
 /// The largest `const` initialiser kept for key and TTL values.
 const MAX_CONST_INIT: usize = 512;
 
-struct Builder<'a> {
+/// The walk that builds the model. `'p` is the program's lifetime: what the model keeps of
+/// the program (call arguments, `const` initialisers) borrows from it, never copies.
+struct Builder<'a, 'p> {
     source: &'a Source,
     bindings: &'a Bindings,
     env_types: HashSet<String>,
@@ -421,7 +449,7 @@ struct Builder<'a> {
     kv_fn_origins: HashMap<Atom, String>,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
     reassigned: HashSet<Atom>,
-    scopes: Scopes,
+    scopes: Scopes<'p>,
     /// What `this` is: a class, or something else (`None`).
     this: Vec<Option<ClassInfo>>,
     /// The functions the walk is inside, innermost last (0: top level).
@@ -429,10 +457,26 @@ struct Builder<'a> {
     next_function: usize,
     /// The span of each function, by id (0: the whole program).
     function_spans: Vec<Span>,
-    calls: Vec<KvCall>,
+    calls: Vec<KvCall<'p>>,
     do_calls: Vec<DoCall>,
     /// What imported names hold, from the project index.
-    imported: HashMap<Atom, Binding>,
+    imported: HashMap<Atom, Binding<'p>>,
+    /// Whether to write out why each namespace is one (only `debug bindings` shows it).
+    explain: bool,
+}
+
+/// Gives a node that swc's visitor handed the builder back the program's lifetime.
+///
+/// `Visit` methods take their node with an anonymous lifetime, but every node the builder
+/// visits is part of the program [`SemanticModel::build`] walks, borrowed unchanged for
+/// `'p`; the model keeps such references (call arguments, `const` initialisers) instead
+/// of cloning subtrees.
+///
+/// # Safety
+/// `node` must be a node of the program being walked, not a temporary.
+unsafe fn in_program<'p, T>(node: &T) -> &'p T {
+    // SAFETY: the caller guarantees `node` lives in the program, borrowed for `'p`.
+    unsafe { &*(node as *const T) }
 }
 
 fn prop_name(p: &MemberProp) -> Option<String> {
@@ -472,19 +516,30 @@ fn is_plain_value(e: &Expr) -> bool {
     )
 }
 
-impl Builder<'_> {
+impl<'p> Builder<'_, 'p> {
     fn text(&self, span: Span) -> &str {
         self.source.slice(span)
     }
 
+    /// A reason, written out only when the model explains itself.
+    fn why(&self, reason: impl FnOnce() -> String) -> String {
+        if self.explain {
+            reason()
+        } else {
+            String::new()
+        }
+    }
+
     fn binding_value(&self, name: &str, shown: &str) -> Value {
         match self.bindings.kind(name) {
-            Some(BindingKind::Kv) => Value::Kv(format!(
-                "`{shown}`: {name} is a KV binding ({})",
-                self.bindings
-                    .source(name)
-                    .expect("a known binding has a source")
-            )),
+            Some(BindingKind::Kv) => Value::Kv(self.why(|| {
+                format!(
+                    "`{shown}`: {name} is a KV binding ({})",
+                    self.bindings
+                        .source(name)
+                        .expect("a known binding has a source")
+                )
+            })),
             Some(BindingKind::DurableObject) => Value::DurableObjectNamespace,
             _ => Value::Other,
         }
@@ -496,7 +551,9 @@ impl Builder<'_> {
             return Some(Value::Shape(members.collect()));
         }
         match known_type(t) {
-            Some(KnownType::Kv) => Some(Value::Kv(format!("`{shown}` is typed KVNamespace"))),
+            Some(KnownType::Kv) => Some(Value::Kv(
+                self.why(|| format!("`{shown}` is typed KVNamespace")),
+            )),
             Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
             Some(KnownType::DurableObjectStub) => Some(Value::DurableObjectStub),
             Some(KnownType::Other) => Some(Value::Other),
@@ -554,7 +611,7 @@ impl Builder<'_> {
     fn classify_cast(&self, inner: &Expr, t: &TsType, span: Span) -> Value {
         match self.value_of_type(t, self.text(span)) {
             Some(Value::Kv(_)) => {
-                Value::Kv(format!("`{}` is cast to KVNamespace", self.text(span)))
+                Value::Kv(self.why(|| format!("`{}` is cast to KVNamespace", self.text(span))))
             }
             Some(v) => v,
             None => self.classify(inner),
@@ -569,7 +626,9 @@ impl Builder<'_> {
             return Value::Env;
         }
         match self.binding_value(&i.sym, &i.sym) {
-            Value::Kv(r) => Value::Kv(format!("{r}; a free identifier (service-worker global)")),
+            Value::Kv(r) => {
+                Value::Kv(self.why(|| format!("{r}; a free identifier (service-worker global)")))
+            }
             v => v,
         }
     }
@@ -590,11 +649,13 @@ impl Builder<'_> {
                         .get(&f.sym)
                         .map(|at| format!(" (imported from {at})"))
                         .unwrap_or_default();
-                    return Value::Kv(format!(
-                        "`{}` calls `{}`, declared to return KVNamespace{origin}",
-                        self.text(span),
-                        f.sym
-                    ));
+                    return Value::Kv(self.why(|| {
+                        format!(
+                            "`{}` calls `{}`, declared to return KVNamespace{origin}",
+                            self.text(span),
+                            f.sym
+                        )
+                    }));
                 }
             }
         }
@@ -626,9 +687,9 @@ impl Builder<'_> {
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, t)| *t)
             {
-                Some(KnownType::Kv) => Value::Kv(format!(
-                    "`{shown}`: its declared type says {name}: KVNamespace"
-                )),
+                Some(KnownType::Kv) => Value::Kv(
+                    self.why(|| format!("`{shown}`: its declared type says {name}: KVNamespace")),
+                ),
                 Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
                 Some(KnownType::DurableObjectStub) => Value::DurableObjectStub,
                 _ => Value::Other,
@@ -637,14 +698,14 @@ impl Builder<'_> {
         }
     }
 
-    fn const_init(init: Option<&Expr>, is_const: bool) -> Option<Box<Expr>> {
+    fn const_init(init: Option<&'p Expr>, is_const: bool) -> Option<&'p Expr> {
         let init = init?;
         (is_const && (init.span().hi.0 - init.span().lo.0) as usize <= MAX_CONST_INIT)
-            .then(|| Box::new(init.clone()))
+            .then_some(init)
     }
 
     /// Declares the names of a `const`/`let`/`var` declarator.
-    fn declare_var(&mut self, pat: &Pat, init: Option<&Expr>, is_const: bool) {
+    fn declare_var(&mut self, pat: &Pat, init: Option<&'p Expr>, is_const: bool) {
         match pat {
             Pat::Ident(b) => {
                 let name = &b.id.sym;
@@ -655,9 +716,9 @@ impl Builder<'_> {
                 let value = match (typed, init) {
                     (Some(v), _) => v,
                     (None, Some(init)) => match self.classify(init) {
-                        Value::Kv(r) => {
-                            Value::Kv(format!("`{name}` = `{}`; {r}", self.text(init.span())))
-                        }
+                        Value::Kv(r) => Value::Kv(
+                            self.why(|| format!("`{name}` = `{}`; {r}", self.text(init.span()))),
+                        ),
                         Value::Other if &**name == "env" && !is_plain_value(init) => Value::Env,
                         v => v,
                     },
@@ -737,25 +798,7 @@ impl Builder<'_> {
     /// Declares a parameter: its type says what it is; an untyped `env` is an env.
     fn declare_param(&mut self, pat: &Pat) {
         match pat {
-            Pat::Ident(b) => {
-                let name = &b.id.sym;
-                let typed = b
-                    .type_ann
-                    .as_ref()
-                    .and_then(|t| self.value_of_type(&t.type_ann, name));
-                let value = match typed {
-                    Some(v) => v,
-                    None if &**name == "env" => Value::Env,
-                    None => Value::Other,
-                };
-                self.scopes.declare(
-                    name.clone(),
-                    Binding {
-                        value,
-                        const_init: None,
-                    },
-                );
-            }
+            Pat::Ident(b) => self.declare_ident_param(b),
             Pat::Object(o) => {
                 let typed_env = o.type_ann.as_ref().is_some_and(|t| {
                     matches!(
@@ -770,11 +813,32 @@ impl Builder<'_> {
         }
     }
 
+    fn declare_ident_param(&mut self, b: &BindingIdent) {
+        let name = &b.id.sym;
+        let typed = b
+            .type_ann
+            .as_ref()
+            .and_then(|t| self.value_of_type(&t.type_ann, name));
+        let value = match typed {
+            Some(v) => v,
+            None if &**name == "env" => Value::Env,
+            None => Value::Other,
+        };
+        self.scopes.declare(
+            name.clone(),
+            Binding {
+                value,
+                const_init: None,
+            },
+        );
+    }
+
     fn class_info(&self, class: &Class) -> ClassInfo {
         let mut info = ClassInfo::default();
         let mut add = |name: String, t: Option<&TsTypeAnn>| {
             if t.is_some_and(|t| known_type(&t.type_ann) == Some(KnownType::Kv)) {
-                let reason = format!("`this.{name}`: the class declares {name}: KVNamespace");
+                let reason =
+                    self.why(|| format!("`this.{name}`: the class declares {name}: KVNamespace"));
                 info.kv_fields.insert(name, reason);
             }
         };
@@ -833,9 +897,11 @@ impl Builder<'_> {
     /// What a JSDoc type says a name holds.
     fn jsdoc_value(&self, kind: KnownType, name: &str) -> Option<Value> {
         match kind {
-            KnownType::Kv => Some(Value::Kv(format!(
-                "`{name}` is documented `@type {{KVNamespace}}` (JSDoc)"
-            ))),
+            KnownType::Kv => {
+                Some(Value::Kv(self.why(|| {
+                    format!("`{name}` is documented `@type {{KVNamespace}}` (JSDoc)")
+                })))
+            }
             KnownType::DurableObjectNamespace => Some(Value::DurableObjectNamespace),
             _ => None,
         }
@@ -858,10 +924,12 @@ impl Builder<'_> {
                         .filter(|_| b.type_ann.is_none())
                         .and_then(|k| s.jsdoc_value(k, &b.id.sym))
                         .map(|v| match v {
-                            Value::Kv(_) => Value::Kv(format!(
-                                "`{}` is documented `@param {{KVNamespace}}` (JSDoc)",
-                                b.id.sym
-                            )),
+                            Value::Kv(_) => Value::Kv(s.why(|| {
+                                format!(
+                                    "`{}` is documented `@param {{KVNamespace}}` (JSDoc)",
+                                    b.id.sym
+                                )
+                            })),
                             v => v,
                         });
                     if let Some(value) = value {
@@ -882,7 +950,7 @@ impl Builder<'_> {
         }
     }
 
-    fn record(&mut self, span: Span, callee: &Expr, args: &[ExprOrSpread]) {
+    fn record(&mut self, span: Span, callee: &Expr, args: &'p [ExprOrSpread]) {
         let Some(member) = member_of(callee) else {
             return;
         };
@@ -921,7 +989,7 @@ impl Builder<'_> {
             method,
             method_span: member.prop.span(),
             receiver_span: member.obj.span(),
-            args: args.to_vec(),
+            args,
             reason,
             consts,
             function: self.current_function(),
@@ -949,7 +1017,7 @@ impl Builder<'_> {
             }
             Expr::Ident(i) => {
                 return match self.scopes.resolve(&i.sym) {
-                    Some(b) => self.binding_access(b.const_init.as_deref()?, depth + 1),
+                    Some(b) => self.binding_access(b.const_init?, depth + 1),
                     None if self.bindings.is_kv(&i.sym) => Some(BindingAccess {
                         env: None,
                         name: i.sym.to_string(),
@@ -969,20 +1037,16 @@ impl Builder<'_> {
     }
 
     /// The `const`s the arguments refer to, followed through their initialisers.
-    fn consts_for(&self, args: &[ExprOrSpread]) -> Consts {
+    fn consts_for(&self, args: &[ExprOrSpread]) -> Consts<'p> {
         let mut names = IdentCollector::default();
         args.visit_with(&mut names);
-        let mut consts = Consts::new();
+        let mut consts = Consts::default();
         let mut work = names.0;
         while let Some(name) = work.pop() {
             if consts.contains_key(&name) || consts.len() > 64 {
                 continue;
             }
-            if let Some(init) = self
-                .scopes
-                .resolve(&name)
-                .and_then(|b| b.const_init.clone())
-            {
+            if let Some(init) = self.scopes.resolve(&name).and_then(|b| b.const_init) {
                 let mut more = IdentCollector::default();
                 init.visit_with(&mut more);
                 work.extend(more.0);
@@ -996,14 +1060,14 @@ impl Builder<'_> {
 /// What the names a program imports hold, from what the project index knows of the modules
 /// they come from: KV-returning functions join `kv_fns`, Env types `env_types` and their
 /// members the bindings; KV values and key constants become bindings of their local names.
-fn imported_names(
+fn imported_names<'p>(
     program: &Program,
-    imports: &project::Imports,
+    imports: &'p project::Imports,
     decls: &mut Declarations,
     bindings: &mut Bindings,
-) -> HashMap<Atom, Binding> {
+) -> HashMap<Atom, Binding<'p>> {
     use project::Export;
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let Program::Module(m) = program else {
         return out;
     };
@@ -1072,7 +1136,7 @@ fn imported_names(
                         name.clone(),
                         Binding {
                             value: Value::Other,
-                            const_init: Some(init.clone()),
+                            const_init: Some(init),
                         },
                     );
                 }
@@ -1111,7 +1175,7 @@ impl Visit for IdentCollector {
     }
 }
 
-impl Visit for Builder<'_> {
+impl Visit for Builder<'_, '_> {
     fn visit_module(&mut self, m: &Module) {
         self.with_scope(|s| {
             s.scopes.predeclare_module(&m.body);
@@ -1198,6 +1262,8 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_var_decl(&mut self, v: &VarDecl) {
+        // SAFETY: the builder walks only the program's own nodes.
+        let v = unsafe { in_program(v) };
         let is_const = v.kind == VarDeclKind::Const;
         for d in &v.decls {
             d.init.visit_with(self);
@@ -1267,7 +1333,7 @@ impl Visit for Builder<'_> {
                 match p {
                     ParamOrTsParamProp::Param(p) => s.declare_param(&p.pat),
                     ParamOrTsParamProp::TsParamProp(tp) => match &tp.param {
-                        TsParamPropParam::Ident(b) => s.declare_param(&Pat::Ident(b.clone())),
+                        TsParamPropParam::Ident(b) => s.declare_ident_param(b),
                         TsParamPropParam::Assign(a) => s.declare_param(&a.left),
                     },
                 }
@@ -1282,7 +1348,8 @@ impl Visit for Builder<'_> {
         if let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = &a.left {
             if let (Expr::This(_), Some(name)) = (&*m.obj, prop_name(&m.prop)) {
                 if let Value::Kv(r) = self.classify(&a.right) {
-                    let reason = format!("`this.{name}` = `{}`; {r}", self.text(a.right.span()));
+                    let reason = self
+                        .why(|| format!("`this.{name}` = `{}`; {r}", self.text(a.right.span())));
                     if let Some(Some(class)) = self.this.last_mut() {
                         class.kv_fields.entry(name).or_insert(reason);
                     }
@@ -1292,6 +1359,8 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_call_expr(&mut self, c: &CallExpr) {
+        // SAFETY: the builder walks only the program's own nodes.
+        let c = unsafe { in_program(c) };
         if let Callee::Expr(callee) = &c.callee {
             self.record(c.span, callee, &c.args);
         }
@@ -1299,6 +1368,8 @@ impl Visit for Builder<'_> {
     }
 
     fn visit_opt_chain_expr(&mut self, o: &OptChainExpr) {
+        // SAFETY: the builder walks only the program's own nodes.
+        let o = unsafe { in_program(o) };
         if let OptChainBase::Call(call) = &*o.base {
             self.record(o.span, &call.callee, &call.args);
         }

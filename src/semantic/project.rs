@@ -229,10 +229,8 @@ pub fn specifiers(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     for keyword in ["from", "import", "require("] {
-        let mut at = 0;
-        while let Some(i) = text[at..].find(keyword) {
-            let mut j = at + i + keyword.len();
-            at = j;
+        for i in memchr::memmem::find_iter(bytes, keyword) {
+            let mut j = i + keyword.len();
             while j < bytes.len() && (bytes[j] as char).is_whitespace()
                 || bytes.get(j) == Some(&b'(')
             {

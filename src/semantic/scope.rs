@@ -1,6 +1,6 @@
 //! A scope table: each name resolves to its nearest declaration.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::types::KnownType;
 use swc_atoms::Atom;
@@ -27,13 +27,13 @@ pub enum Value {
 }
 
 #[derive(Clone, Debug)]
-pub struct Binding {
+pub struct Binding<'p> {
     pub value: Value,
     /// The initialiser of a `const` with a small initialiser (for key and TTL values).
-    pub const_init: Option<Box<Expr>>,
+    pub const_init: Option<&'p Expr>,
 }
 
-impl Binding {
+impl Binding<'_> {
     pub fn other() -> Self {
         Binding {
             value: Value::Other,
@@ -43,26 +43,26 @@ impl Binding {
 }
 
 #[derive(Default)]
-pub struct Scopes {
-    stack: Vec<HashMap<Atom, Binding>>,
+pub struct Scopes<'p> {
+    stack: Vec<HashMap<Atom, Binding<'p>>>,
 }
 
-impl Scopes {
+impl<'p> Scopes<'p> {
     pub fn push(&mut self) {
-        self.stack.push(HashMap::new());
+        self.stack.push(HashMap::default());
     }
 
     pub fn pop(&mut self) {
         self.stack.pop();
     }
 
-    pub fn declare(&mut self, name: Atom, binding: Binding) {
+    pub fn declare(&mut self, name: Atom, binding: Binding<'p>) {
         if let Some(top) = self.stack.last_mut() {
             top.insert(name, binding);
         }
     }
 
-    pub fn resolve(&self, name: &Atom) -> Option<&Binding> {
+    pub fn resolve(&self, name: &Atom) -> Option<&Binding<'p>> {
         self.stack.iter().rev().find_map(|s| s.get(name))
     }
 

@@ -2,7 +2,7 @@
 //! statement that no `;` ends, so that text starting with `(`, `[` or `` ` `` put at their
 //! start would continue the previous statement.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use swc_common::{BytePos, Span, Spanned};
 use swc_ecma_ast::{Decl, Expr, ModuleItem, Pat, Program, Stmt, UnaryOp, VarDeclKind};
@@ -47,7 +47,7 @@ impl Visit for Lists<'_> {
 pub fn unterminated(program: &Program, source: &Source) -> HashSet<BytePos> {
     let mut lists = Lists {
         source,
-        found: HashSet::new(),
+        found: HashSet::default(),
     };
     program.visit_with(&mut lists);
     lists.found

@@ -1,12 +1,12 @@
 //! Statically known values: numbers (TTLs) and key strings or prefixes.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use swc_atoms::Atom;
 use swc_ecma_ast::{BinaryOp, Expr, Lit, MemberProp, UnaryOp};
 
 /// `const` initialisers visible where a KV call is, by name.
-pub type Consts = HashMap<Atom, Box<Expr>>;
+pub type Consts<'p> = HashMap<Atom, &'p Expr>;
 
 const MAX_DEPTH: usize = 16;
 
@@ -276,8 +276,9 @@ mod tests {
     use crate::source::Source;
     use swc_ecma_ast::{Decl, Stmt};
 
-    /// Parses `const`s and a final expression statement.
-    fn setup(src: &str) -> (Consts, Box<Expr>) {
+    /// Parses `const`s and a final expression statement (the program is leaked: the
+    /// consts borrow from it).
+    fn setup(src: &str) -> (Consts<'static>, &'static Expr) {
         let s = Source::new(src.to_string());
         let p = parse(&s, Lang::TypeScript, false).unwrap();
         let stmts: Vec<Stmt> = match p.program {
@@ -286,17 +287,18 @@ mod tests {
                 m.body.into_iter().filter_map(|i| i.stmt()).collect()
             }
         };
-        let mut consts = Consts::new();
+        let stmts: &'static [Stmt] = Vec::leak(stmts);
+        let mut consts = Consts::default();
         let mut last = None;
         for stmt in stmts {
             match stmt {
                 Stmt::Decl(Decl::Var(v)) => {
-                    for d in v.decls {
-                        let name = d.name.expect_ident().id.sym;
-                        consts.insert(name, d.init.unwrap());
+                    for d in &v.decls {
+                        let name = d.name.as_ident().unwrap().id.sym.clone();
+                        consts.insert(name, d.init.as_deref().unwrap());
                     }
                 }
-                Stmt::Expr(e) => last = Some(e.expr),
+                Stmt::Expr(e) => last = Some(&*e.expr),
                 _ => {}
             }
         }
@@ -305,7 +307,7 @@ mod tests {
 
     fn key(src: &str) -> KeyValue {
         let (c, e) = setup(src);
-        key_value(&e, &c)
+        key_value(e, &c)
     }
 
     #[test]
@@ -333,7 +335,7 @@ mod tests {
     fn numbers() {
         let n = |src: &str| {
             let (c, e) = setup(src);
-            number(&e, &c)
+            number(e, &c)
         };
         assert_eq!(n("-5;"), Some(-5.0));
         assert_eq!(n("60 * 0.5;"), Some(30.0));
@@ -345,7 +347,7 @@ mod tests {
     fn milliseconds() {
         let ms = |src: &str| {
             let (c, e) = setup(src);
-            uses_milliseconds_now(&e, &c)
+            uses_milliseconds_now(e, &c)
         };
         assert!(ms("Date.now() + 60;"));
         assert!(ms("const now = Date.now(); now + 3600;"));

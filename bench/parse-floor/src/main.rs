@@ -14,6 +14,9 @@ use swc_ecma_ast::{CallExpr, EsVersion};
 use swc_ecma_parser::{lexer::Lexer, EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Calls(usize);
 
 impl Visit for Calls {
