@@ -74,6 +74,8 @@ fn selection(args: &CheckArgs) -> Result<Selection, String> {
 }
 
 struct Context {
+    /// The current folder, for absolute paths.
+    cwd: PathBuf,
     timeout: Duration,
     prefilter: bool,
     resolvers: Resolvers,
@@ -97,7 +99,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         source: Arc::new(Source::new(String::new())),
         diagnostics: vec![],
     };
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let abs = crate::fs::absolute(&ctx.cwd, path);
     let failed = |label: String, message: String| Outcome {
         report: FileReport {
             diagnostics: vec![internal(message)],
@@ -286,6 +288,7 @@ fn changed_files(args: &CheckArgs) -> Result<Option<BTreeSet<PathBuf>>, String> 
 fn collect_files(
     args: &CheckArgs,
     configs: &ConfigResolver,
+    cwd: &Path,
 ) -> (Vec<(PathBuf, String)>, Vec<String>) {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -294,10 +297,10 @@ fn collect_files(
     };
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     for p in &paths {
         let found: Vec<PathBuf> = if p.is_file() {
-            let abs = std::path::absolute(p).unwrap_or(p.clone());
+            let abs = crate::fs::absolute(cwd, p);
             let excluded =
                 args.force_exclude && configs.for_file(&abs).is_ok_and(|c| c.excludes(&abs));
             if Lang::from_path(p).is_none() {
@@ -316,7 +319,7 @@ fn collect_files(
             let walked: Vec<PathBuf> = walk(p)
                 .into_iter()
                 .filter(|f| {
-                    let abs = std::path::absolute(f).unwrap_or(f.clone());
+                    let abs = crate::fs::absolute(cwd, f);
                     configs
                         .for_file(&abs)
                         .map(|c| c.includes(&abs))
@@ -443,6 +446,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         .map(Duration::from_secs_f64)
         .unwrap_or(isolate::DEFAULT_TIMEOUT);
     let ctx = Context {
+        cwd: std::env::current_dir().unwrap_or_default(),
         timeout,
         prefilter: !args.no_prefilter,
         resolvers: Resolvers {
@@ -509,7 +513,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         }
         (vec![outcome], vec![])
     } else {
-        let (files, errors) = collect_files(args, &ctx.resolvers.configs);
+        let (files, errors) = collect_files(args, &ctx.resolvers.configs, &ctx.cwd);
         let files = files
             .into_iter()
             .map(|(p, label)| (p, label, None))

@@ -78,6 +78,9 @@ struct Finder<'a> {
 }
 
 impl Visit for Finder<'_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_call_expr(&mut self, c: &CallExpr) {
         let callee = c.callee.as_expr().map(|e| strip(e));
         if let Some(Expr::Member(MemberExpr { obj, prop, .. })) = callee {

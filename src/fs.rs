@@ -8,9 +8,10 @@ use ignore::WalkBuilder;
 use crate::parse::Lang;
 
 /// Every supported file under a folder: `.gitignore` honoured (inside a git repository
-/// or not), hidden folders and `node_modules` skipped. Sorted.
+/// or not), hidden folders and `node_modules` skipped. In no set order (`check` sorts what
+/// it reports).
 pub fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = WalkBuilder::new(root)
+    WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
@@ -22,9 +23,13 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .map(|e| e.into_path())
         .filter(|p| Lang::from_path(p).is_some())
-        .collect();
-    files.sort();
-    files
+        .collect()
+}
+
+/// `std::path::absolute`, given the current folder (asked of the OS once per run, not once
+/// per file).
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    std::path::absolute(cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The path as reported: as given or found, without a leading `./`.

@@ -478,6 +478,9 @@ impl<'b> Finder<'_, 'b> {
 }
 
 impl Visit for Finder<'_, '_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
         self.check_list(stmts);
         stmts.iter().for_each(|s| s.visit_with(self));

@@ -318,6 +318,9 @@ impl Visit for AllIdents {
 pub struct ParseCalls(Vec<(Span, Span)>);
 
 impl Visit for ParseCalls {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_call_expr(&mut self, c: &CallExpr) {
         if let Some(Expr::Ident(i)) = parse_arg(c) {
             self.0.push((c.span, i.span));
@@ -327,6 +330,9 @@ impl Visit for ParseCalls {
 }
 
 impl Visit for Finder<'_, '_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_call_expr(&mut self, c: &CallExpr) {
         self.check_inline(c);
         c.visit_children_with(self);

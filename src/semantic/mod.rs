@@ -324,6 +324,9 @@ impl Declarations<'_> {
 }
 
 impl Visit for Declarations<'_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
         self.add_interface(&d.id.sym, &d.body.body);
     }
@@ -1170,12 +1173,18 @@ fn strip_parens(e: &Expr) -> &Expr {
 struct IdentCollector(Vec<Atom>);
 
 impl Visit for IdentCollector {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_ident(&mut self, i: &Ident) {
         self.0.push(i.sym.clone());
     }
 }
 
 impl Visit for Builder<'_, '_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_module(&mut self, m: &Module) {
         self.with_scope(|s| {
             s.scopes.predeclare_module(&m.body);

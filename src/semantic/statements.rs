@@ -32,6 +32,9 @@ impl Lists<'_> {
 }
 
 impl Visit for Lists<'_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
         self.list(stmts.iter().map(|s| (Some(s), s.span())));
         stmts.iter().for_each(|s| s.visit_with(self));
@@ -93,6 +96,9 @@ fn unwrap_await(e: &Expr) -> &Expr {
 }
 
 impl Visit for Finder<'_> {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
     fn visit_stmt(&mut self, s: &Stmt) {
         match s {
             Stmt::Expr(e) if Some(unwrap_await(&e.expr).span()) == self.call => {
