@@ -67,6 +67,10 @@ impl Bindings {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
     pub fn kind(&self, name: &str) -> Option<BindingKind> {
         self.map.get(name).map(|(k, _)| *k)
     }

@@ -18,6 +18,8 @@ pub mod wrangler;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use swc_atoms::Atom;
@@ -130,8 +132,9 @@ pub struct SemanticModel<'p> {
     /// Index of `kv_calls` by call span.
     by_span: HashMap<Span, usize>,
     pub do_calls: Vec<DoCall>,
-    /// The bindings known for this file (config, wrangler, and the file's own types).
-    pub bindings: Bindings,
+    /// The bindings known for this file (config, wrangler, and the file's own types):
+    /// the settings' own unless the file or its imports add to them.
+    pub bindings: Cow<'p, Bindings>,
     /// Every value name the file declares somewhere (variables, parameters, functions,
     /// classes, imports, enums, namespaces).
     declared: HashSet<Atom>,
@@ -170,7 +173,7 @@ impl<'p> SemanticModel<'p> {
     pub fn build(
         program: &'p Program,
         source: &Source,
-        base: &Bindings,
+        base: &'p Bindings,
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
@@ -181,7 +184,7 @@ impl<'p> SemanticModel<'p> {
     pub fn build_explained(
         program: &'p Program,
         source: &Source,
-        base: &Bindings,
+        base: &'p Bindings,
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
@@ -191,7 +194,7 @@ impl<'p> SemanticModel<'p> {
     fn build_with(
         program: &'p Program,
         source: &Source,
-        base: &Bindings,
+        base: &'p Bindings,
         file_label: &str,
         imports: Option<&'p project::Imports>,
         explain: bool,
@@ -201,8 +204,11 @@ impl<'p> SemanticModel<'p> {
             ..Declarations::default()
         };
         program.visit_with(&mut decls);
-        let mut bindings = base.clone();
-        bindings.merge(&decls.bindings(file_label));
+        let own = decls.bindings(file_label);
+        let mut bindings = Cow::Borrowed(base);
+        if !own.is_empty() {
+            bindings.to_mut().merge(&own);
+        }
         let imported = imports
             .map(|i| imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
@@ -1067,7 +1073,7 @@ fn imported_names<'p>(
     program: &Program,
     imports: &'p project::Imports,
     decls: &mut Declarations,
-    bindings: &mut Bindings,
+    bindings: &mut Cow<Bindings>,
 ) -> HashMap<Atom, Binding<'p>> {
     use project::Export;
     let mut out = HashMap::default();
@@ -1124,7 +1130,7 @@ fn imported_names<'p>(
                             KnownType::DurableObjectNamespace => BindingKind::DurableObject,
                             _ => BindingKind::Other,
                         };
-                        bindings.add(
+                        bindings.to_mut().add(
                             member,
                             kind,
                             BindingSource::Types(format!(

@@ -18,7 +18,8 @@ fn bindings() -> Bindings {
 fn kv_lines(code: &str) -> Vec<usize> {
     let source = Source::new(code.to_string());
     let parsed = parse(&source, Lang::TypeScript, false).expect("parses");
-    let model = SemanticModel::build(&parsed.program, &source, &bindings(), "t.ts", None);
+    let bindings = bindings();
+    let model = SemanticModel::build(&parsed.program, &source, &bindings, "t.ts", None);
     model
         .kv_calls
         .iter()
