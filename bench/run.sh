@@ -27,7 +27,6 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is needed ($2)" >&
 need node "Node.js"
 need npm "npm"
 need python3 "the corpus generator"
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian: apt-get install time)" >&2; exit 1; }
 
 echo "== building kvlint and the parse-only floor (release)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
@@ -73,8 +72,7 @@ measure() {
   : > runs.txt
   for _ in $(seq "$runs"); do
     [ -n "${BEFORE:-}" ] && bash -c "$BEFORE"
-    /usr/bin/time -f "%e %U %S %M" -o time.out "$@" >/dev/null 2>&1 || true
-    tail -1 time.out >> runs.txt
+    python3 "$root/bench/timed.py" runs.txt "$@"
   done
   local wall cpu rss
   wall=$(awk '{ print $1 }' runs.txt | median)
