@@ -26,7 +26,8 @@ cd "$work"
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is needed ($2)" >&2; exit 1; }; }
 need node "Node.js"
 need npm "npm"
-need python3 "the corpus generator"
+need python3 "the corpus generator and the timer"
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian: apt-get install time)" >&2; exit 1; }
 
 echo "== building kvlint and the parse-only floor (release)"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
