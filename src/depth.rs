@@ -39,6 +39,19 @@ const BEFORE_REGEX: [&str; 15] = [
 
 const UNARY_WORDS: [&str; 4] = ["typeof", "void", "delete", "await"];
 
+/// The bytes of a word (identifier or keyword): ASCII letters, digits, `_`, `$`, and every
+/// byte of a non-ASCII character.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+        c += 1;
+    }
+    t
+};
+
 /// The offset where nesting first exceeds `limit`, if it does.
 pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
     if nesting_bound(text) <= limit {
@@ -68,14 +81,17 @@ fn scan(text: &str, limit: usize) -> Option<usize> {
         match c {
             b' ' | b'\t' | b'\r' | b'\n' => {
                 i += 1;
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                    i += 1;
+                }
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+                i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |n| i + 2 + n + 2);
                 continue;
             }
             b'/' if !after_operand => {
@@ -145,23 +161,20 @@ fn scan(text: &str, limit: usize) -> Option<usize> {
             b'+' | b'-' if !after_operand => {
                 unary += 1;
             }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+            c if WORD[usize::from(c)] => {
                 let start = i;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric()
-                        || b[i] == b'_'
-                        || b[i] == b'$'
-                        || b[i] >= 0x80)
-                {
+                while i < b.len() && WORD[usize::from(b[i])] {
                     i += 1;
                 }
-                let word = &text[start..i];
-                if UNARY_WORDS.contains(&word) {
+                // Keywords are short: longer words are names (operands).
+                let word = &b[start..i];
+                if word.len() <= 10 && UNARY_WORDS.iter().any(|w| w.as_bytes() == word) {
                     unary += 1;
                     after_operand = false;
                 } else {
                     unary = 0;
-                    after_operand = !BEFORE_REGEX.contains(&word);
+                    after_operand =
+                        word.len() > 10 || !BEFORE_REGEX.iter().any(|w| w.as_bytes() == word);
                 }
                 continue;
             }
