@@ -26,6 +26,46 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The names in each folder, read once per run: finding a project root, a wrangler config
+/// or an import's file tries many names in each folder, and most are not there.
+#[derive(Default)]
+pub struct Listings(
+    std::sync::Mutex<
+        rustc_hash::FxHashMap<PathBuf, std::sync::Arc<rustc_hash::FxHashSet<std::ffi::OsString>>>,
+    >,
+);
+
+impl Listings {
+    pub fn names(&self, dir: &Path) -> std::sync::Arc<rustc_hash::FxHashSet<std::ffi::OsString>> {
+        if let Some(hit) = self.0.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let names: rustc_hash::FxHashSet<_> = std::fs::read_dir(dir)
+            .map(|r| r.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        let names = std::sync::Arc::new(names);
+        self.0
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), names.clone());
+        names
+    }
+
+    /// Whether the folder lists the name (without looking at what it is).
+    pub fn exists(&self, path: &Path) -> bool {
+        match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) => self.names(dir).contains(name),
+            _ => false,
+        }
+    }
+
+    /// Whether `dir/name` is a file: looked up in the listing, and only when listed, asked
+    /// of the file system (it may be a folder, or a link to one).
+    pub fn has_file(&self, dir: &Path, name: &str) -> bool {
+        self.names(dir).contains(std::ffi::OsStr::new(name)) && dir.join(name).is_file()
+    }
+}
+
 /// `std::path::absolute`, given the current folder (asked of the OS once per run, not once
 /// per file).
 pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {

@@ -69,10 +69,11 @@ impl Resolvers {
     }
 
     pub fn new(configs: ConfigResolver) -> Self {
+        let listings = Arc::new(crate::fs::Listings::default());
         Resolvers {
             configs,
-            wrangler: WranglerResolver::default(),
-            projects: ProjectResolver::default(),
+            wrangler: WranglerResolver::with_listings(listings.clone()),
+            projects: ProjectResolver::with_listings(listings),
             project_index: true,
         }
     }

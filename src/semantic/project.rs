@@ -22,6 +22,8 @@ use swc_ecma_ast::{
 use super::bindings::Bindings;
 use super::declared_bindings;
 use super::types::{known_type, members, promised, KnownType};
+use crate::fs::Listings;
+
 use super::wrangler::{strip_jsonc, GENERATED_TYPES, WRANGLER_FILES};
 use crate::parse::{is_declaration_file, parse, Lang};
 use crate::source::Source;
@@ -104,7 +106,7 @@ pub struct Project {
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
-    listings: Listings,
+    listings: Arc<Listings>,
     /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
     says_kv: Mutex<HashMap<PathBuf, bool>>,
     /// Each module's exports, re-exports followed.
@@ -116,11 +118,20 @@ pub struct Project {
 pub struct ProjectResolver {
     by_dir: Mutex<HashMap<PathBuf, Option<Arc<Project>>>>,
     by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
+    /// Folder listings, shared with the other resolvers of a run.
+    listings: Arc<Listings>,
 }
 
 const PROJECT_FILES: &[&str] = &["package.json", "tsconfig.json"];
 
 impl ProjectResolver {
+    pub fn with_listings(listings: Arc<Listings>) -> Self {
+        ProjectResolver {
+            listings,
+            ..ProjectResolver::default()
+        }
+    }
+
     /// The project of a file (an absolute path), if it has one.
     pub fn for_file(&self, file: &Path) -> Option<Arc<Project>> {
         self.for_dir(file.parent()?)
@@ -134,14 +145,14 @@ impl ProjectResolver {
         let is_root = PROJECT_FILES
             .iter()
             .chain(WRANGLER_FILES.iter())
-            .any(|n| dir.join(n).is_file());
+            .any(|n| self.listings.has_file(dir, n));
         let project = if is_root {
             Some(
                 self.by_root
                     .lock()
                     .unwrap()
                     .entry(dir.to_path_buf())
-                    .or_insert_with(|| Arc::new(Project::new(dir)))
+                    .or_insert_with(|| Arc::new(Project::new(dir, self.listings.clone())))
                     .clone(),
             )
         } else {
@@ -252,33 +263,12 @@ pub fn specifiers(text: &str) -> Vec<String> {
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "d.ts", "js", "jsx", "mjs", "cjs"];
 
-/// The names in each folder, read once: resolving an import tries many file names.
-#[derive(Default)]
-struct Listings(Mutex<HashMap<PathBuf, Arc<HashSet<std::ffi::OsString>>>>);
+/// Source files by the names their folders list.
+trait SourceFiles {
+    fn source_file(&self, path: &Path) -> Option<PathBuf>;
+}
 
-impl Listings {
-    fn names(&self, dir: &Path) -> Arc<HashSet<std::ffi::OsString>> {
-        if let Some(hit) = self.0.lock().unwrap().get(dir) {
-            return hit.clone();
-        }
-        let names: HashSet<_> = std::fs::read_dir(dir)
-            .map(|r| r.flatten().map(|e| e.file_name()).collect())
-            .unwrap_or_default();
-        let names = Arc::new(names);
-        self.0
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), names.clone());
-        names
-    }
-
-    fn exists(&self, path: &Path) -> bool {
-        match (path.parent(), path.file_name()) {
-            (Some(dir), Some(name)) => self.names(dir).contains(name),
-            _ => false,
-        }
-    }
-
+impl SourceFiles for Listings {
     /// An existing source file for a path without or with an extension (`./kv`, `./kv.js`
     /// for `kv.ts`, `./lib` for `lib/index.ts`).
     fn source_file(&self, path: &Path) -> Option<PathBuf> {
@@ -300,7 +290,7 @@ impl Listings {
 }
 
 impl Project {
-    fn new(root: &Path) -> Self {
+    fn new(root: &Path, listings: Arc<Listings>) -> Self {
         let (base_url, mut paths) = tsconfig_paths(&root.join("tsconfig.json"), 0);
         // SvelteKit: `$lib` is `src/lib`, unless the project maps it itself.
         let svelte = ["svelte.config.js", "svelte.config.ts", "svelte.config.mjs"]
@@ -317,7 +307,7 @@ impl Project {
             dts: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
-            listings: Listings::default(),
+            listings,
             says_kv: Mutex::new(HashMap::new()),
             merged: Mutex::new(HashMap::new()),
         }
@@ -398,9 +388,9 @@ impl Project {
                 // A `worker-configuration.d.ts` beside a wrangler config is the wrangler
                 // resolver's (DESIGN §2): not read twice.
                 let generated = path.file_name().is_some_and(|n| n == GENERATED_TYPES)
-                    && path
-                        .parent()
-                        .is_some_and(|d| WRANGLER_FILES.iter().any(|w| d.join(w).is_file()));
+                    && path.parent().is_some_and(|d| {
+                        WRANGLER_FILES.iter().any(|w| self.listings.has_file(d, w))
+                    });
                 if !is_declaration_file(path) || generated {
                     continue;
                 }

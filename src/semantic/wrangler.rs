@@ -229,9 +229,18 @@ fn generated_types(path: &Path) -> Result<Bindings, ConfigError> {
 #[derive(Default)]
 pub struct WranglerResolver {
     cache: Mutex<HashMap<PathBuf, Result<Arc<Bindings>, ConfigError>>>,
+    /// Folder listings, shared with the other resolvers of a run.
+    listings: Arc<crate::fs::Listings>,
 }
 
 impl WranglerResolver {
+    pub fn with_listings(listings: Arc<crate::fs::Listings>) -> Self {
+        WranglerResolver {
+            cache: Mutex::default(),
+            listings,
+        }
+    }
+
     /// The bindings from the wrangler config nearest above a file (an absolute path).
     pub fn for_file(&self, file: &Path) -> Result<Arc<Bindings>, ConfigError> {
         self.for_dir(file.parent().unwrap_or(Path::new("/")))
@@ -243,8 +252,8 @@ impl WranglerResolver {
         }
         let found = WRANGLER_FILES
             .iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_file());
+            .find(|n| self.listings.has_file(dir, n))
+            .map(|n| dir.join(n));
         let result = match found {
             Some(path) => std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
