@@ -103,10 +103,7 @@ impl Visit for Finder<'_> {
 /// The evidence in the project under `dir` (`.gitignore` honoured, `node_modules` skipped).
 pub fn collect(dir: &Path) -> Evidence {
     let mut found = Evidence::new();
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .filter_entry(|e| e.file_name() != "node_modules")
-        .build();
+    let walker = crate::fs::walker(dir).build();
     for entry in walker.flatten().take(MAX_FILES) {
         let path = entry.path();
         let Some(lang) = Lang::from_path(path) else {

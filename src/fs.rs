@@ -7,17 +7,27 @@ use ignore::WalkBuilder;
 
 use crate::parse::Lang;
 
-/// Every supported file under a folder: `.gitignore` honoured (inside a git repository
-/// or not), hidden folders and `node_modules` skipped. In no set order (`check` sorts what
-/// it reports).
-pub fn walk(root: &Path) -> Vec<PathBuf> {
-    WalkBuilder::new(root)
+/// How kvlint walks a folder, for the files to lint and for the project's `.d.ts` files:
+/// `.gitignore` and `.git/info/exclude` honoured (inside a git repository or not), the
+/// user's global git excludes not (a run does not depend on who runs it), hidden folders
+/// and `node_modules` skipped.
+pub fn walker(root: &Path) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != "node_modules")
+        .filter_entry(|e| e.file_name() != "node_modules");
+    builder
+}
+
+/// Every supported file under a folder: `.gitignore` honoured (inside a git repository
+/// or not), hidden folders and `node_modules` skipped. In no set order (`check` sorts what
+/// it reports).
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    walker(root)
         .build()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))

@@ -378,10 +378,7 @@ impl Project {
     pub fn dts_bindings(&self) -> &Bindings {
         self.dts.get_or_init(|| {
             let mut out = Bindings::default();
-            let walker = ignore::WalkBuilder::new(&self.root)
-                .hidden(true)
-                .filter_entry(|e| e.file_name() != "node_modules")
-                .build();
+            let walker = crate::fs::walker(&self.root).build();
             let mut read = 0;
             for entry in walker.flatten() {
                 let path = entry.path();
