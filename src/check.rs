@@ -289,6 +289,7 @@ fn collect_files(
     args: &CheckArgs,
     configs: &ConfigResolver,
     cwd: &Path,
+    threads: usize,
 ) -> (Vec<(PathBuf, String)>, Vec<String>) {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -316,7 +317,7 @@ fn collect_files(
                 vec![p.clone()]
             }
         } else if p.is_dir() {
-            let walked: Vec<PathBuf> = walk(p)
+            let walked: Vec<PathBuf> = walk(p, threads)
                 .into_iter()
                 .filter(|f| {
                     let abs = crate::fs::absolute(cwd, f);
@@ -513,7 +514,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         }
         (vec![outcome], vec![])
     } else {
-        let (files, errors) = collect_files(args, &ctx.resolvers.configs, &ctx.cwd);
+        let (files, errors) = collect_files(args, &ctx.resolvers.configs, &ctx.cwd, threads);
         let files = files
             .into_iter()
             .map(|(p, label)| (p, label, None))

@@ -23,17 +23,23 @@ pub fn walker(root: &Path) -> WalkBuilder {
     builder
 }
 
-/// Every supported file under a folder: `.gitignore` honoured (inside a git repository
-/// or not), hidden folders and `node_modules` skipped. In no set order (`check` sorts what
-/// it reports).
-pub fn walk(root: &Path) -> Vec<PathBuf> {
-    walker(root)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .filter(|p| Lang::from_path(p).is_some())
-        .collect()
+/// Every supported file under a folder, as [`walker`] walks, on `threads` threads. In no
+/// set order (`check` sorts what it reports).
+pub fn walk(root: &Path, threads: usize) -> Vec<PathBuf> {
+    let found = std::sync::Mutex::new(Vec::new());
+    walker(root).threads(threads).build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            if let Ok(e) = entry {
+                if e.file_type().is_some_and(|t| t.is_file()) && Lang::from_path(e.path()).is_some()
+                {
+                    found.lock().unwrap().push(e.into_path());
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    found.into_inner().unwrap()
 }
 
 /// The names in each folder, read once per run: finding a project root, a wrangler config

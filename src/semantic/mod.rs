@@ -135,9 +135,9 @@ pub struct SemanticModel<'p> {
     /// The bindings known for this file (config, wrangler, and the file's own types):
     /// the settings' own unless the file or its imports add to them.
     pub bindings: Cow<'p, Bindings>,
-    /// Every value name the file declares somewhere (variables, parameters, functions,
-    /// classes, imports, enums, namespaces).
-    declared: HashSet<Atom>,
+    /// The names of [`FIX_GLOBALS`] the file declares somewhere (as variables, parameters,
+    /// functions, classes, imports, enums or namespaces).
+    declared: Vec<Atom>,
     /// The span of each function, by the id calls record (0: the whole program).
     function_spans: Vec<Span>,
 }
@@ -146,7 +146,8 @@ impl<'p> SemanticModel<'p> {
     /// Whether `name` can only mean the global of that name: nothing in the file declares
     /// it. Fixes that write `JSON.parse` or `Promise.all` need the real ones.
     pub fn is_global(&self, name: &str) -> bool {
-        !self.declared.contains(&Atom::from(name))
+        debug_assert!(FIX_GLOBALS.contains(&name), "{name} is not in FIX_GLOBALS");
+        !self.declared.iter().any(|d| d == name)
     }
 
     /// The span of the function with this id (as `KvCall::function` gives it).
@@ -270,13 +271,24 @@ struct Declarations<'s> {
     kv_fns: HashMap<Atom, bool>,
     /// Where imported KV-returning functions are declared.
     kv_fn_origins: HashMap<Atom, String>,
-    /// Every value name declared anywhere in the file.
-    declared: HashSet<Atom>,
+    /// The names of [`FIX_GLOBALS`] declared anywhere in the file.
+    declared: Vec<Atom>,
     /// Every name assigned anywhere in the file (`x = …`, `x += …`, `x++`, `[x] = …`).
     reassigned: HashSet<Atom>,
 }
 
+/// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
+/// declares a name of its own for one.
+const FIX_GLOBALS: [&str; 2] = ["JSON", "Promise"];
+
 impl Declarations<'_> {
+    /// Notes a declared name, if fixes need to know of it.
+    fn declare(&mut self, name: &Atom) {
+        if FIX_GLOBALS.contains(&&**name) && !self.declared.contains(name) {
+            self.declared.push(name.clone());
+        }
+    }
+
     fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
         // Only types that declare a binding (KV or Durable Object) describe an env.
@@ -352,12 +364,12 @@ impl Visit for Declarations<'_> {
                 self.kv_fns.insert(d.ident.sym.clone(), promise);
             }
         }
-        self.declared.insert(d.ident.sym.clone());
+        self.declare(&d.ident.sym);
         d.visit_children_with(self);
     }
 
     fn visit_binding_ident(&mut self, b: &BindingIdent) {
-        self.declared.insert(b.id.sym.clone());
+        self.declare(&b.id.sym);
     }
 
     fn visit_assign_expr(&mut self, a: &AssignExpr) {
@@ -391,19 +403,21 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_class_decl(&mut self, d: &ClassDecl) {
-        self.declared.insert(d.ident.sym.clone());
+        self.declare(&d.ident.sym);
         d.visit_children_with(self);
     }
 
     fn visit_fn_expr(&mut self, f: &FnExpr) {
-        self.declared
-            .extend(f.ident.as_ref().map(|i| i.sym.clone()));
+        if let Some(i) = &f.ident {
+            self.declare(&i.sym);
+        }
         f.visit_children_with(self);
     }
 
     fn visit_class_expr(&mut self, c: &ClassExpr) {
-        self.declared
-            .extend(c.ident.as_ref().map(|i| i.sym.clone()));
+        if let Some(i) = &c.ident {
+            self.declare(&i.sym);
+        }
         c.visit_children_with(self);
     }
 
@@ -413,16 +427,16 @@ impl Visit for Declarations<'_> {
             ImportSpecifier::Default(d) => &d.local,
             ImportSpecifier::Namespace(n) => &n.local,
         };
-        self.declared.insert(local.sym.clone());
+        self.declare(&local.sym);
     }
 
     fn visit_ts_enum_decl(&mut self, d: &TsEnumDecl) {
-        self.declared.insert(d.id.sym.clone());
+        self.declare(&d.id.sym);
     }
 
     fn visit_ts_module_decl(&mut self, d: &TsModuleDecl) {
         if let TsModuleName::Ident(i) = &d.id {
-            self.declared.insert(i.sym.clone());
+            self.declare(&i.sym);
         }
         d.visit_children_with(self);
     }
