@@ -37,19 +37,20 @@ pub struct RuleContext<'a> {
     pub model: &'a SemanticModel<'a>,
     pub config: &'a Config,
     pub lang: Lang,
-    /// The file's code style, worked out the first time a fix needs it.
-    pub style: OnceCell<Style>,
+    /// The file's code style, each part worked out the first time a fix needs it.
+    pub style: Style,
     pub comments: &'a swc_common::comments::SingleThreadedComments,
     /// Expression statements after a statement without `;`, found the first time a fix asks.
     pub unterminated: OnceCell<rustc_hash::FxHashSet<swc_common::BytePos>>,
 }
 
 /// How the file writes code, for generated code to follow (DESIGN §6.6).
+#[derive(Default)]
 pub struct Style {
     /// One level of indentation.
-    pub indent: String,
-    /// The quote most string literals use.
-    pub quote: char,
+    indent: OnceCell<String>,
+    /// The quote most string literals use (finding it walks the whole program).
+    quote: OnceCell<char>,
 }
 
 impl RuleContext<'_> {
@@ -77,11 +78,19 @@ impl RuleContext<'_> {
         out
     }
 
-    pub fn style(&self) -> &Style {
-        self.style.get_or_init(|| Style {
-            indent: crate::edits::indent_unit(self.source),
-            quote: crate::edits::preferred_quote(self.source, self.program),
-        })
+    /// One level of the file's indentation.
+    pub fn indent_unit(&self) -> &str {
+        self.style
+            .indent
+            .get_or_init(|| crate::edits::indent_unit(self.source))
+    }
+
+    /// The quote most of the file's string literals use.
+    pub fn quote(&self) -> char {
+        *self
+            .style
+            .quote
+            .get_or_init(|| crate::edits::preferred_quote(self.source, self.program))
     }
 }
 

@@ -325,7 +325,7 @@ impl<'b> Finder<'_, 'b> {
         keyword: &str,
         indent: &str,
     ) -> String {
-        let unit = &self.ctx.style().indent;
+        let unit = self.ctx.indent_unit();
         let names: Vec<&str> = patterns.iter().map(|(p, _)| p.as_str()).collect();
         let annotation = if patterns.iter().all(|(_, a)| a.is_some()) {
             let types: Vec<&str> = patterns
@@ -425,8 +425,8 @@ impl<'b> Finder<'_, 'b> {
             .iter()
             .map(|r| src.slice(r.call.args[0].expr.span()))
             .collect();
-        let unit = &self.ctx.style().indent;
-        let quote = self.ctx.style().quote;
+        let unit = self.ctx.indent_unit();
+        let quote = self.ctx.quote();
         let ty = if kind == Some("json") {
             format!(", {quote}json{quote}")
         } else {

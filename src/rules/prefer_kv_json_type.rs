@@ -96,7 +96,7 @@ impl<'b> Finder<'_, 'b> {
         }
         let quote = match call.arg(0).and_then(as_str) {
             Some(s) => src.slice(s.span).chars().next()?,
-            None => self.ctx.style().quote,
+            None => self.ctx.quote(),
         };
         let json = quoted("json", quote);
         let mut edits = match call.args.get(1).map(|a| &*a.expr) {
