@@ -198,11 +198,11 @@ impl<'b> Finder<'_, 'b> {
     /// `const x = await kv.get(k); … JSON.parse(x)` with `x` used nowhere else.
     fn check_single_use<T>(&mut self, items: &[T])
     where
-        T: ListItem + VisitWith<AllIdents> + VisitWith<ParseCalls> + swc_common::Spanned,
+        T: ListItem + VisitWith<ListUses> + swc_common::Spanned,
     {
-        // Every identifier and every `JSON.parse(x)` of the list, found once (lazily): a
-        // list of thousands of reads stays linear.
-        let mut found: Option<(AllIdents, ParseCalls)> = None;
+        // The candidates first; then one walk of the list finds every mention of their
+        // names and every `JSON.parse(x)`: a list of thousands of reads stays linear.
+        let mut candidates = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let Some(Stmt::Decl(Decl::Var(v))) = item.stmt() else {
                 continue;
@@ -224,32 +224,28 @@ impl<'b> Finder<'_, 'b> {
             if v.kind == VarDeclKind::Var {
                 continue;
             }
-            let (idents, parses) = found.get_or_insert_with(|| {
-                let mut idents = AllIdents::default();
-                let mut parses = ParseCalls::default();
-                for s in items {
-                    s.visit_with(&mut idents);
-                    s.visit_with(&mut parses);
-                }
-                (idents, parses)
-            });
+            candidates.push((i, item, name, call));
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        let mut uses = ListUses::default();
+        for (_, _, name, _) in &candidates {
+            uses.idents.insert(name.id.sym.clone(), Vec::new());
+        }
+        items.iter().for_each(|s| s.visit_with(&mut uses));
+        for (i, item, name, call) in candidates {
             // The one use besides the declaration, wherever in the list it is: a closure
             // declared earlier can see the variable too.
-            let refs: Vec<Span> = idents
-                .0
-                .get(&name.id.sym)
-                .map(|spans| {
-                    spans
-                        .iter()
-                        .copied()
-                        .filter(|s| *s != name.id.span)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let refs: Vec<Span> = uses.idents[&name.id.sym]
+                .iter()
+                .copied()
+                .filter(|s| *s != name.id.span)
+                .collect();
             let [only] = refs.as_slice() else { continue };
             let after = item.span().hi;
-            let Some(parse) = parses
-                .0
+            let Some(parse) = uses
+                .parses
                 .iter()
                 .find(|(call, arg)| arg == only && call.lo >= after)
                 .map(|(span, _)| *span)
@@ -303,27 +299,25 @@ fn unparen(e: &Expr) -> &Expr {
     }
 }
 
-/// Every identifier of a node, by name.
+/// What a statement list's walk finds for the single-use check: the mentions of the
+/// candidate names (the keys it starts with), and the `JSON.parse(x)` calls with an
+/// identifier argument, as (call span, identifier span).
 #[derive(Default)]
-pub struct AllIdents(rustc_hash::FxHashMap<swc_atoms::Atom, Vec<Span>>);
-
-impl Visit for AllIdents {
-    fn visit_ident(&mut self, i: &swc_ecma_ast::Ident) {
-        self.0.entry(i.sym.clone()).or_default().push(i.span);
-    }
+pub struct ListUses {
+    idents: rustc_hash::FxHashMap<swc_atoms::Atom, Vec<Span>>,
+    parses: Vec<(Span, Span)>,
 }
 
-/// `JSON.parse(x)` calls with an identifier argument: (call span, identifier span).
-#[derive(Default)]
-pub struct ParseCalls(Vec<(Span, Span)>);
-
-impl Visit for ParseCalls {
-    /// Types hold no calls, statements or runtime names: not walked.
-    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+impl Visit for ListUses {
+    fn visit_ident(&mut self, i: &swc_ecma_ast::Ident) {
+        if let Some(spans) = self.idents.get_mut(&i.sym) {
+            spans.push(i.span);
+        }
+    }
 
     fn visit_call_expr(&mut self, c: &CallExpr) {
         if let Some(Expr::Ident(i)) = parse_arg(c) {
-            self.0.push((c.span, i.span));
+            self.parses.push((c.span, i.span));
         }
         c.visit_children_with(self);
     }
