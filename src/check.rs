@@ -188,6 +188,11 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         _ if diagnostics.is_empty() && !from_stdin => Source::new(String::new()),
         _ => source,
     };
+    if !diagnostics.is_empty() {
+        // The report's positions need it: built here, on a worker, not one file after
+        // another on the thread that writes the report.
+        shown.index_lines();
+    }
     Outcome {
         report: FileReport {
             path: label,
@@ -604,6 +609,9 @@ pub fn run(args: &CheckArgs) -> i32 {
         eprintln!("kvlint: error: cannot write the report: {e}");
         return EXIT_ERROR;
     }
+    // The process ends after this: freeing every report (a source and the diagnostics of
+    // each file, allocated on the workers) would take longer than the OS takes.
+    std::mem::forget(reports);
     if args.add_suppressions {
         eprintln!("Added {} suppression comments.", totals.fixed);
     } else if args.format.unwrap_or(Format::Human) == Format::Human && !args.statistics {

@@ -42,6 +42,11 @@ impl Source {
         }
     }
 
+    /// Builds the line index now rather than at the first position asked for.
+    pub fn index_lines(&self) {
+        self.line_starts();
+    }
+
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
             std::iter::once(0)
