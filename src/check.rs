@@ -145,7 +145,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             config_error: None,
         };
     }
-    ctx.resolvers.add_constants(&abs, &text, &mut resolved);
+    ctx.resolvers.add_constants(&abs, &mut resolved);
     // This runs on one of `isolate::map`'s workers: a panic or a hang in parsing, linting
     // or fixing fails this file only.
     let settings = resolved.file_settings(&label, path, &ctx.selection);

@@ -58,13 +58,13 @@ impl Resolved {
 impl Resolvers {
     /// Completes a file's imports with the key constants of the modules it imports (once
     /// the prefilter has said the file is linted).
-    pub fn add_constants(&self, abs: &Path, text: &str, resolved: &mut Resolved) {
+    pub fn add_constants(&self, abs: &Path, resolved: &mut Resolved) {
         if let Some(p) = self
             .project_index
             .then(|| self.projects.for_file(abs))
             .flatten()
         {
-            resolved.imports = p.imports(abs, text, true);
+            p.read_pending(&mut resolved.imports);
         }
     }
 

@@ -65,9 +65,19 @@ pub type Exports = HashMap<String, Fact>;
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     pub modules: HashMap<String, Arc<Exports>>,
+    /// Imports resolved but not read yet, as (specifier, module): they cannot make a
+    /// namespace KV, so the prefilter needs nothing of them; [`Project::read_pending`]
+    /// reads their key constants once the file is linted.
+    pending: Vec<(String, PathBuf)>,
 }
 
 impl Imports {
+    fn add(&mut self, spec: String, exports: Arc<Exports>) {
+        if !exports.is_empty() {
+            self.modules.insert(spec, exports);
+        }
+    }
+
     /// Whether `text` (the importing file) may hold a finding through what it imports: it
     /// names an imported function or value declared `KVNamespace`, or a KV member of an
     /// imported Env type (the prefilter's part for imports: without one of those names, no
@@ -457,15 +467,22 @@ impl Project {
             let Some(target) = self.resolve(file, &spec) else {
                 continue;
             };
-            if !constants && !self.module_says_kv(&target, 0) {
-                continue;
-            }
-            let exports = self.module_exports(&target);
-            if !exports.is_empty() {
-                out.modules.insert(spec, exports);
+            if constants || self.module_says_kv(&target, 0) {
+                out.add(spec, self.module_exports(&target));
+            } else {
+                out.pending.push((spec, target));
             }
         }
         out
+    }
+
+    /// Completes imports found with `constants` false: the modules left pending are read
+    /// (as [`Project::imports`] with `constants` true reads them), without resolving the
+    /// file's imports again.
+    pub fn read_pending(&self, imports: &mut Imports) {
+        for (spec, target) in std::mem::take(&mut imports.pending) {
+            imports.add(spec, self.module_exports(&target));
+        }
     }
 
     /// A module's exports with its re-exports followed, worked out once per module: every
