@@ -570,7 +570,8 @@ impl<'p> Builder<'_, 'p> {
 
     fn value_of_type(&self, t: &TsType, shown: &str) -> Option<Value> {
         if let TsType::TsTypeLit(lit) = t {
-            let members = members(&lit.members).map(|(n, t)| (n.to_string(), known_type(t)));
+            let members =
+                members(&lit.members).map(|(n, t)| (n.to_string(), self.value_of_type(t, n)));
             return Some(Value::Shape(members.collect()));
         }
         match known_type(t) {
@@ -690,6 +691,26 @@ impl<'p> Builder<'_, 'p> {
             return Value::Other;
         };
         let shown = self.text(m.span);
+        // A declared type literal decides, nested ones included: `(ctx: { env: { NONCES:
+        // KVNamespace } }) => ctx.env.NONCES`, `(c.env as unknown as { SESSIONS?:
+        // KVNamespace }).SESSIONS`.
+        let object = self.classify(&m.obj);
+        if let Value::Shape(members) = &object {
+            if let Some(value) = members
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+            {
+                return match value {
+                    Value::Kv(_) => {
+                        Value::Kv(self.why(|| {
+                            format!("`{shown}`: its declared type says {name}: KVNamespace")
+                        }))
+                    }
+                    value => value,
+                };
+            }
+        }
         if name == "env" && !matches!(m.prop, MemberProp::PrivateName(_)) {
             return Value::Env;
         }
@@ -702,21 +723,8 @@ impl<'p> Builder<'_, 'p> {
                 None => Value::Other,
             };
         }
-        match self.classify(&m.obj) {
+        match object {
             Value::Env | Value::TypedEnv(_) => self.binding_value(&name, shown),
-            // A declared type literal decides: `(c.env as unknown as { SESSIONS?: KVNamespace }).SESSIONS`.
-            Value::Shape(members) => match members
-                .iter()
-                .find(|(n, _)| *n == name)
-                .and_then(|(_, t)| *t)
-            {
-                Some(KnownType::Kv) => Value::Kv(
-                    self.why(|| format!("`{shown}`: its declared type says {name}: KVNamespace")),
-                ),
-                Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
-                Some(KnownType::DurableObjectStub) => Value::DurableObjectStub,
-                _ => Value::Other,
-            },
             _ => Value::Other,
         }
     }

@@ -2,7 +2,6 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::types::KnownType;
 use swc_atoms::Atom;
 use swc_ecma_ast::{
     Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind,
@@ -20,8 +19,9 @@ pub enum Value {
     Env,
     /// An Env typed with an interface or type alias declared in the file.
     TypedEnv(String),
-    /// An object whose declared type is a type literal: its members' types, where known.
-    Shape(Vec<(String, Option<KnownType>)>),
+    /// An object whose declared type is a type literal: what each member holds, where its
+    /// declared type says (a member typed by a literal of its own is a `Shape` too).
+    Shape(Vec<(String, Option<Value>)>),
     /// Anything else, or unknown.
     Other,
 }
