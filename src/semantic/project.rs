@@ -273,30 +273,23 @@ pub fn specifiers(text: &str) -> Vec<String> {
 
 const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "d.ts", "js", "jsx", "mjs", "cjs"];
 
-/// Source files by the names their folders list.
-trait SourceFiles {
-    fn source_file(&self, path: &Path) -> Option<PathBuf>;
-}
-
-impl SourceFiles for Listings {
-    /// An existing source file for a path without or with an extension (`./kv`, `./kv.js`
-    /// for `kv.ts`, `./lib` for `lib/index.ts`).
-    fn source_file(&self, path: &Path) -> Option<PathBuf> {
-        if Lang::from_path(path).is_some() && self.exists(path) && path.is_file() {
-            return Some(path.to_path_buf());
-        }
-        let text = path.to_string_lossy();
-        // TypeScript's `.js` in an import names the `.ts` file.
-        let stem = [".js", ".mjs", ".cjs", ".jsx"]
-            .iter()
-            .find_map(|e| text.strip_suffix(e))
-            .unwrap_or(&text);
-        EXTENSIONS
-            .iter()
-            .map(|e| PathBuf::from(format!("{stem}.{e}")))
-            .chain(EXTENSIONS.iter().map(|e| path.join(format!("index.{e}"))))
-            .find(|p| self.exists(p) && p.is_file())
+/// An existing source file for a path without or with an extension (`./kv`, `./kv.js` for
+/// `kv.ts`, `./lib` for `lib/index.ts`), looked up in the folders' listings.
+fn source_file(listings: &Listings, path: &Path) -> Option<PathBuf> {
+    if Lang::from_path(path).is_some() && listings.exists(path) && path.is_file() {
+        return Some(path.to_path_buf());
     }
+    let text = path.to_string_lossy();
+    // TypeScript's `.js` in an import names the `.ts` file.
+    let stem = [".js", ".mjs", ".cjs", ".jsx"]
+        .iter()
+        .find_map(|e| text.strip_suffix(e))
+        .unwrap_or(&text);
+    EXTENSIONS
+        .iter()
+        .map(|e| PathBuf::from(format!("{stem}.{e}")))
+        .chain(EXTENSIONS.iter().map(|e| path.join(format!("index.{e}"))))
+        .find(|p| listings.exists(p) && p.is_file())
 }
 
 impl Project {
@@ -379,7 +372,7 @@ impl Project {
         candidates
             .iter()
             .filter(|p| self.inside(p))
-            .find_map(|p| self.listings.source_file(p))
+            .find_map(|p| source_file(&self.listings, p))
             .filter(|p| self.inside(p))
     }
 
