@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use crate::cli::{CheckArgs, Color, Format};
 use crate::config::{Config, ConfigResolver};
-use crate::diagnostic::{Diagnostic, Severity, INTERNAL_ERROR, UNUSED_SUPPRESSION};
+use crate::diagnostic::{
+    Diagnostic, Severity, CONFIG_ERROR, INTERNAL_ERROR, IO_ERROR, UNUSED_SUPPRESSION,
+};
 use crate::fix::FixMode;
 use crate::fs::{display_path, walk, write_atomic};
 use crate::output::{
@@ -19,7 +21,7 @@ use crate::parse::Lang;
 use crate::rules::RULES;
 use crate::settings::Resolvers;
 use crate::source::Source;
-use crate::{fix_source, isolate, lint_source, FileSettings, Selection};
+use crate::{fix_source, isolate, lint_and_see, lint_source, FileSettings, Seen, Selection};
 
 /// Exit codes (DESIGN §5).
 pub const EXIT_OK: i32 = 0;
@@ -44,6 +46,10 @@ struct Outcome {
     fixed: usize,
     /// A config or wrangler error that kept the file from being linted.
     config_error: Option<String>,
+    /// What linting saw of KV.
+    seen: Seen,
+    /// Skipped unparsed by the prefilter: nothing in it can be KV.
+    skipped: bool,
 }
 
 fn selection(args: &CheckArgs) -> Result<Selection, String> {
@@ -93,6 +99,43 @@ fn internal(message: String) -> Diagnostic {
     .with_severity(Severity::Error)
 }
 
+/// An error of the run ("PATH: REASON", a config or a path) as a report of its own, for the
+/// machine formats: under the path it names when that exists, else under none.
+fn run_error(id: &'static str, message: &str) -> FileReport {
+    let path = message
+        .split_once(": ")
+        .map(|(p, _)| p.split(':').next().unwrap_or(p))
+        .filter(|p| Path::new(p).exists())
+        .unwrap_or_default();
+    // Shown as the files are: relative to the current folder when under it.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = Path::new(path)
+        .strip_prefix(&cwd)
+        .map(display_path)
+        .unwrap_or_else(|_| path.to_string());
+    let help = if id == CONFIG_ERROR {
+        "Nothing governed by this configuration was checked. Fix the setting the message names (`kvlint explain <id>` and the README list every setting)."
+    } else {
+        "Nothing under this path was checked. Check that it exists and that the user running kvlint may read it."
+    };
+    FileReport {
+        path,
+        source: Arc::new(Source::new(String::new())),
+        diagnostics: vec![Diagnostic::new(id, 0..0, message, help).with_severity(Severity::Error)],
+    }
+}
+
+/// A file kvlint could not read or write: the OS's reason, and what the user can do.
+fn io_error(message: String) -> Diagnostic {
+    Diagnostic::new(
+        IO_ERROR,
+        0..0,
+        message,
+        "This file was not checked, and nothing was written to it. Check that it exists and that the user running kvlint may read (for --fix, write) it and its folder.",
+    )
+    .with_severity(Severity::Error)
+}
+
 fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
     let empty = |label: String| FileReport {
         path: label,
@@ -102,12 +145,14 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     let abs = crate::fs::absolute(&ctx.cwd, path);
     let failed = |label: String, message: String| Outcome {
         report: FileReport {
-            diagnostics: vec![internal(message)],
+            diagnostics: vec![io_error(message)],
             ..empty(label)
         },
         diff: None,
         fixed: 0,
         config_error: None,
+        seen: Seen::default(),
+        skipped: false,
     };
     let from_stdin = stdin.is_some();
     let bytes = match stdin {
@@ -121,7 +166,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 only"));
+            return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 text only"));
         }
     };
     // kvlint.toml, the wrangler config, and what the project's other files declare.
@@ -133,6 +178,8 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
                 diff: None,
                 fixed: 0,
                 config_error: Some(e.0),
+                seen: Seen::default(),
+                skipped: false,
             }
         }
     };
@@ -143,6 +190,11 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             diff: None,
             fixed: 0,
             config_error: None,
+            seen: Seen {
+                kv_calls: 0,
+                kv_bindings: resolved.bindings.kv_names().next().is_some(),
+            },
+            skipped: true,
         };
     }
     ctx.resolvers.add_constants(&abs, &mut resolved);
@@ -150,12 +202,15 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     // or fixing fails this file only.
     let settings = resolved.file_settings(&label, path, &ctx.selection);
     let source = Source::new(text);
-    let (diagnostics, new_text, fixed) = match ctx.action {
-        Action::Lint => (lint_source(&source, &settings), None, 0),
+    let (diagnostics, new_text, fixed, seen) = match ctx.action {
+        Action::Lint => {
+            let (d, seen) = lint_and_see(&source, &settings);
+            (d, None, 0, seen)
+        }
         Action::Baseline => baseline(&source, &settings),
         Action::Fix(mode) | Action::Diff(mode) => {
             let f = fix_source(&source, &settings, mode);
-            (f.diagnostics, f.text, f.applied)
+            (f.diagnostics, f.text, f.applied, f.seen)
         }
     };
     let mut diff = None;
@@ -169,13 +224,15 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
                         report: FileReport {
                             path: label,
                             source: Arc::new(source),
-                            diagnostics: vec![internal(format!(
+                            diagnostics: vec![io_error(format!(
                                 "Cannot write the fixed file: {e}"
                             ))],
                         },
                         diff,
                         fixed: 0,
                         config_error: None,
+                        seen: Seen::default(),
+                        skipped: false,
                     };
                 }
             }
@@ -202,30 +259,35 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         diff,
         fixed,
         config_error: None,
+        seen,
+        skipped: false,
     }
 }
 
 /// `--add-suppressions` on one file: the text with a suppression above every finding, the
 /// diagnostics left (none but failures), and how many lines got one.
-fn baseline(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic>, Option<String>, usize) {
-    let found = lint_source(source, settings);
+fn baseline(
+    source: &Source,
+    settings: &FileSettings,
+) -> (Vec<Diagnostic>, Option<String>, usize, Seen) {
+    let (found, seen) = lint_and_see(source, settings);
     let edits = crate::suppress::baseline_edits(source, &found);
     if edits.is_empty() {
-        return (found, None, 0);
+        return (found, None, 0, seen);
     }
     let count = edits.len();
     let fix = crate::fix::Fix::new("Suppress", crate::fix::Applicability::Safe, edits);
     let carrier = Diagnostic::new(UNUSED_SUPPRESSION, 0..0, "", "").with_fix(Some(fix));
     let Some(pass) = crate::fix::apply_pass(source.text(), &[carrier], FixMode::Safe) else {
-        return (found, None, 0);
+        return (found, None, 0, seen);
     };
     let after = lint_source(&Source::new(pass.text.clone()), settings);
     if after.iter().any(|d| !d.is_failure()) || after.iter().any(Diagnostic::is_failure) {
         let mut kept = found;
         kept.push(internal("Adding suppressions left findings or broke the file; nothing was written. Please report this as a kvlint bug.".into()));
-        return (kept, None, 0);
+        return (kept, None, 0, seen);
     }
-    (after, Some(pass.text), count)
+    (after, Some(pass.text), count, seen)
 }
 
 fn unified_diff(label: &str, old: &str, new: &str) -> String {
@@ -289,7 +351,8 @@ fn changed_files(args: &CheckArgs) -> Result<Option<BTreeSet<PathBuf>>, String> 
     ))
 }
 
-/// The files to lint, as (path, label), and the errors for paths that match nothing.
+/// The files to lint, as (path, label), and the errors for paths that match nothing or
+/// cannot be read (each "PATH: REASON").
 fn collect_files(
     args: &CheckArgs,
     configs: &ConfigResolver,
@@ -305,7 +368,20 @@ fn collect_files(
     let mut errors = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     for p in &paths {
-        let found: Vec<PathBuf> = if p.is_file() {
+        // Asked once: "no such file" only when that is what the OS says (a path in a folder
+        // the user may not enter is not missing).
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                errors.push(format!("{}: no such file or folder", p.display()));
+                continue;
+            }
+            Err(e) => {
+                errors.push(format!("{}: cannot read: {e}", p.display()));
+                continue;
+            }
+        };
+        let found: Vec<PathBuf> = if meta.is_file() {
             let abs = crate::fs::absolute(cwd, p);
             let excluded =
                 args.force_exclude && configs.for_file(&abs).is_ok_and(|c| c.excludes(&abs));
@@ -321,8 +397,11 @@ fn collect_files(
             } else {
                 vec![p.clone()]
             }
-        } else if p.is_dir() {
-            let walked: Vec<PathBuf> = walk(p, threads)
+        } else if meta.is_dir() {
+            let (walked, unreadable) = walk(p, threads);
+            let hidden = !unreadable.is_empty();
+            errors.extend(unreadable);
+            let walked: Vec<PathBuf> = walked
                 .into_iter()
                 .filter(|f| {
                     let abs = crate::fs::absolute(cwd, f);
@@ -332,7 +411,7 @@ fn collect_files(
                         .unwrap_or(true)
                 })
                 .collect();
-            if walked.is_empty() {
+            if walked.is_empty() && !hidden {
                 errors.push(format!(
                     "{}: no TypeScript or JavaScript files to lint",
                     p.display()
@@ -340,7 +419,10 @@ fn collect_files(
             }
             walked
         } else {
-            errors.push(format!("{}: no such file or folder", p.display()));
+            errors.push(format!(
+                "{}: not a file or folder kvlint can lint",
+                p.display()
+            ));
             continue;
         };
         // A file named twice (or under two of the paths) is linted once. The walk follows
@@ -490,6 +572,8 @@ pub fn run(args: &CheckArgs) -> i32 {
                     diff: None,
                     fixed: 0,
                     config_error: None,
+                    seen: Seen::default(),
+                    skipped: false,
                 })
             })
             .collect()
@@ -535,10 +619,11 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut diffs = String::new();
     let mut failed = !errors.is_empty();
     totals.stopped = failed;
+    let mut errors: Vec<(&'static str, String)> = errors.drain(..).map(|e| (IO_ERROR, e)).collect();
     for mut o in outcomes {
         if let Some(e) = o.config_error {
-            if !errors.contains(&e) {
-                errors.push(e);
+            if !errors.iter().any(|(_, known)| *known == e) {
+                errors.push((CONFIG_ERROR, e));
             }
             failed = true;
             totals.files -= 1;
@@ -553,13 +638,23 @@ pub fn run(args: &CheckArgs) -> i32 {
         failed |= o.report.diagnostics.iter().any(Diagnostic::is_failure);
         o.report.diagnostics.iter().for_each(|d| totals.count(d));
         totals.fixed += o.fixed;
+        totals.skipped += usize::from(o.skipped);
+        totals.kv_calls += o.seen.kv_calls;
+        totals.kv_bindings |= o.seen.kv_bindings;
         if let Some(d) = o.diff {
             diffs.push_str(&d);
         }
         reports.push(o.report);
     }
-    for e in &errors {
-        eprintln!("kvlint: error: {e}");
+    let machine = !args.statistics && args.format.unwrap_or(Format::Human) != Format::Human;
+    if machine {
+        // Every format says the run was stopped (DESIGN §5): the errors come first.
+        let run_errors = errors.iter().map(|(id, e)| run_error(id, e));
+        reports.splice(0..0, run_errors);
+    } else {
+        for (_, e) in &errors {
+            eprintln!("kvlint: error: {e}");
+        }
     }
 
     let stdout = std::io::stdout();

@@ -5,31 +5,48 @@ use std::path::Path;
 
 use crate::config::{Config, ConfigResolver};
 use crate::parse::{parse, Lang};
-use crate::rules::{FixKind, RULES};
+use crate::rules::RULES;
+use crate::scaffold::WranglerForm;
 use crate::semantic::SemanticModel;
 use crate::source::Source;
 
-/// `kvlint rules`: id, default severity, fix, summary.
-pub fn rules_table() -> String {
+/// `kvlint rules`: id, default severity, the fix the user gets with `config` (the
+/// kvlint.toml found here), and summary; then how settings change the fixes.
+pub fn rules_table(config: &Config) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<28} {:<8} {:<9} summary", "rule", "severity", "fix");
+    let _ = writeln!(
+        out,
+        "{:<34} {:<8} {:<14} summary",
+        "rule", "severity", "fix"
+    );
+    let mut notes = Vec::new();
     for r in RULES {
-        let fix = match r.fix_kind() {
-            FixKind::None => "none",
-            FixKind::Sometimes => "unsafe*",
-            FixKind::Unsafe => "unsafe",
-            FixKind::Safe => "safe",
-        };
+        let mut fix = r.fix_kind(config).name().to_string();
+        if let Some(note) = r.fix_note() {
+            notes.push(format!("{}: {note}", r.id()));
+            fix.push_str(&"*".repeat(notes.len()));
+        }
         let _ = writeln!(
             out,
-            "{:<28} {:<8} {:<9} {}",
+            "{:<34} {:<8} {:<14} {}",
             r.id(),
             r.default_severity().to_string(),
             fix,
             r.summary()
         );
     }
-    out.push_str("\n* unsafe unless the setting it uses is written in kvlint.toml\n");
+    let _ = writeln!(
+        out,
+        "\nfix: safe fixes are applied by --fix; unsafe ones by --fix --unsafe-fixes; display-only ones are shown, never applied."
+    );
+    let source = match &config.path {
+        Some(p) => format!("with {}", p.display()),
+        None => "with no kvlint.toml".to_string(),
+    };
+    let _ = writeln!(out, "The fix column is what you get {source}:");
+    for (i, note) in notes.iter().enumerate() {
+        let _ = writeln!(out, "{:<3} {note}", "*".repeat(i + 1));
+    }
     out
 }
 
@@ -48,23 +65,128 @@ pub fn scaffold_session_object(
         .for_file(&dir.join("_"))
         .map_err(|e| e.0)?;
     let options = &config.file.rules.no_kv_sessions;
-    let binding = binding
+    let wrangler = nearest_wrangler(dir)?;
+    let taken = |name: &str| wrangler.as_ref().and_then(|w| w.bound.get(name));
+    let mut notes = Vec::new();
+    let binding = match binding
         .map(str::to_string)
         .or_else(|| options.durable_object.clone())
-        .unwrap_or_else(|| "USER_SESSIONS".to_string());
+    {
+        Some(b) => b,
+        // The first name the project does not already bind.
+        None => ["USER_SESSIONS", "SESSION_STORE", "SESSION_OBJECTS"]
+            .iter()
+            .map(|n| n.to_string())
+            .chain((2..).map(|i| format!("SESSION_STORE_{i}")))
+            .find(|n| taken(n).is_none())
+            .expect("an endless list has a free name"),
+    };
     if !crate::scaffold::is_identifier(&binding) {
         return Err(format!("`{binding}` cannot name a binding"));
+    }
+    if let (Some(w), Some(existing)) = (&wrangler, taken(&binding)) {
+        if existing.as_deref() != Some(class) {
+            let what = match existing {
+                Some(other) => format!("the Durable Object class `{other}`"),
+                None => "another binding".to_string(),
+            };
+            notes.push(format!(
+                "{} already binds `{binding}` to {what}: bind this class under a free name (`--binding NAME`), or use the class that is bound there.",
+                w.path.display()
+            ));
+        }
     }
     let methods = options
         .methods
         .clone()
         .unwrap_or_else(crate::scaffold::default_methods);
-    Ok(crate::scaffold::session_object(class, &binding, &methods))
+    let form = wrangler.as_ref().map_or(WranglerForm::Unknown, |w| w.form);
+    Ok(crate::scaffold::session_object(
+        class, &binding, &methods, form, &notes,
+    ))
 }
 
-/// `kvlint explain <id>`: the rule's document.
-pub fn explain(id: &str) -> Option<&'static str> {
-    crate::rules::find(id).map(|r| r.doc())
+/// The wrangler config nearest above a folder: its path, form, and the names it binds
+/// (with the class of each Durable Object binding).
+struct Wrangler {
+    path: std::path::PathBuf,
+    form: WranglerForm,
+    bound: std::collections::BTreeMap<String, Option<String>>,
+}
+
+fn nearest_wrangler(dir: &Path) -> Result<Option<Wrangler>, String> {
+    let Some(path) = dir.ancestors().find_map(|d| {
+        crate::semantic::wrangler::WRANGLER_FILES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file())
+    }) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let form = WranglerForm::of(&name, &text);
+    let mut bound: std::collections::BTreeMap<String, Option<String>> =
+        crate::semantic::wrangler::parse_wrangler(&path, &text)
+            .map_err(|e| e.0)?
+            .iter()
+            .map(|(n, _, _)| (n.to_string(), None))
+            .collect();
+    bound.extend(crate::semantic::wrangler::durable_object_classes(
+        &path, &text,
+    ));
+    Ok(Some(Wrangler { path, form, bound }))
+}
+
+/// `kvlint explain <id>`: the rule's document, rendered for a terminal.
+pub fn explain(id: &str) -> Option<String> {
+    crate::rules::find(id).map(|r| render_doc(r.doc()))
+}
+
+/// A rule document as a terminal shows it: headings underlined, code blocks indented under
+/// a line that says what they are, and none of the markers its examples are tested by
+/// (`ts expect_diagnostic`, `fixed unsafe`).
+pub fn render_doc(doc: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in doc.lines() {
+        if let Some(info) = line.strip_prefix("```") {
+            if in_code {
+                in_code = false;
+                continue;
+            }
+            in_code = true;
+            let words: Vec<&str> = info.split_whitespace().collect();
+            let caption = match words.as_slice() {
+                [_, "expect_diagnostic"] => Some("Reported:"),
+                [_, "fixed"] => Some("After `kvlint check --fix`:"),
+                [_, "fixed", "unsafe"] => Some("After `kvlint check --fix --unsafe-fixes`:"),
+                ["toml", "kvlint.toml"] => Some("With this kvlint.toml:"),
+                _ => None,
+            };
+            if let Some(caption) = caption {
+                let _ = writeln!(out, "{caption}");
+            }
+            continue;
+        }
+        if in_code {
+            let _ = writeln!(out, "    {line}");
+        } else if let Some(title) = line.strip_prefix("# ") {
+            let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
+        } else if let Some(title) = line
+            .strip_prefix("## ")
+            .or_else(|| line.strip_prefix("### "))
+        {
+            let _ = writeln!(out, "{title}\n{}", "-".repeat(title.chars().count()));
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
 }
 
 /// A file as the model sees it, with everything `check` gives it: kvlint.toml, the wrangler
@@ -148,7 +270,12 @@ fn explain_bindings(analysis: &Analysis) -> String {
     let _ = writeln!(out, "Durable Object stub calls: {}", model.do_calls.len());
     for call in &model.do_calls {
         let p = source.position(source.range(call.span).start);
-        let _ = writeln!(out, "  {label}:{}:{} {}", p.line, p.column, call.method);
+        let namespace = call.namespace.as_deref().unwrap_or("(namespace unknown)");
+        let _ = writeln!(
+            out,
+            "  {label}:{}:{} {} on {namespace}",
+            p.line, p.column, call.method
+        );
     }
     out
 }

@@ -11,6 +11,10 @@ use crate::fix::Fix;
 pub const SYNTAX_ERROR: &str = "syntax-error";
 pub const INTERNAL_ERROR: &str = "internal-error";
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+/// A kvlint.toml or wrangler config that cannot be used.
+pub const CONFIG_ERROR: &str = "config-error";
+/// A file or folder that cannot be read or written, or a path that names nothing to lint.
+pub const IO_ERROR: &str = "io-error";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,17 +89,22 @@ impl Diagnostic {
 
     /// Whether this reports a failure of kvlint or of the input rather than a finding.
     pub fn is_failure(&self) -> bool {
-        self.rule == SYNTAX_ERROR || self.rule == INTERNAL_ERROR
+        [SYNTAX_ERROR, INTERNAL_ERROR, CONFIG_ERROR, IO_ERROR].contains(&self.rule)
+    }
+
+    /// An error of the run, not of a file's text (a config, a path): no position in a file.
+    pub fn is_run_error(&self) -> bool {
+        self.rule == CONFIG_ERROR || self.rule == IO_ERROR
     }
 }
 
 /// Where a rule's document is: under the address set at build time in `KVLINT_DOCS_URL`
-/// (`KVLINT_DOCS_URL=https://example.org/kvlint/rules cargo build`), else its path in
-/// kvlint's sources, `rules/<id>.md`; no address is invented. `kvlint explain <id>` prints
-/// it offline.
+/// (`KVLINT_DOCS_URL=https://example.org/kvlint/rules cargo build`), else the command that
+/// prints it offline, `kvlint explain <id>`. No address is invented, and no path into
+/// kvlint's sources is given: the user's project does not have them.
 pub fn rule_url(rule: &str) -> String {
     match option_env!("KVLINT_DOCS_URL") {
         Some(base) => format!("{}/{rule}.md", base.trim_end_matches('/')),
-        None => format!("rules/{rule}.md"),
+        None => format!("kvlint explain {rule}"),
     }
 }

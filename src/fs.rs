@@ -23,23 +23,52 @@ pub fn walker(root: &Path) -> WalkBuilder {
     builder
 }
 
-/// Every supported file under a folder, as [`walker`] walks, on `threads` threads. In no
-/// set order (`check` sorts what it reports).
-pub fn walk(root: &Path, threads: usize) -> Vec<PathBuf> {
+/// Every supported file under a folder, as [`walker`] walks, on `threads` threads, and
+/// the folders and files that could not be read ("PATH: cannot read: REASON"). In no set
+/// order (`check` sorts what it reports).
+pub fn walk(root: &Path, threads: usize) -> (Vec<PathBuf>, Vec<String>) {
     let found = std::sync::Mutex::new(Vec::new());
+    let errors = std::sync::Mutex::new(Vec::new());
     walker(root).threads(threads).build_parallel().run(|| {
-        let found = &found;
+        let (found, errors) = (&found, &errors);
         Box::new(move |entry| {
-            if let Ok(e) = entry {
-                if e.file_type().is_some_and(|t| t.is_file()) && Lang::from_path(e.path()).is_some()
-                {
-                    found.lock().unwrap().push(e.into_path());
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file())
+                        && Lang::from_path(e.path()).is_some()
+                    {
+                        found.lock().unwrap().push(e.into_path());
+                    }
+                }
+                // A folder that cannot be listed hides every file in it: never silent.
+                Err(e) => {
+                    if let Some(message) = unreadable(&e, root) {
+                        errors.lock().unwrap().push(message);
+                    }
                 }
             }
             ignore::WalkState::Continue
         })
     });
-    found.into_inner().unwrap()
+    (found.into_inner().unwrap(), errors.into_inner().unwrap())
+}
+
+/// What a walk error says was not read: the path and the OS's reason. Errors that hide no
+/// file (a bad line in a `.gitignore`) are not reported.
+fn unreadable(e: &ignore::Error, root: &Path) -> Option<String> {
+    fn path_of(e: &ignore::Error) -> Option<&Path> {
+        match e {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Partial(errs) => errs.iter().find_map(path_of),
+            _ => None,
+        }
+    }
+    let io = e.io_error()?;
+    let path = path_of(e).unwrap_or(root);
+    Some(format!("{}: cannot read: {io}", display_path(path)))
 }
 
 /// The names in each folder, read once per run: finding a project root, a wrangler config

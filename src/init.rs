@@ -22,6 +22,24 @@ fn find_wrangler(dir: &Path) -> Option<PathBuf> {
     })
 }
 
+/// The wrangler configs below `dir` (walked as `check` walks), when none is at or above it:
+/// a repository root whose Workers sit in subfolders. Each is read for the files under it.
+fn wrangler_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = crate::fs::walker(dir)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file())
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| WRANGLER_FILES.contains(&n))
+        })
+        .map(|e| e.into_path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// The text of a new kvlint.toml for the project in `dir`.
 pub fn config_text(dir: &Path) -> Result<String, String> {
     let mut out = String::from(
@@ -30,6 +48,29 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
     let mut kv: Vec<&str> = Vec::new();
     let mut dos: Vec<&str> = Vec::new();
     let wrangler = find_wrangler(dir);
+    let below = if wrangler.is_none() {
+        wrangler_below(dir)
+    } else {
+        Vec::new()
+    };
+    let mut below_bindings = crate::semantic::bindings::Bindings::default();
+    let mut below_lines = String::new();
+    for path in &below {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let b = parse_wrangler(path, &text).map_err(|e| e.0)?;
+        let kv_names: Vec<&str> = b.kv_names().collect();
+        let shown = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+        let _ = writeln!(
+            below_lines,
+            "#   {shown} (KV: {})",
+            if kv_names.is_empty() {
+                "none".to_string()
+            } else {
+                kv_names.join(", ")
+            }
+        );
+        below_bindings.merge(&b);
+    }
     let bindings = match &wrangler {
         Some(path) => {
             let text =
@@ -51,6 +92,10 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
         Some(path) => {
             let _ = writeln!(out, "# Written by `kvlint init` from {}.", path.display());
         }
+        None if !below.is_empty() => {
+            out.push_str("# No wrangler config here or above. kvlint reads the nearest one above each file,\n# so these in subfolders give the bindings of the files under them:\n");
+            out.push_str(&below_lines);
+        }
         None => out.push_str("# No wrangler config was found: list your bindings below.\n"),
     }
     out.push_str(
@@ -64,8 +109,16 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
     let evidence: Vec<(String, Vec<String>)> = crate::evidence::collect(dir)
         .into_iter()
         .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
+        .filter(|(name, _)| below_bindings.kind(name).is_none())
         .collect();
-    if evidence.is_empty() {
+    if evidence.is_empty() && !below.is_empty() {
+        // An empty list here would read as "no KV": the subfolders' configs say.
+        out.push_str("# kv = []   # read from the wrangler configs listed above\n");
+        out.push_str(
+            "# No other binding is used the way only KV is used (getWithMetadata, expirationTtl,\n\
+             # get(key, 'json'), …) in this project.\n",
+        );
+    } else if evidence.is_empty() {
         let _ = writeln!(out, "kv = {}", quoted_list(&kv));
         out.push_str(
             "# No other binding is used the way only KV is used (getWithMetadata, expirationTtl,\n\
@@ -85,11 +138,18 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
         }
         out.push_str("]\n");
     }
-    let _ = writeln!(out, "durable_objects = {}", quoted_list(&dos));
+    if below.is_empty() {
+        let _ = writeln!(out, "durable_objects = {}", quoted_list(&dos));
+    } else {
+        out.push_str("# durable_objects = []   # read from the wrangler configs listed above\n");
+    }
     out.push_str(
         "\n[rules.require-kv-ttl]\n\
-         # The TTL the fix adds, in seconds; setting it makes the fix safe (applied by --fix).\n\
-         # default_ttl = 3600\n\n\
+         # The TTL the fix adds, in seconds. An expiry deletes records meant to last, so the fix\n\
+         # is only shown until this is set, and then applied only by --fix --unsafe-fixes.\n\
+         # default_ttl = 3600\n\
+         # Records meant to last (accounts, passkeys, refresh tokens): never given a TTL.\n\
+         # ignore_keys = [\"user:*\"]\n\n\
          [rules.no-unprefixed-kv-key]\n\
          # renames = { \"old_key\" = \"area:new_key\" }\n\
          # prefix = \"cache:\"\n\n\
@@ -180,6 +240,32 @@ mod tests {
             "no migration until uncommented"
         );
         assert!(init(dir.path()).unwrap_err().contains("already exists"));
+    }
+
+    #[test]
+    fn configs_in_subfolders_are_named_and_no_empty_list_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        for (sub, binding) in [("apps/api", "CACHE"), ("apps/web", "PAGES_KV")] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            std::fs::write(
+                dir.path().join(sub).join("wrangler.toml"),
+                format!("name = \"w\"\n[[kv_namespaces]]\nbinding = \"{binding}\"\nid = \"x\"\n"),
+            )
+            .unwrap();
+        }
+        let text = config_text(dir.path()).unwrap();
+        assert!(!text.contains("No wrangler config was found"), "{text}");
+        assert!(
+            text.contains("#   apps/api/wrangler.toml (KV: CACHE)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#   apps/web/wrangler.toml (KV: PAGES_KV)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("\nkv = []"), "{text}");
+        let config = Config::parse(Path::new("kvlint.toml"), &text).unwrap();
+        assert!(config.file.bindings.kv.is_empty());
     }
 
     #[test]

@@ -86,29 +86,47 @@ pub fn may_hold_finding(text: &str, bindings: &Bindings) -> bool {
         || bindings.kv_names().any(|n| text.contains(n))
 }
 
+/// What linting a file saw of KV, for a summary that claims nothing it did not check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// KV calls the model found.
+    pub kv_calls: usize,
+    /// Whether any KV binding was known for the file (config, wrangler, types).
+    pub kv_bindings: bool,
+}
+
 /// Lints one file's text. A file that does not parse gives one `syntax-error`. (The
 /// prefilter, [`may_hold_finding`], is the caller's: `check` skips files with it.)
 pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> {
+    lint_and_see(source, settings).0
+}
+
+/// [`lint_source`], and what it saw of KV.
+pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic>, Seen) {
+    let mut seen = Seen {
+        kv_calls: 0,
+        kv_bindings: settings.bindings.kv_names().next().is_some(),
+    };
     let parsed = match parse::parse(source, settings.lang, settings.dts) {
         Ok(p) => p,
         Err(e) if e.too_deep => {
-            return vec![Diagnostic::new(
+            return (vec![Diagnostic::new(
                 INTERNAL_ERROR,
                 e.range,
                 format!("kvlint could not process {}: {}", settings.label, e.message),
                 "This file was not checked. Nesting this deep is almost always generated code: exclude it in kvlint.toml.",
             )
-            .with_severity(Severity::Error)];
+            .with_severity(Severity::Error)], seen);
         }
         Err(e) => {
             let message = format!("Syntax error: {}", e.message);
-            return vec![Diagnostic::new(
+            return (vec![Diagnostic::new(
                 SYNTAX_ERROR,
                 e.range,
                 message,
                 "kvlint could not parse this file, so it was not checked. Fix the syntax error first.",
             )
-            .with_severity(Severity::Error)];
+            .with_severity(Severity::Error)], seen);
         }
     };
     let model = SemanticModel::build(
@@ -128,6 +146,8 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         comments: &parsed.comments,
         unterminated: Default::default(),
     };
+    seen.kv_calls = model.kv_calls.len();
+    seen.kv_bindings |= model.bindings.kv_names().next().is_some();
     let active = settings.selection.rules(settings.config);
     // Every rule is about KV calls: without one, none can report (and none need walk).
     let with_calls = if model.kv_calls.is_empty() {
@@ -164,7 +184,7 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
         }
     }
     sort(&mut diagnostics);
-    diagnostics
+    (diagnostics, seen)
 }
 
 /// Deterministic order: by position, then rule registry order.
@@ -192,17 +212,20 @@ pub struct Fixed {
     /// Diagnostics of the final text (of the input when fixing failed).
     pub diagnostics: Vec<Diagnostic>,
     pub applied: usize,
+    /// What linting the input saw of KV.
+    pub seen: Seen,
 }
 
 /// Fixes a file to a fixpoint (DESIGN §6). On a broken pass or no convergence nothing
 /// is kept and an `internal-error` says why.
 pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fixed {
-    let first = lint_source(source, settings);
+    let (first, seen) = lint_and_see(source, settings);
     if first.iter().any(Diagnostic::is_failure) {
         return Fixed {
             text: None,
             diagnostics: first,
             applied: 0,
+            seen,
         };
     }
     let relint = |text: &str| {
@@ -224,6 +247,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             text: None,
             diagnostics,
             applied: 0,
+            seen,
         }
     };
     match fix::fix_to_fixpoint(source.text(), first.clone(), mode, relint) {
@@ -237,6 +261,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
                 text,
                 diagnostics,
                 applied,
+                seen,
             }
         }
         FixOutcome::BrokeSyntax { rules } => failure(

@@ -23,8 +23,17 @@ fn main() {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Rules => {
-            print!("{}", commands::rules_table());
-            check::EXIT_OK
+            let here = std::env::current_dir().unwrap_or_default();
+            match kvlint::config::ConfigResolver::discover().for_file(&here.join("_")) {
+                Ok(config) => {
+                    print!("{}", commands::rules_table(&config));
+                    check::EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("kvlint: error: {e}");
+                    check::EXIT_ERROR
+                }
+            }
         }
         Command::Explain { id } => match commands::explain(&id) {
             Some(doc) => {

@@ -22,29 +22,94 @@ pub fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
-/// The TypeScript module: the wrangler and kvlint configuration in a comment, then the class.
-pub fn session_object(class: &str, binding: &str, m: &SessionMethods) -> String {
+/// How the project's wrangler config is written, for the snippet that binds the class to
+/// follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WranglerForm {
+    /// No wrangler config found: both forms.
+    Unknown,
+    /// `wrangler.toml` with `[[durable_objects.bindings]]` tables (or no Durable Object yet).
+    TomlTables,
+    /// `wrangler.toml` with `[durable_objects]` and an inline `bindings = [...]` list.
+    TomlInline,
+    /// `wrangler.json` / `wrangler.jsonc`.
+    Json,
+}
+
+impl WranglerForm {
+    /// The form a wrangler config's text uses.
+    pub fn of(file_name: &str, text: &str) -> WranglerForm {
+        if !file_name.ends_with(".toml") {
+            WranglerForm::Json
+        } else if !text.contains("[[durable_objects.bindings]]")
+            && text.lines().any(|l| l.trim() == "[durable_objects]")
+        {
+            WranglerForm::TomlInline
+        } else {
+            WranglerForm::TomlTables
+        }
+    }
+}
+
+/// The lines (without `// `) that bind the class in the config's form.
+fn binding_snippet(class: &str, binding: &str, form: WranglerForm) -> String {
+    let tables = format!(
+        "Bind it in wrangler.toml:\n\n  [[durable_objects.bindings]]\n  name = \"{binding}\"\n  class_name = \"{class}\"\n\n  [[migrations]]\n  tag = \"{class}-v1\"\n  new_sqlite_classes = [\"{class}\"]"
+    );
+    let inline = format!(
+        "Bind it in wrangler.toml, in the `bindings` list under [durable_objects]:\n\n  {{ name = \"{binding}\", class_name = \"{class}\" }},\n\nand in a new migration:\n\n  [[migrations]]\n  tag = \"{class}-v1\"\n  new_sqlite_classes = [\"{class}\"]"
+    );
+    let json = format!(
+        "Bind it in the wrangler config (in its \"durable_objects\" bindings and \"migrations\" lists, if it has them):\n\n  \"durable_objects\": {{ \"bindings\": [{{ \"name\": \"{binding}\", \"class_name\": \"{class}\" }}] }},\n  \"migrations\": [{{ \"tag\": \"{class}-v1\", \"new_sqlite_classes\": [\"{class}\"] }}]"
+    );
+    match form {
+        WranglerForm::TomlTables => tables,
+        WranglerForm::TomlInline => inline,
+        WranglerForm::Json => json,
+        WranglerForm::Unknown => format!("{tables}\n\nor, in wrangler.jsonc:\n\n{}", {
+            let body = json.split_once("\n\n").map_or("", |(_, b)| b);
+            body.to_string()
+        }),
+    }
+}
+
+/// The TypeScript module: the notes, the wrangler and kvlint configuration in a comment,
+/// then the class.
+pub fn session_object(
+    class: &str,
+    binding: &str,
+    m: &SessionMethods,
+    form: WranglerForm,
+    notes: &[String],
+) -> String {
     let (get, get_json, put, delete) = (&m.get, &m.get_json, &m.put, &m.delete);
+    let comment = |text: &str| -> String {
+        text.lines()
+            .map(|l| {
+                if l.is_empty() {
+                    "//\n".to_string()
+                } else {
+                    format!("// {l}\n")
+                }
+            })
+            .collect()
+    };
+    let notes: String = notes
+        .iter()
+        .map(|n| {
+            comment(&format!(
+                "{}\n\n",
+                textwrap::fill(&format!("Note: {n}"), 88)
+            ))
+        })
+        .collect();
+    let bind = comment(&binding_snippet(class, binding, form));
     format!(
         r#"// A Durable Object that keeps sessions, one object per session id, with the surface of
 // Workers KV's get/put/delete (written by `kvlint scaffold session-object`). Strongly
 // consistent: a session written is read back at once, everywhere.
 //
-// Bind it in wrangler.toml:
-//
-//   [[durable_objects.bindings]]
-//   name = "{binding}"
-//   class_name = "{class}"
-//
-//   [[migrations]]
-//   tag = "{class}-v1"
-//   new_sqlite_classes = ["{class}"]
-//
-// or in wrangler.jsonc:
-//
-//   "durable_objects": {{ "bindings": [{{ "name": "{binding}", "class_name": "{class}" }}] }},
-//   "migrations": [{{ "tag": "{class}-v1", "new_sqlite_classes": ["{class}"] }}]
-//
+{notes}{bind}//
 // export it from the Worker's main module (`export {{ {class} }} from './{class}';`), type the
 // binding (`{binding}: DurableObjectNamespace<{class}>;` in Env), and let kvlint move the KV
 // session calls to it (`kvlint check --fix --unsafe-fixes`) with this in kvlint.toml:
@@ -171,7 +236,13 @@ mod tests {
             put: "putText".into(),
             delete: "drop".into(),
         };
-        let text = session_object("Sessions", "SESSION_DO", &methods);
+        let text = session_object(
+            "Sessions",
+            "SESSION_DO",
+            &methods,
+            WranglerForm::Unknown,
+            &[],
+        );
         assert!(parses(&text, Lang::TypeScript));
         for needle in [
             "export class Sessions extends DurableObject<unknown>",

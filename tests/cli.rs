@@ -13,7 +13,7 @@ const WRANGLER: &str = "name = \"w\"\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\
 
 const BAD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v');\n    return new Response('ok');\n  },\n};\n";
 
-/// `require-kv-ttl`'s fix is safe once the user has chosen a TTL.
+/// `require-kv-ttl`'s fix is unsafe (applied by `--fix --unsafe-fixes`) once the user has chosen a TTL.
 const DEFAULT_TTL: (&str, &str) = (
     "kvlint.toml",
     "[rules.require-kv-ttl]\ndefault_ttl = 3600\n",
@@ -123,8 +123,9 @@ fn compact_and_json_formats() {
         d["fix"]["edits"][0]["location"],
         serde_json::json!({"line": 4, "column": 42})
     );
-    // No address is invented: without KVLINT_DOCS_URL at build time, the document's path.
-    assert_eq!(d["url"], "rules/require-kv-ttl.md");
+    // No address is invented, and no path into kvlint's sources is given: without
+    // KVLINT_DOCS_URL at build time, the command that prints the document.
+    assert_eq!(d["url"], "kvlint explain require-kv-ttl");
     assert!(d["help"].as_str().unwrap().contains("expirationTtl"));
 }
 
@@ -150,12 +151,14 @@ fn human_output_has_frame_help_id_and_link() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("kvlint(require-kv-ttl)"))
-        .stdout(predicate::str::contains("src/bad.ts:3:24"))
+        // The header gives the call's start, as compact, JSON, SARIF and the LSP do.
+        .stdout(predicate::str::contains("[src/bad.ts:3:11]"))
         .stdout(predicate::str::contains(
             "await env.SESSIONS.put('cache:a', 'v');",
         ))
         .stdout(predicate::str::contains("help: Add an `expirationTtl`"))
-        .stdout(predicate::str::contains("rules/require-kv-ttl.md"))
+        .stdout(predicate::str::contains("rules/require-kv-ttl.md").not())
+        .stdout(predicate::str::contains("`kvlint explain require-kv-ttl`"))
         .stdout(predicate::str::contains("\u{1b}[").not())
         .stdout(predicate::str::contains(
             "Suggested fix (not applied automatically)",
@@ -213,7 +216,7 @@ fn display_only_fixes_are_never_applied() {
 }
 
 #[test]
-fn configured_default_ttl_makes_the_fix_safe() {
+fn configured_default_ttl_makes_the_fix_unsafe_not_safe() {
     let dir = project(&[
         ("src/bad.ts", BAD),
         ("kvlint.toml", "[rules.require-kv-ttl]\ndefault_ttl = 600\n"),
@@ -227,7 +230,19 @@ fn configured_default_ttl_makes_the_fix_safe() {
         )
         .unwrap();
     }
-    kvlint(dir.path()).args(["check", "--fix"]).assert().code(0);
+    // An expiry deletes records meant to last: `--fix` alone never adds one.
+    kvlint(dir.path())
+        .args(["check", "--fix"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "1 more fixable with --fix --unsafe-fixes (require-kv-ttl: 1)",
+        ));
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0);
     assert_eq!(
         read(&dir, "src/bad.ts"),
         BAD.replace("'v');", "'v', { expirationTtl: 600 });")
@@ -253,7 +268,10 @@ fn configured_default_ttl_makes_the_fix_safe() {
 fn fix_keeps_bom_and_crlf() {
     let input = format!("\u{feff}{}", BAD.replace('\n', "\r\n"));
     let dir = project(&[("src/bad.ts", &input), DEFAULT_TTL]);
-    kvlint(dir.path()).args(["check", "--fix"]).assert().code(0);
+    kvlint(dir.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0);
     assert_eq!(
         read(&dir, "src/bad.ts"),
         input.replace("'v');", "'v', { expirationTtl: 3600 });")
@@ -488,7 +506,16 @@ fn rules_and_explain() {
         .args(["explain", "require-kv-ttl"])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("# require-kv-ttl"));
+        .stdout(predicate::str::starts_with(
+            "require-kv-ttl\n==============",
+        ))
+        // Rendered for a terminal: none of the markers the examples are tested by.
+        .stdout(predicate::str::contains("expect_diagnostic").not())
+        .stdout(predicate::str::contains("fixed unsafe").not())
+        .stdout(predicate::str::contains("```").not())
+        .stdout(predicate::str::contains(
+            "After `kvlint check --fix --unsafe-fixes`:",
+        ));
     kvlint(dir.path())
         .args(["explain", "nope"])
         .assert()

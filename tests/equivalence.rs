@@ -181,3 +181,41 @@ fn safe_fixes_keep_behaviour() {
     );
     eprintln!("{} programs behave the same after --fix", paths.len());
 }
+
+/// Why `require-kv-ttl`'s fix is unsafe, shown by running it: under `--unsafe-fixes` the
+/// program stores the same values with an expiry they did not have, which the comparison
+/// (told of no TTL the user chose) sees as a change. Were it not, the fix could be safe.
+#[test]
+fn the_ttl_fix_changes_what_the_program_stores() {
+    if driver().is_none() {
+        return;
+    }
+    let path = common::root().join("tests/equivalence/ttl-default.ts");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let config = Config::parse(Path::new("kvlint.toml"), &directives(&text).config).unwrap();
+    let bindings = common::doc_bindings();
+    let selection = Selection::default();
+    let settings = common::settings(
+        "ttl-default.ts",
+        Lang::TypeScript,
+        &config,
+        &bindings,
+        &selection,
+    );
+    let fixed = fix_source(
+        &Source::new(text.clone()),
+        &settings,
+        FixMode::SafeAndUnsafe,
+    )
+    .text
+    .expect("--unsafe-fixes adds the TTL");
+    assert!(fixed.contains("expirationTtl: 600"), "{fixed}");
+    let how = Comparison {
+        lang: "ts",
+        scenarios: None,
+        key_map: Vec::new(),
+        default_ttl: None,
+    };
+    let report = differs(&text, &fixed, &how).expect("an expiry changes what is stored");
+    assert!(report.contains("expir"), "{report}");
+}

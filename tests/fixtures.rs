@@ -63,7 +63,7 @@ fn every_rule_has_fixtures_that_pass() {
         assert!(found.iter().all(|d| d.rule == id));
 
         let fixed_path = dir.join("invalid.fixed.ts");
-        if rule.fix_kind() == FixKind::None {
+        if rule.fix_kind(&config) == FixKind::None {
             assert!(!fixed_path.exists(), "{id}: has no fix but a fixed fixture");
             assert!(
                 found.iter().all(|d| d.fix.is_none()),

@@ -44,9 +44,16 @@ fn sarif_is_valid_sarif_2_1_0() {
     let ttl = rules.iter().find(|r| r["id"] == "require-kv-ttl").unwrap();
     assert_eq!(ttl["defaultConfiguration"]["level"], "warning");
     assert!(ttl.get("helpUri").is_none());
+    // No path into kvlint's sources, which the user's project does not have.
     assert_eq!(
         ttl["help"]["text"],
-        "See rules/require-kv-ttl.md, or run `kvlint explain require-kv-ttl`."
+        "Run `kvlint explain require-kv-ttl` for the rule's document."
+    );
+    // A run that checked everything says it succeeded.
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"],
+        serde_json::json!([])
     );
     assert!(ttl["fullDescription"]["text"]
         .as_str()
@@ -115,13 +122,13 @@ fn statistics() {
     assert_eq!(code, Some(1));
     assert_eq!(
         stdout,
-        "    7  no-kv-sessions               6 fixable\n\
-         \x20   3  require-kv-ttl               3 fixable\n\
-         \x20   2  no-unprefixed-kv-key         2 fixable\n\
-         \x20   1  no-invalid-kv-ttl            0 fixable\n\
-         \x20   1  no-sequential-kv-reads       1 fixable\n\
-         \x20   1  prefer-coalesced-kv-reads    0 fixable\n\
-         \x20   1  prefer-kv-cache-ttl          1 fixable\n\
-         \x20   1  prefer-kv-json-type          1 fixable\n"
+        "    7  no-kv-sessions                   0 fixable with --fix, 6 more with --unsafe-fixes\n\
+         \x20   3  require-kv-ttl                   0 fixable with --fix, 3 more with --unsafe-fixes\n\
+         \x20   2  no-unprefixed-kv-key             2 fixable with --fix\n\
+         \x20   1  no-invalid-kv-ttl                0 fixable with --fix\n\
+         \x20   1  no-sequential-kv-reads           1 fixable with --fix\n\
+         \x20   1  prefer-coalesced-kv-reads        0 fixable with --fix\n\
+         \x20   1  prefer-kv-cache-ttl              0 fixable with --fix, 1 more with --unsafe-fixes\n\
+         \x20   1  prefer-kv-json-type              1 fixable with --fix\n"
     );
 }

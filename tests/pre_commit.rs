@@ -116,6 +116,10 @@ fn repo(hook: &str) -> tempfile::TempDir {
 const BAD: &str = "export default { async fetch(r: Request, env: Env) { await env.SESSIONS.put('cache:a', 'v'); return new Response(''); } };\n";
 const GOOD: &str = "export default { async fetch(r: Request, env: Env) { await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 600 }); return new Response(''); } };\n";
 
+/// A finding with a safe fix (the fix hook runs `--fix`, which never adds a TTL).
+const PARSED: &str = "export default { async fetch(r: Request, env: Env) { return Response.json(JSON.parse(await env.SESSIONS.get('cache:a'))); } };\n";
+const PARSED_FIXED: &str = "export default { async fetch(r: Request, env: Env) { return Response.json(await env.SESSIONS.get<any>('cache:a', 'json')); } };\n";
+
 #[test]
 fn the_check_hook_blocks_a_bad_commit_and_passes_a_good_one() {
     let dir = repo("kvlint");
@@ -145,14 +149,17 @@ fn the_check_hook_blocks_a_bad_commit_and_passes_a_good_one() {
 fn the_fix_hook_fixes_and_fails_the_commit_then_passes() {
     let dir = repo("kvlint-fix");
     let d = dir.path();
-    std::fs::write(d.join("worker.ts"), BAD).unwrap();
+    std::fs::write(d.join("worker.ts"), PARSED).unwrap();
     git(d, &["add", "worker.ts"]);
     let out = git(d, &["commit", "-q", "-m", "fix me"]);
     assert!(
         !out.status.success(),
         "a commit whose files the hook changed must fail"
     );
-    assert_eq!(std::fs::read_to_string(d.join("worker.ts")).unwrap(), GOOD);
+    assert_eq!(
+        std::fs::read_to_string(d.join("worker.ts")).unwrap(),
+        PARSED_FIXED
+    );
     git(d, &["add", "worker.ts"]);
     let out = git(d, &["commit", "-q", "-m", "fixed"]);
     assert!(

@@ -219,3 +219,101 @@ fn the_scaffolded_session_object_type_checks_and_does_what_kv_does() {
     }
     assert_eq!(kv.len(), object.len());
 }
+
+/// Issue: a KV session write was deleted as a "redundant dual write" because the function
+/// also wrote the session to a *different* Durable Object than the configured one; every
+/// later read then went to an object nothing wrote. Two objects, under Miniflare: the
+/// configured `SESSION_STORE` and another, `AUDIT_SESSIONS`. The migrated Worker must still
+/// find the session it logged in.
+#[test]
+fn a_session_written_to_another_durable_object_is_moved_not_deleted() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::copy(
+        sample().join("tsconfig.json"),
+        dir.path().join("tsconfig.json"),
+    )
+    .unwrap();
+    link_node_modules(dir.path());
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        "name = \"two-objects\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"x\"\n\n[durable_objects]\nbindings = [\n  { name = \"SESSION_STORE\", class_name = \"SessionStore\" },\n  { name = \"AUDIT_SESSIONS\", class_name = \"AuditSessions\" },\n]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("kvlint.toml"),
+        "[rules.no-kv-sessions]\ndurable_object = \"SESSION_STORE\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+    )
+    .unwrap();
+    for class in ["SessionStore", "AuditSessions"] {
+        let out = kvlint(
+            dir.path(),
+            &["scaffold", "session-object", "--class", class],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        std::fs::write(dir.path().join(format!("src/{class}.ts")), &out.stdout).unwrap();
+    }
+    let index = dir.path().join("src/index.ts");
+    std::fs::write(
+        &index,
+        r#"export { SessionStore } from './SessionStore';
+export { AuditSessions } from './AuditSessions';
+
+interface Env {
+  SESSIONS: KVNamespace;
+  SESSION_STORE: DurableObjectNamespace<import('./SessionStore').SessionStore>;
+  AUDIT_SESSIONS: DurableObjectNamespace<import('./AuditSessions').AuditSessions>;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const id = url.searchParams.get('id') ?? 'none';
+    if (url.pathname === '/login') {
+      const audit = env.AUDIT_SESSIONS.getByName(id);
+      await audit.putSession(id, 'audit-entry');
+      await env.SESSIONS.put(`session:${id}`, 'user-1');
+      return new Response('logged in');
+    }
+    const session = await env.SESSIONS.get(`session:${id}`);
+    return new Response(session ?? 'no session');
+  },
+} satisfies ExportedHandler<Env>;
+"#,
+    )
+    .unwrap();
+    tsc(dir.path()).unwrap_or_else(|e| panic!("the two-object Worker does not type-check:\n{e}"));
+    let options = r#"{"kvNamespaces":["SESSIONS"],"durableObjects":{"SESSION_STORE":"SessionStore","AUDIT_SESSIONS":"AuditSessions"}}"#;
+    let flow = ["/login?id=a", "/me?id=a", "/me?id=b"];
+    let run = || {
+        let mut args = vec![index.to_str().unwrap(), options];
+        args.extend(flow);
+        node("worker-flow.mjs", &args)
+    };
+    let before = run();
+    let out = kvlint(
+        dir.path(),
+        &["check", "--fix", "--unsafe-fixes", "--format", "compact"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        fixed.contains("env.SESSION_STORE.getByName(id).putSession(id, 'user-1')"),
+        "the KV write must move to the configured object:\n{fixed}"
+    );
+    tsc(dir.path()).unwrap_or_else(|e| panic!("the fixed Worker does not type-check:\n{e}"));
+    let after = run();
+    assert_eq!(
+        before, after,
+        "the migration changed what the Worker answers"
+    );
+    assert_eq!(before[1]["body"], "user-1", "{before}");
+}

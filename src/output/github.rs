@@ -25,6 +25,13 @@ pub fn write_github(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<(
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
+            let title = property(&format!("kvlint ({})", d.rule));
+            let text = data(&format!("{}\n{}", d.message, d.help));
+            // An error of the run: an annotation of the workflow run, not of a line.
+            if d.is_run_error() && r.path.is_empty() {
+                writeln!(out, "::{command} title={title}::{text}")?;
+                continue;
+            }
             let (s, e) = (
                 r.source.position(d.range.start),
                 r.source.position(d.range.end),
@@ -37,8 +44,8 @@ pub fn write_github(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<(
                 s.column,
                 e.line,
                 e.column,
-                property(&format!("kvlint ({})", d.rule)),
-                data(&format!("{}\n{}", d.message, d.help))
+                title,
+                text
             )?;
         }
     }

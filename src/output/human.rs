@@ -17,6 +17,9 @@ pub struct HumanOptions {
 struct Report<'a> {
     d: &'a Diagnostic,
     source: NamedSource<Arc<str>>,
+    /// Whether the help is written out: once per rule and file, the first time (a report
+    /// of many findings stays scannable); later ones point back to it.
+    full_help: bool,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -47,7 +50,21 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let mut help = self.d.help.to_string();
+        let explain = rules::find(self.d.rule)
+            .map(|r| format!("`kvlint explain {}`", r.id()))
+            .unwrap_or_default();
+        let mut help = if self.full_help {
+            let mut h = self.d.help.to_string();
+            if !explain.is_empty() {
+                h.push_str(&format!("\nMore: {explain}."));
+            }
+            h
+        } else {
+            format!(
+                "As for the first {} finding in this file, above ({explain}).",
+                self.d.rule
+            )
+        };
         if let Some(fix) = &self.d.fix {
             match fix.applicability {
                 Applicability::Safe => {
@@ -65,8 +82,13 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(help))
     }
 
+    /// The document's address, when one was set at build time (else the help names
+    /// `kvlint explain`).
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        rules::find(self.d.rule).map(|r| Box::new(rule_url(r.id())) as Box<dyn fmt::Display>)
+        rules::find(self.d.rule)
+            .map(|r| rule_url(r.id()))
+            .filter(|u| u.contains("://"))
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -96,18 +118,29 @@ pub fn write_human(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // The header's position is the diagnostic's start, as every format gives it (DESIGN
+    // §3), written into the name: miette would give the label's. Help text wraps between
+    // words only, never inside a flag (`--unsafe-fixes`).
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100);
+        .with_width(100)
+        .without_primary_span_start()
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     for r in reports {
         if r.diagnostics.is_empty() {
             continue;
         }
         let text: Arc<str> = Arc::from(r.source.text());
+        let mut helped = std::collections::BTreeSet::new();
         for d in &r.diagnostics {
+            let at = r.source.position(d.range.start);
             let report = Report {
                 d,
-                source: NamedSource::new(&r.path, text.clone()),
+                source: NamedSource::new(
+                    format!("{}:{}:{}", r.path, at.line, at.column),
+                    text.clone(),
+                ),
+                full_help: helped.insert(d.rule),
             };
             let mut s = String::new();
             handler

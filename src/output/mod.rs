@@ -29,7 +29,7 @@ pub struct FileReport {
 }
 
 /// Counts for the summary line.
-#[derive(Default, Debug, Clone, Copy)]
+#[derive(Default, Debug, Clone)]
 pub struct Totals {
     pub files: usize,
     pub errors: usize,
@@ -37,12 +37,23 @@ pub struct Totals {
     pub infos: usize,
     pub safe_fixable: usize,
     pub unsafe_fixable: usize,
+    /// The rules of the findings only `--unsafe-fixes` fixes, with their counts.
+    pub unsafe_rules: std::collections::BTreeMap<&'static str, usize>,
     pub fixed: usize,
     /// Files not checked (a config error, a path that does not exist, a bad option).
     pub not_checked: usize,
     /// Whether the run stopped on an error (usage, a path): nothing may be said to pass.
     pub stopped: bool,
+    /// Of `files`, those the prefilter skipped unparsed (no KV in their text).
+    pub skipped: usize,
+    /// KV calls found in the files checked.
+    pub kv_calls: usize,
+    /// Whether any KV binding was known for a file.
+    pub kv_bindings: bool,
 }
+
+/// How to tell kvlint about KV it cannot see.
+const DECLARE_KV: &str = "If this code uses Workers KV, tell kvlint its bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint init` writes one from what it finds).";
 
 impl Totals {
     pub fn count(&mut self, d: &Diagnostic) {
@@ -53,7 +64,10 @@ impl Totals {
         }
         match d.fix.as_ref().map(|f| f.applicability) {
             Some(Applicability::Safe) => self.safe_fixable += 1,
-            Some(Applicability::Unsafe) => self.unsafe_fixable += 1,
+            Some(Applicability::Unsafe) => {
+                self.unsafe_fixable += 1;
+                *self.unsafe_rules.entry(d.rule).or_default() += 1;
+            }
             Some(Applicability::DisplayOnly) | None => {}
         }
     }
@@ -61,7 +75,13 @@ impl Totals {
     /// One line for the end of human output.
     pub fn summary(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let files = plural(self.files, "file");
+        let checked = plural(self.files - self.skipped, "file");
+        // A syntax error in a skipped file is not seen: say how many were not parsed.
+        let files = if self.skipped > 0 {
+            format!("{checked} checked, {} skipped: no KV", self.skipped)
+        } else {
+            format!("{checked} checked")
+        };
         let mut out = String::new();
         if self.fixed > 0 {
             out.push_str(&format!("Fixed {}. ", plural(self.fixed, "issue")));
@@ -77,8 +97,19 @@ impl Totals {
         } else {
             String::new()
         };
+        if total == 0 && unchecked.is_empty() && self.kv_calls == 0 && self.files > 0 {
+            let known = if self.kv_bindings {
+                ""
+            } else {
+                " kvlint knows no KV binding here."
+            };
+            out.push_str(&format!(
+                "No KV namespace found ({files}): kvlint saw no KV call, so its rules had nothing to check.{known} {DECLARE_KV}"
+            ));
+            return out;
+        }
         if total == 0 && unchecked.is_empty() {
-            out.push_str(&format!("All checks passed ({files} checked)."));
+            out.push_str(&format!("All checks passed ({files})."));
             return out;
         }
         if total == 0 && self.files == 0 {
@@ -86,7 +117,7 @@ impl Totals {
             return out;
         }
         if total == 0 {
-            out.push_str(&format!("No problems found in {files} checked.{unchecked}"));
+            out.push_str(&format!("No problems found ({files}).{unchecked}"));
             return out;
         }
         let mut parts = vec![
@@ -97,7 +128,7 @@ impl Totals {
             parts.push(plural(self.infos, "info"));
         }
         out.push_str(&format!(
-            "Found {} ({}) in {files} checked.",
+            "Found {} ({}) in {files}.",
             plural(total, "problem"),
             parts.join(", ")
         ));
@@ -105,9 +136,15 @@ impl Totals {
             out.push_str(&format!(" {} fixable with --fix.", self.safe_fixable));
         }
         if self.unsafe_fixable > 0 {
+            let rules: Vec<String> = self
+                .unsafe_rules
+                .iter()
+                .map(|(rule, n)| format!("{rule}: {n}"))
+                .collect();
             out.push_str(&format!(
-                " {} more fixable with --fix --unsafe-fixes.",
-                self.unsafe_fixable
+                " {} more fixable with --fix --unsafe-fixes ({}), which may change what the program does: review the diff (--diff --unsafe-fixes) first.",
+                self.unsafe_fixable,
+                rules.join(", ")
             ));
         }
         out.push_str(&unchecked);

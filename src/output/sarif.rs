@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::FileReport;
-use crate::diagnostic::{rule_url, Severity, INTERNAL_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION};
+use crate::diagnostic::{
+    rule_url, Severity, CONFIG_ERROR, INTERNAL_ERROR, IO_ERROR, SYNTAX_ERROR, UNUSED_SUPPRESSION,
+};
 use crate::rules::{self, RULES};
 use crate::source::Source;
 
@@ -40,7 +42,11 @@ fn driver_rules() -> Vec<Value> {
                 "name": r.id(),
                 "shortDescription": {"text": r.summary()},
                 "fullDescription": {"text": why(r.doc())},
-                "help": {"text": format!("See {url}, or run `kvlint explain {}`.", r.id())},
+                "help": {"text": if url.contains("://") {
+                    format!("See {url}, or run `kvlint explain {}`.", r.id())
+                } else {
+                    format!("Run `kvlint explain {}` for the rule's document.", r.id())
+                }},
                 "defaultConfiguration": {"level": level(r.default_severity())},
             });
             // SARIF wants an absolute address: only one set at build time is given.
@@ -61,6 +67,16 @@ fn driver_rules() -> Vec<Value> {
             UNUSED_SUPPRESSION,
             "A suppression comment that suppresses nothing or names an unknown rule",
             Severity::Warning,
+        ),
+        (
+            CONFIG_ERROR,
+            "A kvlint.toml or wrangler config that cannot be used",
+            Severity::Error,
+        ),
+        (
+            IO_ERROR,
+            "A file or folder that cannot be read or written",
+            Severity::Error,
         ),
     ] {
         out.push(json!({
@@ -96,9 +112,27 @@ pub fn write_sarif(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
         .map(|r| r["id"].as_str().unwrap_or_default().to_string())
         .collect();
     let mut results = Vec::new();
+    // What kept files from being checked: the run did not succeed, and says why. An empty,
+    // successful-looking upload would close every open alert of the files not checked.
+    let mut notifications = Vec::new();
     for r in reports {
         let artifact = json!({"uri": uri(&r.path), "uriBaseId": "%SRCROOT%"});
         for d in &r.diagnostics {
+            if d.is_failure() {
+                let mut note = json!({
+                    "level": "error",
+                    "message": {"text": format!("{}\n{}", d.message, d.help)},
+                    "descriptor": {"id": d.rule},
+                });
+                if !r.path.is_empty() {
+                    note["locations"] =
+                        json!([{"physicalLocation": {"artifactLocation": artifact}}]);
+                }
+                notifications.push(note);
+            }
+            if d.is_run_error() {
+                continue;
+            }
             let mut result = json!({
                 "ruleId": d.rule,
                 "ruleIndex": ids.iter().position(|i| i == d.rule),
@@ -141,6 +175,10 @@ pub fn write_sarif(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
             "columnKind": "utf16CodeUnits",
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }],
     });

@@ -1,5 +1,13 @@
 //! The rule registry: one sorted list of every rule.
 
+/// Help texts that share why the rule matters and differ in what to do, by configuration:
+/// `helps!("why"; HELP = "do this", HELP_CONFIGURED = "do that");`.
+macro_rules! helps {
+    ($why:literal; $($(#[$doc:meta])* $name:ident = $then:literal),+ $(,)?) => {
+        $($(#[$doc])* const $name: &str = concat!($why, " ", $then);)+
+    };
+}
+
 mod no_invalid_kv_ttl;
 mod no_kv_sessions;
 mod no_sequential_kv_reads;
@@ -94,15 +102,27 @@ impl RuleContext<'_> {
     }
 }
 
-/// What a rule's fixes can be.
+/// What a rule's fixes are under one configuration: what the user gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixKind {
     None,
-    /// Safe, or unsafe until a setting in kvlint.toml makes it safe.
-    Sometimes,
-    /// Always unsafe (and only once configured).
+    /// Shown in the output, never applied.
+    DisplayOnly,
+    /// Applied by `--fix --unsafe-fixes`.
     Unsafe,
+    /// Applied by `--fix`.
     Safe,
+}
+
+impl FixKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FixKind::None => "none",
+            FixKind::DisplayOnly => "display-only",
+            FixKind::Unsafe => "unsafe",
+            FixKind::Safe => "safe",
+        }
+    }
 }
 
 pub trait Rule: Sync {
@@ -110,7 +130,13 @@ pub trait Rule: Sync {
     /// One line, for `kvlint rules` and SARIF.
     fn summary(&self) -> &'static str;
     fn default_severity(&self) -> Severity;
-    fn fix_kind(&self) -> FixKind;
+    /// What its fixes are under `config` (the most a finding gets: some findings of a rule
+    /// with fixes have none).
+    fn fix_kind(&self, config: &Config) -> FixKind;
+    /// How the settings change what `fix_kind` says, when they do.
+    fn fix_note(&self) -> Option<&'static str> {
+        None
+    }
     /// The rule's document (`rules/<id>.md`).
     fn doc(&self) -> &'static str;
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic>;

@@ -29,7 +29,7 @@ impl Rule for NoInvalidKvTtl {
     fn default_severity(&self) -> Severity {
         Severity::Error
     }
-    fn fix_kind(&self) -> FixKind {
+    fn fix_kind(&self, _: &crate::config::Config) -> FixKind {
         FixKind::None
     }
     fn doc(&self) -> &'static str {

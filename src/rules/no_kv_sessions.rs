@@ -28,7 +28,13 @@ const MAX_WHOLE_PROGRAM_WALKS: usize = 64;
 /// The session key patterns when none are configured (DESIGN §4).
 pub const DEFAULT_SESSION_KEYS: &[&str] = &["session:*", "sess:*", "*_session:*"];
 
-const HELP: &str = "Keep sessions in a Durable Object, one per session: it is strongly consistent, while KV may serve a value up to 60 seconds old in other locations (a login, refresh or logout read stale), and every session write is a billed KV write. Name the Durable Object binding and its methods in `[rules.no-kv-sessions]` (`durable_object`, `methods`) and `--fix --unsafe-fixes` rewrites these calls; `kvlint scaffold session-object` prints a Durable Object with a KV-compatible surface.";
+helps!(
+    "Keep sessions in a Durable Object, one per session: it is strongly consistent, while KV may serve a value up to 60 seconds old in other locations (a login, refresh or logout read stale), and every session write is a billed KV write.";
+    /// The help without a Durable Object configured.
+    HELP = "Name the Durable Object binding and its methods in `[rules.no-kv-sessions]` (`durable_object`, `methods`) and `--fix --unsafe-fixes` rewrites these calls; `kvlint scaffold session-object` prints a Durable Object with a KV-compatible surface.",
+    /// The help with `durable_object` and `methods` set.
+    HELP_CONFIGURED = "`--fix --unsafe-fixes` moves these calls to the configured Durable Object where the call's form allows; the sessions already stored in KV stay there (a new login creates them in the object).",
+);
 
 impl Rule for NoKvSessions {
     fn id(&self) -> &'static str {
@@ -40,8 +46,16 @@ impl Rule for NoKvSessions {
     fn default_severity(&self) -> Severity {
         Severity::Error
     }
-    fn fix_kind(&self) -> FixKind {
-        FixKind::Unsafe
+    fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
+        let o = &config.file.rules.no_kv_sessions;
+        if o.durable_object.is_some() && o.methods.is_some() {
+            FixKind::Unsafe
+        } else {
+            FixKind::None
+        }
+    }
+    fn fix_note(&self) -> Option<&'static str> {
+        Some("none until `durable_object` and `methods` are set, then unsafe")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/no-kv-sessions.md")
@@ -265,12 +279,14 @@ fn plan(
     if call.args.iter().any(|a| a.spread.is_some()) {
         return Err(Stop::Shape);
     }
-    // A write or delete that the function already makes to the Durable Object: the KV copy
-    // is redundant; its statement goes.
+    // A write or delete of the same session that the function already makes to the
+    // configured Durable Object: the KV copy is redundant; its statement goes. A write to
+    // another object leaves the configured one empty, so the KV write moves there instead.
     if matches!(call.method, KvMethod::Put | KvMethod::Delete) {
         let dual = ctx.model.do_calls.iter().any(|d| {
             d.function == call.function
                 && d.span.hi <= call.span.lo
+                && d.namespace.as_deref() == Some(target.binding)
                 && writes(&d.method, target)
                 && d.first_arg.as_deref() == Some(id.as_str())
         });
@@ -472,7 +488,12 @@ fn report(
         Err(Stop::NotConfigured) => (what, None),
         Err(stop) => (format!("{what}; no automatic fix: {}", stop.reason()), None),
     };
-    Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
+    let configured = {
+        let o = &ctx.config.file.rules.no_kv_sessions;
+        o.durable_object.is_some() && o.methods.is_some()
+    };
+    let help = if configured { HELP_CONFIGURED } else { HELP };
+    Diagnostic::new(ID, ctx.source.range(call.span), message, help)
         .with_label(
             ctx.source.range(call.method_span),
             "a session in eventually consistent storage",

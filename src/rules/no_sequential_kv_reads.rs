@@ -42,7 +42,7 @@ impl Rule for NoSequentialKvReads {
     fn default_severity(&self) -> Severity {
         Severity::Warning
     }
-    fn fix_kind(&self) -> FixKind {
+    fn fix_kind(&self, _: &crate::config::Config) -> FixKind {
         FixKind::Safe
     }
     fn doc(&self) -> &'static str {

@@ -18,7 +18,13 @@ pub struct NoUnprefixedKvKey;
 
 const ID: &str = "no-unprefixed-kv-key";
 
-const HELP: &str = "Put keys under a `:`-separated namespace (`oauth:facebook:app_token`, `cache:api:metrics`): it prevents collisions between features sharing a namespace, lets you list and delete by prefix (`cache:social:*`), and groups keys in monitoring. Renaming a key orphans the data stored under the old key: reads miss until it is written again, and the old entry stays until it expires or is deleted. Set `renames` or `prefix` in kvlint.toml to get a fix.";
+helps!(
+    "Put keys under a `:`-separated namespace (`oauth:facebook:app_token`, `cache:api:metrics`): it prevents collisions between features sharing a namespace, lets you list and delete by prefix (`cache:social:*`), and groups keys in monitoring. Renaming a key orphans the data stored under the old key: reads miss until it is written again, and the old entry stays until it expires or is deleted.";
+    /// Neither `renames` nor `prefix` is set.
+    HELP = "Set `renames` or `prefix` in kvlint.toml to get a fix.",
+    /// `renames` or `prefix` is set, but names nothing for this key (or the fix is shown).
+    HELP_CONFIGURED = "`renames` and `prefix` in kvlint.toml give the new names the fix writes.",
+);
 
 impl Rule for NoUnprefixedKvKey {
     fn id(&self) -> &'static str {
@@ -30,8 +36,16 @@ impl Rule for NoUnprefixedKvKey {
     fn default_severity(&self) -> Severity {
         Severity::Warning
     }
-    fn fix_kind(&self) -> FixKind {
-        FixKind::Sometimes
+    fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
+        let o = &config.file.rules.no_unprefixed_kv_key;
+        if o.renames.is_some() || o.prefix.is_some() {
+            FixKind::Safe
+        } else {
+            FixKind::None
+        }
+    }
+    fn fix_note(&self) -> Option<&'static str> {
+        Some("none until `renames` or `prefix` is set, then safe (unsafe where code other than KV calls sees the key)")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/no-unprefixed-kv-key.md")
@@ -103,9 +117,15 @@ fn check_key(
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
     let fix = fix(ctx, call, key, &value, bulk, walks);
+    let options = &ctx.config.file.rules.no_unprefixed_kv_key;
+    let help = if options.renames.is_some() || options.prefix.is_some() {
+        HELP_CONFIGURED
+    } else {
+        HELP
+    };
     Some((
         text.to_string(),
-        Diagnostic::new(ID, ctx.source.range(call.span), message, HELP)
+        Diagnostic::new(ID, ctx.source.range(call.span), message, help)
             .with_label(
                 ctx.source.range(key.span()),
                 "no `:` before the first dynamic part",

@@ -25,7 +25,7 @@ impl Rule for PreferCoalescedKvReads {
     fn default_severity(&self) -> Severity {
         Severity::Info
     }
-    fn fix_kind(&self) -> FixKind {
+    fn fix_kind(&self, _: &crate::config::Config) -> FixKind {
         FixKind::None
     }
     fn doc(&self) -> &'static str {

@@ -18,7 +18,11 @@ const ID: &str = "prefer-kv-cache-ttl";
 pub const DEFAULT_STATIC_KEYS: [&str; 2] = ["oauth:*", "config:*"];
 pub const DEFAULT_CACHE_TTL: i64 = 3600;
 
-const HELP: &str = "Add `cacheTtl` so the edge keeps this rarely-changing value longer than KV's default 60 seconds: repeat reads are served from the edge cache (under 1 ms instead of 5–50 ms) and KV reads drop by up to 95%. An update then takes up to `cacheTtl` seconds to reach every location. Set `cache_ttl` in kvlint.toml to choose it and make this fix safe; `static_keys` says which keys are static.";
+helps!(
+    "Add `cacheTtl` so the edge keeps this rarely-changing value longer than KV's default 60 seconds: repeat reads are served from the edge cache (under 1 ms instead of 5–50 ms) and KV reads drop by up to 95%. An update then takes up to `cacheTtl` seconds to reach every location.";
+    HELP = "Set `cache_ttl` in kvlint.toml to choose it and make this fix safe; `static_keys` says which keys are static.",
+    HELP_CONFIGURED = "`--fix` adds the configured `cache_ttl`; `static_keys` says which keys are static.",
+);
 
 impl Rule for PreferKvCacheTtl {
     fn id(&self) -> &'static str {
@@ -30,8 +34,15 @@ impl Rule for PreferKvCacheTtl {
     fn default_severity(&self) -> Severity {
         Severity::Warning
     }
-    fn fix_kind(&self) -> FixKind {
-        FixKind::Sometimes
+    fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
+        if config.file.rules.prefer_kv_cache_ttl.cache_ttl.is_some() {
+            FixKind::Safe
+        } else {
+            FixKind::Unsafe
+        }
+    }
+    fn fix_note(&self) -> Option<&'static str> {
+        Some("unsafe until `cache_ttl` is set, then safe")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/prefer-kv-cache-ttl.md")
@@ -48,10 +59,10 @@ impl Rule for PreferKvCacheTtl {
             .as_ref()
             .map(|t| *t.get_ref())
             .unwrap_or(DEFAULT_CACHE_TTL);
-        let applicability = if options.cache_ttl.is_some() {
-            Applicability::Safe
+        let (applicability, help) = if options.cache_ttl.is_some() {
+            (Applicability::Safe, HELP_CONFIGURED)
         } else {
-            Applicability::Unsafe
+            (Applicability::Unsafe, HELP)
         };
         ctx.model
             .kv_calls
@@ -73,7 +84,7 @@ impl Rule for PreferKvCacheTtl {
                         ID,
                         ctx.source.range(call.span),
                         format!("KV read of static key `{k}` without `cacheTtl`"),
-                        HELP,
+                        help,
                     )
                     .with_label(
                         ctx.source.range(call.method_span),

@@ -31,7 +31,7 @@ impl Rule for PreferKvJsonType {
     fn default_severity(&self) -> Severity {
         Severity::Warning
     }
-    fn fix_kind(&self) -> FixKind {
+    fn fix_kind(&self, _: &crate::config::Config) -> FixKind {
         FixKind::Safe
     }
     fn doc(&self) -> &'static str {

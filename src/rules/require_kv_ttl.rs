@@ -13,7 +13,13 @@ pub struct RequireKvTtl;
 
 const ID: &str = "require-kv-ttl";
 
-const HELP: &str = "Add an `expirationTtl` (seconds) so the entry expires. A value written without one is kept, and billed as stored data, until something deletes it; caches and tokens written this way pile up forever. Set `default_ttl` in kvlint.toml to choose the TTL and make this fix safe.";
+helps!(
+    "Add an `expirationTtl` (seconds) so the entry expires. A value written without one is kept, and billed as stored data, until something deletes it; caches and tokens written this way pile up forever.";
+    /// The help without `default_ttl`: how to choose the TTL, and how to keep records.
+    HELP = "Set `default_ttl` in kvlint.toml to choose the TTL the fix writes; list records meant to last (accounts, passkeys, refresh tokens) in `ignore_keys`.",
+    /// The help with `default_ttl` set: the fix is applied only with `--unsafe-fixes`.
+    HELP_CONFIGURED = "An expiry deletes a record meant to last (an account, a passkey, a refresh token): list those in `ignore_keys`, then apply the TTL with `--fix --unsafe-fixes`.",
+);
 
 impl Rule for RequireKvTtl {
     fn id(&self) -> &'static str {
@@ -25,8 +31,15 @@ impl Rule for RequireKvTtl {
     fn default_severity(&self) -> Severity {
         Severity::Warning
     }
-    fn fix_kind(&self) -> FixKind {
-        FixKind::Sometimes
+    fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
+        if config.file.rules.require_kv_ttl.default_ttl.is_some() {
+            FixKind::Unsafe
+        } else {
+            FixKind::DisplayOnly
+        }
+    }
+    fn fix_note(&self) -> Option<&'static str> {
+        Some("display-only until `default_ttl` is set, then unsafe: an expiry deletes records meant to last")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/require-kv-ttl.md")
@@ -35,12 +48,12 @@ impl Rule for RequireKvTtl {
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
         let configured = ctx.config.file.rules.require_kv_ttl.default_ttl.as_ref();
         let ttl = configured.map(|t| *t.get_ref()).unwrap_or(DEFAULT_TTL);
-        // Without a configured TTL the fix is only shown: a guessed TTL on a record meant
-        // to last deletes user data.
-        let applicability = if configured.is_some() {
-            Applicability::Safe
+        // An expiry changes what the program does (a record meant to last disappears), so
+        // the fix is never safe: only shown until the user chooses a TTL, and unsafe after.
+        let (applicability, help) = if configured.is_some() {
+            (Applicability::Unsafe, HELP_CONFIGURED)
         } else {
-            Applicability::DisplayOnly
+            (Applicability::DisplayOnly, HELP)
         };
         let fix = |edits| {
             Some(Fix::new(
@@ -66,7 +79,7 @@ impl Rule for RequireKvTtl {
                 let key = c.arg(0).map(|k| key_value(k, &c.consts));
                 !key.is_some_and(|k| ignored.iter().any(|p| key_matches(p, &k)))
             })
-            .filter_map(|call| check_put(ctx, call, ttl, &fix))
+            .filter_map(|call| check_put(ctx, call, ttl, help, &fix))
             .collect()
     }
 }
@@ -75,6 +88,7 @@ fn check_put(
     ctx: &RuleContext,
     call: &KvCall,
     ttl: i64,
+    help: &'static str,
     fix: &dyn Fn(Vec<Edit>) -> Option<Fix>,
 ) -> Option<Diagnostic> {
     if call.args.iter().any(|a| a.spread.is_some()) {
@@ -99,7 +113,7 @@ fn check_put(
                     ID,
                     range,
                     "KV `put` without an expiration: the value is stored forever",
-                    HELP,
+                    help,
                 )
                 .with_label(method, "no options, so no expirationTtl")
                 .with_fix(edit.and_then(fix)),
@@ -119,7 +133,7 @@ fn check_put(
                     ID,
                     range,
                     "KV `put` options without `expirationTtl` or `expiration`: the value is stored forever",
-                    HELP,
+                    help,
                 )
                 .with_label(ctx.source.range(obj.span), "neither expirationTtl nor expiration")
                 .with_fix(fix(edit)),

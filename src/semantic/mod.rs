@@ -114,6 +114,10 @@ pub struct DoCall {
     pub function: usize,
     /// The text of the first argument (the session id, for session methods).
     pub first_arg: Option<String>,
+    /// The binding of the Durable Object namespace the stub comes from (`USER_SESSIONS` in
+    /// `env.USER_SESSIONS.getByName(id).putSession(…)`, also through `const` aliases of the
+    /// stub or the namespace), when the model can say.
+    pub namespace: Option<String>,
 }
 
 impl<'p> KvCall<'p> {
@@ -996,11 +1000,13 @@ impl<'p> Builder<'_, 'p> {
                     .first()
                     .filter(|a| a.spread.is_none())
                     .map(|a| self.text(a.expr.span()).to_string());
+                let namespace = self.stub_namespace(&member.obj, 0);
                 self.do_calls.push(DoCall {
                     span,
                     method: name,
                     function,
                     first_arg,
+                    namespace,
                 });
                 return;
             }
@@ -1027,6 +1033,48 @@ impl<'p> Builder<'_, 'p> {
             binding,
             alias,
         });
+    }
+
+    /// The binding of the Durable Object namespace a stub expression comes from: `NS.get(…)`
+    /// or `NS.getByName(…)`, or a `const` initialised with one.
+    fn stub_namespace(&self, e: &Expr, depth: usize) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        match strip(e) {
+            Expr::Await(a) => self.stub_namespace(&a.arg, depth + 1),
+            Expr::Ident(i) => {
+                self.stub_namespace(self.scopes.resolve(&i.sym)?.const_init?, depth + 1)
+            }
+            Expr::Call(c) => {
+                let m = member_of(c.callee.as_expr()?)?;
+                let getter = prop_name(&m.prop).is_some_and(|n| n == "get" || n == "getByName");
+                getter
+                    .then(|| self.namespace_binding(&m.obj, depth + 1))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    /// The binding name of a Durable Object namespace expression: `E.NAME` (whose type or
+    /// binding says it is a namespace), a `const` alias of one, or a global `NAME`.
+    fn namespace_binding(&self, e: &Expr, depth: usize) -> Option<String> {
+        if depth > 8 || self.classify(e) != Value::DurableObjectNamespace {
+            return None;
+        }
+        match strip(e) {
+            Expr::Member(m) => prop_name(&m.prop),
+            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+                OptChainBase::Member(m) => prop_name(&m.prop),
+                _ => None,
+            },
+            Expr::Ident(i) => match self.scopes.resolve(&i.sym) {
+                Some(b) => self.namespace_binding(b.const_init?, depth + 1),
+                None => Some(i.sym.to_string()),
+            },
+            _ => None,
+        }
     }
 
     /// How a KV namespace expression reaches its binding: `E.NAME` with `E` an env (through

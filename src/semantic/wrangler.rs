@@ -153,9 +153,31 @@ fn check_kv_entries(path: &Path, section: &Value, at: &str) -> Result<(), Config
     Ok(())
 }
 
-/// The bindings of one wrangler config (top level and every `[env.*]`).
-pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> {
-    let value: Value = if path.extension().is_some_and(|e| e == "toml") {
+/// The Durable Object bindings of one wrangler config (top level and every `[env.*]`), each
+/// with its class name (a config that does not parse gives none: `parse_wrangler` says why).
+pub fn durable_object_classes(path: &Path, text: &str) -> Vec<(String, Option<String>)> {
+    let Ok(value) = config_value(path, text) else {
+        return Vec::new();
+    };
+    let envs = value.get("env").and_then(Value::as_object);
+    std::iter::once(&value)
+        .chain(envs.into_iter().flat_map(|e| e.values()))
+        .filter_map(|s| s.get("durable_objects")?.get("bindings")?.as_array())
+        .flatten()
+        .filter_map(|b| {
+            let name = b.get("name")?.as_str()?.to_string();
+            let class = b
+                .get("class_name")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            Some((name, class))
+        })
+        .collect()
+}
+
+/// A wrangler config's contents as JSON, TOML or JSONC by its name.
+fn config_value(path: &Path, text: &str) -> Result<Value, ConfigError> {
+    Ok(if path.extension().is_some_and(|e| e == "toml") {
         let t: toml::Value = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
@@ -180,7 +202,12 @@ pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> 
                 e.column()
             ))
         })?
-    };
+    })
+}
+
+/// The bindings of one wrangler config (top level and every `[env.*]`).
+pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> {
+    let value = config_value(path, text)?;
     check_kv_entries(path, &value, "")?;
     if let Some(envs) = value.get("env").and_then(Value::as_object) {
         for (name, env) in envs {

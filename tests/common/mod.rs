@@ -24,6 +24,7 @@ pub fn doc_bindings() -> Bindings {
         b.add(n, BindingKind::Kv, src.clone());
     }
     b.add("USER_SESSIONS", BindingKind::DurableObject, src.clone());
+    b.add("AUDIT_LOG", BindingKind::DurableObject, src.clone());
     b.add("ASSETS", BindingKind::Other, src);
     b
 }

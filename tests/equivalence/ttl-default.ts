@@ -1,9 +1,11 @@
-// require-kv-ttl with `default_ttl` configured: a put without an expiration gets
-// `expirationTtl: 600` (the change the user asked for); nothing else changes.
+// require-kv-ttl with `default_ttl` configured: the fix (`expirationTtl: 600`) changes how
+// long data lives, so it is unsafe and `--fix` alone leaves the program as it is (the test
+// `the_ttl_fix_changes_what_the_program_stores` runs it under --unsafe-fixes).
 // @config [rules.require-kv-ttl]
 // @config default_ttl = 600
-// @expect changed
+// @expect unchanged
 // @reports require-kv-ttl
+// @unsafe-fix require-kv-ttl
 export async function main(env: { CACHE: KVNamespace }, input: string) {
   await env.CACHE.put('cache:a', input);
   await env.CACHE.put('cache:b', input, { metadata: { by: 'test' } });
