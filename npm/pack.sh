@@ -14,11 +14,15 @@ while [ $# -gt 0 ]; do
     *) out=$1; shift ;;
   esac
 done
+# What it is doing goes to stderr; stdout carries only the two tarballs' paths.
+say() { echo "npm/pack.sh: $*" >&2; }
 version=$(grep -m1 '^version = ' "$root/Cargo.toml" | cut -d'"' -f2)
 if [ -z "$binary" ]; then
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  say "building the release binary (cargo build --release --locked; several minutes on a fresh machine)..."
+  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
   binary=$root/target/release/kvlint
 fi
+say "packing kvlint $version with the binary $binary"
 os=$(node -p process.platform)
 cpu=$(node -p process.arch)
 libc_field=""
@@ -50,5 +54,6 @@ node -e '
 
 (cd "$work/platform" && npm pack --silent --pack-destination "$out" >/dev/null)
 (cd "$work/kvlint" && npm pack --silent --pack-destination "$out" >/dev/null)
+say "wrote two tarballs to $out: install both (npm i -D <both>), then run npx kvlint"
 echo "$out/kvlint-$version.tgz"
 echo "$out/kvlint-$target-$version.tgz"

@@ -313,3 +313,67 @@ fn neovim_shows_the_findings_and_applies_fix_all() {
         eprintln!("{}", &line[..line.len().min(300)]);
     }
 }
+
+/// The README's Neovim snippet, as a user pastes it into `init.lua`: extracted from the
+/// README, loaded as the init file of the Neovim the tests install, on the sample Worker.
+#[test]
+fn the_readmes_neovim_snippet_works_on_the_installed_neovim() {
+    if !neovim() {
+        return;
+    }
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let after = readme
+        .split_once("Neovim 0.7 to 0.10")
+        .expect("the README's Neovim 0.7 snippet")
+        .1;
+    let snippet = after
+        .split_once("```lua\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a lua block")
+        .0;
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("worker");
+    common::copy_dir(&common::root().join("fixtures/sample-worker"), &project);
+    let init = dir.path().join("init.lua");
+    std::fs::write(&init, snippet).unwrap();
+    let report = dir.path().join("report.txt");
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    // `kvlint` on the PATH, as the snippet expects.
+    let bin = assert_cmd::cargo::cargo_bin("kvlint");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = Command::new("nvim")
+        .args(["--headless", "-n", "-u"])
+        .arg(&init)
+        .arg("-c")
+        .arg(format!(
+            "luafile {}",
+            common::root()
+                .join("tests/editor/readme-snippet.lua")
+                .display()
+        ))
+        .env("FILE", project.join("src/worker/index.ts"))
+        .env("OUT", &report)
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".data"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.contains("filetype typescript\n"), "{report}");
+    assert!(report.contains("diagnostics true"), "{report}");
+    // The root is the sample's folder (its wrangler.toml), not the folder Neovim started in.
+    assert!(
+        report.contains(&format!("client kvlint {}\n", project.display())),
+        "{report}"
+    );
+}
