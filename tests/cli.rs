@@ -25,12 +25,9 @@ const UNCACHED: &str = "export default {\n  async fetch(req: Request, env: Env) 
 const GOOD: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v', { expirationTtl: 60 });\n    await env.ASSETS.put('a', 'b');\n    return new Response('ok');\n  },\n};\n";
 
 fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("wrangler.toml"), WRANGLER).unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+    let dir = common::files(files);
+    if !dir.path().join("wrangler.toml").exists() {
+        std::fs::write(dir.path().join("wrangler.toml"), WRANGLER).unwrap();
     }
     dir
 }

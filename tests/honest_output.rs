@@ -2,6 +2,8 @@
 //! unreadable paths are errors in every format, one position per finding, help that fits
 //! the configuration, counts that say what `--fix` will do.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -17,13 +19,7 @@ const SESSIONS_CONFIG: &str = "[rules.no-kv-sessions]\ndurable_object = \"USER_S
 const TWO_PUTS: &str = "export default {\n  async fetch(req: Request, env: Env) {\n    await env.SESSIONS.put('cache:a', 'v');\n    await env.SESSIONS.put('cache:b', 'w');\n    return new Response(await env.SESSIONS.get(`session:${req.url}`));\n  },\n};\n";
 
 fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let p = dir.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
+    common::files(files)
 }
 
 fn kvlint(dir: &Path) -> Command {

@@ -60,6 +60,13 @@ fn npx_kvlint_from_the_packed_tarballs() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    // It says what it is doing (on stderr: stdout is the two paths).
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("npm/pack.sh: packing kvlint "), "{said}");
+    assert!(
+        said.contains("npm/pack.sh: wrote two tarballs to "),
+        "{said}"
+    );
     let tarballs: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

@@ -55,6 +55,19 @@ fn tools() -> bool {
     false
 }
 
+/// An empty project with the sample's tsconfig and npm packages, and a `src` folder.
+fn typed_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::copy(
+        sample().join("tsconfig.json"),
+        dir.path().join("tsconfig.json"),
+    )
+    .unwrap();
+    link_node_modules(dir.path());
+    dir
+}
+
 /// A copy of a folder without its `node_modules`, which is linked to the sample's instead.
 fn project_copy(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -191,14 +204,7 @@ fn the_scaffolded_session_object_type_checks_and_does_what_kv_does() {
     if !tools() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
-    std::fs::copy(
-        sample().join("tsconfig.json"),
-        dir.path().join("tsconfig.json"),
-    )
-    .unwrap();
-    link_node_modules(dir.path());
+    let dir = typed_project();
     // No kvlint.toml here: the default method names.
     let out = kvlint(
         dir.path(),
@@ -230,14 +236,7 @@ fn a_session_written_to_another_durable_object_is_moved_not_deleted() {
     if !tools() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
-    std::fs::copy(
-        sample().join("tsconfig.json"),
-        dir.path().join("tsconfig.json"),
-    )
-    .unwrap();
-    link_node_modules(dir.path());
+    let dir = typed_project();
     std::fs::write(
         dir.path().join("wrangler.toml"),
         "name = \"two-objects\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"x\"\n\n[durable_objects]\nbindings = [\n  { name = \"SESSION_STORE\", class_name = \"SessionStore\" },\n  { name = \"AUDIT_SESSIONS\", class_name = \"AuditSessions\" },\n]\n",

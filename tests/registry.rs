@@ -59,3 +59,52 @@ fn every_rule_has_a_document_and_fixtures() {
         );
     }
 }
+
+/// The README's install commands build what the tests ran with: `--locked`, or cargo
+/// resolves newer, untested crate versions. Its prerequisites name what a fresh machine needs.
+#[test]
+fn the_readme_installs_locked_and_names_its_prerequisites() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let installs: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.contains("cargo install --path"))
+        .collect();
+    assert!(!installs.is_empty());
+    for line in installs {
+        assert!(line.contains("--locked"), "not locked: {line}");
+    }
+    let prerequisites = readme
+        .split_once("## Prerequisites")
+        .expect("a Prerequisites section")
+        .1
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let rust = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"');
+    for needed in [
+        &format!("Rust {rust}")[..],
+        "Node.js",
+        "npm",
+        "crates.io",
+        "npm registry",
+        "PyPI",
+        "apt-get",
+        "Neovim",
+    ] {
+        assert!(
+            prerequisites.contains(needed),
+            "the prerequisites do not name {needed}"
+        );
+    }
+    // No invented address: the repository has none yet.
+    assert!(
+        !manifest.contains("github.com/kvlint"),
+        "Cargo.toml names an invented repository"
+    );
+}

@@ -145,3 +145,14 @@ pub fn default_ttl(config: &Config) -> Option<i64> {
         .as_ref()
         .map(|t| *t.get_ref())
 }
+
+/// A temporary folder holding the files given (path, text), folders made as needed.
+pub fn files(list: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in list {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
