@@ -114,7 +114,7 @@ fn run_error(id: &'static str, message: &str) -> FileReport {
         .map(display_path)
         .unwrap_or_else(|_| path.to_string());
     let help = if id == CONFIG_ERROR {
-        "Nothing governed by this configuration was checked. Fix the setting the message names (`kvlint explain <id>` and the README list every setting)."
+        "Nothing governed by this configuration was checked. Fix the setting the message names (`kvlint explain <rule>` lists each rule's options)."
     } else {
         "Nothing under this path was checked. Check that it exists and that the user running kvlint may read it."
     };
