@@ -36,6 +36,19 @@ pub enum Command {
     /// Show what kvlint concluded about a file.
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// Write a script (wrangler kv commands) that moves the stored data the configured fixes
+    /// leave behind: renamed and prefixed keys, and sessions moved to a Durable Object. The
+    /// script only lists what it would do unless run with --apply.
+    MigrateData {
+        /// Files and folders whose code the fixes rewrite (default: `.`).
+        paths: Vec<PathBuf>,
+        /// Write the script to this file (made executable) instead of stdout.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// Use this kvlint.toml instead of the one found above each file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,8 +171,16 @@ pub struct CheckArgs {
     pub threads: Option<usize>,
 }
 
-const SUBCOMMANDS: [&str; 8] = [
-    "check", "rules", "explain", "init", "scaffold", "lsp", "debug", "help",
+const SUBCOMMANDS: [&str; 9] = [
+    "check",
+    "rules",
+    "explain",
+    "init",
+    "scaffold",
+    "lsp",
+    "debug",
+    "migrate-data",
+    "help",
 ];
 
 /// `kvlint PATHS…` means `kvlint check PATHS…`.

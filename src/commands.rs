@@ -279,3 +279,49 @@ fn explain_bindings(analysis: &Analysis) -> String {
     }
     out
 }
+
+/// `kvlint migrate-data`: the script for the files under `paths`, to stdout or to `output`
+/// (made executable). Returns the summary for stderr.
+pub fn migrate_data(
+    paths: &[std::path::PathBuf],
+    output: Option<&Path>,
+    config: Option<&Path>,
+) -> Result<String, String> {
+    let paths = if paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let plan = crate::migrate::plan(&paths, config)?;
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let text = crate::migrate::script(&plan, &shown.join(" "));
+    let mut summary = format!(
+        "{} patterns to move{}",
+        plan.steps.len(),
+        if plan.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} notes in the script's header on what is not moved",
+                plan.skipped.len()
+            )
+        }
+    );
+    match output {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            summary.push_str(&format!(
+                ". Wrote {}: run it to see what it would do, then with --apply.",
+                path.display()
+            ));
+        }
+        None => print!("{text}"),
+    }
+    Ok(summary)
+}

@@ -16,6 +16,7 @@ pub mod fs;
 pub mod init;
 pub mod isolate;
 pub mod lsp;
+pub mod migrate;
 pub mod output;
 pub mod parse;
 pub mod rules;

@@ -59,6 +59,20 @@ fn main() {
             }
         }
         Command::Lsp => kvlint::lsp::run(),
+        Command::MigrateData {
+            paths,
+            output,
+            config,
+        } => match commands::migrate_data(&paths, output.as_deref(), config.as_deref()) {
+            Ok(summary) => {
+                eprintln!("{summary}");
+                check::EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("kvlint: error: {e}");
+                check::EXIT_ERROR
+            }
+        },
         Command::Scaffold(ScaffoldCommand::SessionObject { class, binding }) => {
             let here = std::env::current_dir().unwrap_or_default();
             match commands::scaffold_session_object(&here, &class, binding.as_deref()) {

@@ -1,0 +1,314 @@
+//! `kvlint migrate-data` against wrangler's local KV (Miniflare's store, offline; wrangler
+//! pinned in tests/node): the script it writes moves renamed and prefixed keys with their
+//! metadata and expiration, past 1,000 keys, binary values included; lists without --apply;
+//! stops a pattern on a conflict; changes nothing the second time; deletes sessions only
+//! with --delete-sessions; and leaves every other key alone.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn wrangler_bin() -> PathBuf {
+    common::root().join("tests/node/node_modules/.bin/wrangler")
+}
+
+/// Whether wrangler is installed (scripts/test installs it); under `CI=true` its absence
+/// fails the test.
+fn tools() -> bool {
+    let here = wrangler_bin().exists()
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !here {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "the migrate-data tests cannot run under CI=true: wrangler (tests/node) is missing"
+            );
+        }
+        eprintln!(
+            "NOT RUN: the migrate-data tests need tests/node's wrangler (scripts/test installs it)"
+        );
+    }
+    here
+}
+
+const WRANGLER_TOML: &str = "name = \"w\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"abc\"\n\n[durable_objects]\nbindings = [{ name = \"USER_SESSIONS\", class_name = \"UserSession\" }]\n";
+
+const KVLINT_TOML: &str = "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n\n[rules.no-kv-sessions]\nsession_keys = [\"session:*\"]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n";
+
+const CODE: &str = "export async function load(env: Env, id: string, sid: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const session = await env.SESSIONS.get(`session:${sid}`);\n  return [token, user, session];\n}\n";
+
+fn project() -> tempfile::TempDir {
+    common::files(&[
+        ("wrangler.toml", WRANGLER_TOML),
+        ("kvlint.toml", KVLINT_TOML),
+        ("src/index.ts", CODE),
+    ])
+}
+
+fn wrangler(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(wrangler_bin())
+        .current_dir(dir)
+        .args(["kv"])
+        .args(args)
+        .args(["--binding", "SESSIONS", "--local", "--persist-to", "state"])
+        .env("WRANGLER_SEND_METRICS", "false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wrangler kv {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every stored key by name: expiration, metadata and the value (base64), read with
+/// Miniflare from wrangler's local store (every page, no wrangler).
+fn stored(dir: &Path) -> std::collections::BTreeMap<String, Value> {
+    let out = Command::new("node")
+        .arg(common::root().join("tests/node/kv-dump.mjs"))
+        .arg(dir.join("state"))
+        .arg("abc")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    keys.into_iter()
+        .map(|k| (k["name"].as_str().unwrap().to_string(), k))
+        .collect()
+}
+
+fn get(dir: &Path, key: &str) -> Vec<u8> {
+    wrangler(dir, &["key", "get", key]).stdout
+}
+
+fn seed(dir: &Path, bulk_keys: usize) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut entries = vec![
+        serde_json::json!({"key": "fb_token", "value": "tok", "metadata": {"by": "oauth"}, "expiration": now + 86_400}),
+        serde_json::json!({"key": "user_1", "value": "one"}),
+        serde_json::json!({"key": "user_2", "value": "two", "metadata": {"n": 2}, "expiration": now + 7_200}),
+        serde_json::json!({"key": "session:s1", "value": "{\"u\":1}"}),
+        serde_json::json!({"key": "session:s2", "value": "{\"u\":2}"}),
+        serde_json::json!({"key": "other", "value": "stays"}),
+    ];
+    for i in 0..bulk_keys {
+        entries.push(
+            serde_json::json!({"key": format!("user_bulk_{i:04}"), "value": format!("v{i}")}),
+        );
+    }
+    std::fs::write(
+        dir.join("seed.json"),
+        serde_json::to_string(&entries).unwrap(),
+    )
+    .unwrap();
+    wrangler(dir, &["bulk", "put", "seed.json"]);
+    // A value that is not UTF-8, written from a file (wrangler's bulk put would decode it).
+    std::fs::write(dir.join("bin"), [0u8, 255, 1, 128, 10]).unwrap();
+    wrangler(
+        dir,
+        &[
+            "key",
+            "put",
+            "user_bin",
+            "--path",
+            "bin",
+            "--metadata",
+            "{\"type\":\"png\"}",
+        ],
+    );
+}
+
+/// Writes the script with kvlint and runs it with wrangler's local store.
+fn migrate(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let script = dir.join("migrate.sh");
+    if !script.exists() {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .current_dir(dir)
+            .args(["migrate-data", "-o", "migrate.sh"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = Command::new(&script)
+        .current_dir(dir)
+        .args(args)
+        .args(["--", "--local", "--persist-to", "state"])
+        .env("WRANGLER", wrangler_bin())
+        .env("KVLINT_LIST_PAUSE", "0.1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn the_script_moves_renamed_prefixed_and_session_keys_as_the_fixes_do() {
+    if !tools() {
+        return;
+    }
+    let dir = project();
+    let d = dir.path();
+    seed(d, 1_100);
+    let before = stored(d);
+    assert_eq!(before.len(), 1_107);
+
+    // The script is executable and says what it moves.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(d)
+        .args(["migrate-data", "-o", "migrate.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = std::fs::read_to_string(d.join("migrate.sh")).unwrap();
+    assert!(script.starts_with("#!/usr/bin/env bash\n"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("migrate.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "executable");
+    }
+    for line in [
+        "#   SESSIONS: `fb_token` -> `oauth:fb:token`\n",
+        "#   SESSIONS: `user_*` -> `cache:user_*`\n",
+        "#   SESSIONS: `session:*` deleted",
+    ] {
+        assert!(script.contains(line), "{line} not in\n{script}");
+    }
+
+    // The dry run lists every key, its source and its target, and changes nothing.
+    let (code, said) = migrate(d, &[]);
+    assert_eq!(code, Some(0), "{said}");
+    for line in [
+        "would move fb_token -> oauth:fb:token",
+        "would move user_1 -> cache:user_1",
+        "would move user_bin -> cache:user_bin",
+        "would delete session:s1",
+        "more may follow",
+        "Dry run (nothing changed",
+    ] {
+        assert!(said.contains(line), "{line} not in\n{said}");
+    }
+    assert_eq!(stored(d), before, "the dry run changed the store");
+
+    // --apply: every renamed and prefixed key moved, exactly; sessions kept.
+    let started = std::time::Instant::now();
+    let (code, said) = migrate(d, &["--apply"]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(0), "{said}");
+    eprintln!("--apply moved 1,103 prefixed keys and 1 renamed key in {took:?}:\n{said}");
+    let after = stored(d);
+    // Exactly the store a rename of each key would give: value, metadata, expiration.
+    let mut expected = std::collections::BTreeMap::new();
+    for (name, entry) in &before {
+        let new = if name == "fb_token" {
+            "oauth:fb:token".to_string()
+        } else if name.starts_with("user_") {
+            format!("cache:{name}")
+        } else {
+            name.clone()
+        };
+        let mut entry = entry.clone();
+        entry["name"] = Value::from(new.clone());
+        expected.insert(new, entry);
+    }
+    assert_eq!(after.len(), expected.len());
+    for (name, entry) in &expected {
+        assert_eq!(after.get(name), Some(entry), "{name}");
+    }
+    assert!(
+        after["oauth:fb:token"]["expiration"].is_u64(),
+        "the expiration was kept"
+    );
+    assert!(
+        after["cache:user_1"].get("expiration").is_none(),
+        "no new TTL"
+    );
+    assert_eq!(
+        get(d, "cache:user_bin"),
+        [0u8, 255, 1, 128, 10],
+        "binary value"
+    );
+    assert!(
+        after.contains_key("cache:user_bulk_1099"),
+        "past the first 1,000 keys"
+    );
+    assert_eq!(after["other"], before["other"], "a key of no pattern stays");
+    assert!(
+        after.contains_key("session:s1"),
+        "sessions are kept without --delete-sessions"
+    );
+
+    // A second --apply changes nothing.
+    let (code, said) = migrate(d, &["--apply"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("no stored key to move"), "{said}");
+    assert_eq!(stored(d), after, "the second --apply changed the store");
+
+    // --delete-sessions deletes the session keys, and nothing else.
+    let (code, said) = migrate(d, &["--apply", "--delete-sessions"]);
+    assert_eq!(code, Some(0), "{said}");
+    let last = stored(d);
+    assert!(!last.contains_key("session:s1") && !last.contains_key("session:s2"));
+    let mut expected = after.clone();
+    expected.remove("session:s1");
+    expected.remove("session:s2");
+    assert_eq!(last, expected);
+}
+
+#[test]
+fn a_conflict_moves_nothing_of_its_pattern_and_fails() {
+    if !tools() {
+        return;
+    }
+    let dir = project();
+    let d = dir.path();
+    seed(d, 0);
+    std::fs::write(
+        d.join("c.json"),
+        r#"[{"key":"cache:user_2","value":"another value"}]"#,
+    )
+    .unwrap();
+    wrangler(d, &["bulk", "put", "c.json"]);
+    let before = stored(d);
+    let (code, said) = migrate(d, &["--apply"]);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("CONFLICT user_2 -> cache:user_2: the target exists with another value"),
+        "{said}"
+    );
+    let after = stored(d);
+    for key in ["user_1", "user_2", "user_bin", "cache:user_2"] {
+        assert_eq!(after.get(key), before.get(key), "{key} changed");
+    }
+    assert!(
+        !after.contains_key("cache:user_1"),
+        "part of the pattern moved"
+    );
+    assert_eq!(get(d, "cache:user_2"), b"another value");
+    // Another pattern is not held up by it.
+    assert!(after.contains_key("oauth:fb:token"), "{said}");
+}
