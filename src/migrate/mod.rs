@@ -203,26 +203,29 @@ fn file_steps(
                 .filter_map(|k| renamed(&k, &config.no_unprefixed_kv_key))
                 .collect(),
             SESSIONS => {
-                let object = config
-                    .no_kv_sessions
-                    .durable_object
-                    .clone()
-                    .unwrap_or_default();
-                keys(call)
-                    .filter_map(|k| match k {
-                        KeyValue::Static(s) => Some(Move::Sessions {
-                            start: s,
-                            exact: true,
-                            object: object.clone(),
-                        }),
-                        KeyValue::Prefix(p) if !p.is_empty() => Some(Move::Sessions {
-                            start: p,
-                            exact: false,
-                            object: object.clone(),
-                        }),
-                        _ => None,
-                    })
-                    .collect()
+                let o = &config.no_kv_sessions;
+                let object = o.durable_object.clone().unwrap_or_default();
+                let sessions = |start: String, exact: bool| Move::Sessions {
+                    start,
+                    exact,
+                    object: object.clone(),
+                };
+                // A namespace of nothing but sessions: every key of it.
+                let whole = o
+                    .session_namespaces
+                    .as_ref()
+                    .is_some_and(|n| n.contains(&binding));
+                if whole {
+                    vec![sessions(String::new(), false)]
+                } else {
+                    keys(call)
+                        .filter_map(|k| match k {
+                            KeyValue::Static(s) => Some(sessions(s, true)),
+                            KeyValue::Prefix(p) if !p.is_empty() => Some(sessions(p, false)),
+                            _ => None,
+                        })
+                        .collect()
+                }
             }
             _ => Vec::new(),
         };

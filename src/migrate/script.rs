@@ -106,7 +106,16 @@ mod tests {
         let text = script(&plan, "src");
         assert!(text.starts_with("#!/usr/bin/env bash\n"));
         assert!(text.contains("#   SESSIONS: `fb_token` -> `oauth:fb`\n#     for src/a.ts:3:9\n"));
-        assert!(text.contains(r#""kind":"rename","from":"fb_token","to":"oauth:fb""#));
+        let plan_line = text
+            .lines()
+            .find(|l| l.starts_with("const PLAN = "))
+            .unwrap();
+        let embedded: Value =
+            serde_json::from_str(plan_line["const PLAN = ".len()..].trim_end_matches(';')).unwrap();
+        assert_eq!(embedded[0]["kind"], "rename");
+        assert_eq!(embedded[0]["from"], "fb_token");
+        assert_eq!(embedded[0]["to"], "oauth:fb");
+        assert_eq!(embedded[0]["binding"], "SESSIONS");
         assert!(text.ends_with("KVLINT_RUNNER\n)\" -- \"$@\"\n"));
         // The heredoc is quoted and its end marker appears once: the runner is taken as is.
         assert_eq!(text.matches("\nKVLINT_RUNNER\n").count(), 1);
