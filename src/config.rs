@@ -84,6 +84,12 @@ pub struct RulesTable {
     pub prefer_kv_json_type: SeverityOnly,
     #[serde(rename = "no-invalid-kv-ttl", default)]
     pub no_invalid_kv_ttl: SeverityOnly,
+    #[serde(rename = "no-kv-read-modify-write", default)]
+    pub no_kv_read_modify_write: SeverityOnly,
+    #[serde(rename = "no-floating-kv-write", default)]
+    pub no_floating_kv_write: SeverityOnly,
+    #[serde(rename = "prefer-kv-stale-while-revalidate", default)]
+    pub prefer_kv_stale_while_revalidate: SeverityOnly,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -192,6 +198,9 @@ impl RulesTable {
         overlay!(self.prefer_kv_cache_ttl, o.prefer_kv_cache_ttl; severity, static_keys, cache_ttl);
         overlay!(self.prefer_coalesced_kv_reads, o.prefer_coalesced_kv_reads; severity, min_group);
         overlay!(self.prefer_kv_json_type, o.prefer_kv_json_type; severity);
+        overlay!(self.no_kv_read_modify_write, o.no_kv_read_modify_write; severity);
+        overlay!(self.no_floating_kv_write, o.no_floating_kv_write; severity);
+        overlay!(self.prefer_kv_stale_while_revalidate, o.prefer_kv_stale_while_revalidate; severity);
         overlay!(self.no_invalid_kv_ttl, o.no_invalid_kv_ttl; severity);
     }
 }
@@ -207,6 +216,9 @@ impl RulesTable {
             "prefer-kv-cache-ttl" => self.prefer_kv_cache_ttl.severity,
             "prefer-coalesced-kv-reads" => self.prefer_coalesced_kv_reads.severity,
             "prefer-kv-json-type" => self.prefer_kv_json_type.severity,
+            "no-kv-read-modify-write" => self.no_kv_read_modify_write.severity,
+            "no-floating-kv-write" => self.no_floating_kv_write.severity,
+            "prefer-kv-stale-while-revalidate" => self.prefer_kv_stale_while_revalidate.severity,
             "no-invalid-kv-ttl" => self.no_invalid_kv_ttl.severity,
             _ => None,
         }

@@ -583,15 +583,24 @@ fn sample_worker_findings() {
             // The OAuth app token, read and written under an unprefixed key.
             "src/worker/index.ts:33:24: warning [no-unprefixed-kv-key] KV key `fb_app_access_token` has no namespace prefix",
             "src/worker/index.ts:41:9: warning [no-unprefixed-kv-key] KV key `fb_app_access_token` has no namespace prefix",
+            // ... in a read-through cache whose miss waits for Facebook and the write.
+            "src/worker/index.ts:41:9: info [prefer-kv-stale-while-revalidate] Read-through cache",
             // Static OAuth configuration read without cacheTtl.
             "src/worker/index.ts:48:23: warning [prefer-kv-cache-ttl] KV read of static key `config:oauth:flags` without `cacheTtl`",
             // The metrics snapshot.
             "src/worker/index.ts:70:9: warning [require-kv-ttl] KV `put` without an expiration",
-            // The 30-second rate-limit window.
+            // The rate limiter: read the count, write count + 1 (lost updates), in a 30-second
+            // window below KV's minimum TTL.
+            "src/worker/index.ts:80:9: warning [no-kv-read-modify-write] KV `put` writes a value computed from the `get` of the same key on line 78",
             "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds",
             // The three Instagram reads, one after another, of keys sharing a prefix.
             "src/worker/index.ts:90:3: warning [no-sequential-kv-reads] 3 independent KV reads are awaited one after another",
             "src/worker/index.ts:90:23: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately",
+            // Read-through caches of Instagram and Facebook data.
+            "src/worker/index.ts:101:9: info [prefer-kv-stale-while-revalidate] Read-through cache",
+            "src/worker/index.ts:102:9: info [prefer-kv-stale-while-revalidate] Read-through cache",
+            "src/worker/index.ts:103:9: info [prefer-kv-stale-while-revalidate] Read-through cache",
+            "src/worker/index.ts:114:9: info [prefer-kv-stale-while-revalidate] Read-through cache",
             // Sessions in KV next to the USER_SESSIONS Durable Object: read, the KV fallback
             // copy (a dual write, and without a TTL), validated, refreshed, deleted.
             "src/worker/index.ts:130:25: error [no-kv-sessions] Session data kept in KV",
@@ -599,6 +608,8 @@ fn sample_worker_findings() {
             "src/worker/index.ts:150:9: warning [require-kv-ttl] KV `put` without an expiration",
             "src/worker/index.ts:156:26: error [no-kv-sessions] Session data kept in KV",
             "src/worker/index.ts:163:21: error [no-kv-sessions] Session data kept in KV",
+            // The refresh: read the session, change its expiry, write it back.
+            "src/worker/index.ts:169:9: warning [no-kv-read-modify-write] KV `put` writes a value computed from the `get` of the same key on line 163",
             "src/worker/index.ts:169:9: error [no-kv-sessions] Session data kept in KV",
             "src/worker/index.ts:177:9: error [no-kv-sessions] Session data kept in KV",
             // Admin sessions (kvlint.toml: `admin:*`), by an id computed by a call: no fix.
@@ -650,8 +661,11 @@ fn sample_worker_fixes_converge() {
         .assert()
         .code(1)
         .stdout(
-            "src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n\
+            "src/worker/index.ts:41:9: info [prefer-kv-stale-while-revalidate] Read-through cache: on a miss of the read on line 33, the response waits for the origin and this awaited `put`\n\
+             src/worker/index.ts:80:9: warning [no-kv-read-modify-write] KV `put` writes a value computed from the `get` of the same key on line 78: concurrent requests lose updates\n\
+             src/worker/index.ts:80:50: error [no-invalid-kv-ttl] `expirationTtl` of 30 is below KV's minimum of 60 seconds\n\
              src/worker/index.ts:91:5: info [prefer-coalesced-kv-reads] 3 keys under `instagram:` are read separately: `instagram:followers`, `instagram:posts`, `instagram:profile`\n\
+             src/worker/index.ts:116:9: info [prefer-kv-stale-while-revalidate] Read-through cache: on a miss of the read on line 110, the response waits for the origin and this awaited `put`\n\
              src/worker/index.ts:182:23: error [no-kv-sessions] Session data kept in KV: `get` of key `admin:…`; no automatic fix: the session id is computed by a call, which the rewrite would run twice (read it into a `const` first)\n",
         );
     kvlint(dir.path())

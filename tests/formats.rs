@@ -61,7 +61,7 @@ fn sarif_is_valid_sarif_2_1_0() {
         .contains("storage"));
 
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 17);
+    assert_eq!(results.len(), 24);
     // The first result: CacheManager.remember, with its fix.
     let r = &results[0];
     assert_eq!(r["ruleId"], "require-kv-ttl");
@@ -122,13 +122,15 @@ fn statistics() {
     assert_eq!(code, Some(1));
     assert_eq!(
         stdout,
-        "    7  no-kv-sessions                   0 fixable with --fix, 6 more with --unsafe-fixes\n\
-         \x20   3  require-kv-ttl                   0 fixable with --fix, 3 more with --unsafe-fixes\n\
-         \x20   2  no-unprefixed-kv-key             2 fixable with --fix\n\
-         \x20   1  no-invalid-kv-ttl                0 fixable with --fix\n\
-         \x20   1  no-sequential-kv-reads           1 fixable with --fix\n\
-         \x20   1  prefer-coalesced-kv-reads        0 fixable with --fix\n\
-         \x20   1  prefer-kv-cache-ttl              0 fixable with --fix, 1 more with --unsafe-fixes\n\
-         \x20   1  prefer-kv-json-type              1 fixable with --fix\n"
+        "    7  no-kv-sessions                    0 fixable with --fix, 6 more with --unsafe-fixes\n\
+         \x20   5  prefer-kv-stale-while-revalidate  0 fixable with --fix\n\
+         \x20   3  require-kv-ttl                    0 fixable with --fix, 3 more with --unsafe-fixes\n\
+         \x20   2  no-kv-read-modify-write           0 fixable with --fix\n\
+         \x20   2  no-unprefixed-kv-key              2 fixable with --fix\n\
+         \x20   1  no-invalid-kv-ttl                 0 fixable with --fix\n\
+         \x20   1  no-sequential-kv-reads            1 fixable with --fix\n\
+         \x20   1  prefer-coalesced-kv-reads         0 fixable with --fix\n\
+         \x20   1  prefer-kv-cache-ttl               0 fixable with --fix, 1 more with --unsafe-fixes\n\
+         \x20   1  prefer-kv-json-type               1 fixable with --fix\n"
     );
 }

@@ -372,7 +372,7 @@ fn counts_say_what_fix_will_do() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "require-kv-ttl                   0 fixable with --fix, 2 only shown (never applied)",
+            "require-kv-ttl                    0 fixable with --fix, 2 only shown (never applied)",
         ));
     kvlint(shown.path())
         .arg("check")

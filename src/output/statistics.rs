@@ -37,7 +37,7 @@ pub fn write_statistics(out: &mut dyn Write, reports: &[FileReport]) -> io::Resu
         if row.shown > 0 {
             fixable.push_str(&format!(", {} only shown (never applied)", row.shown));
         }
-        writeln!(out, "{:>5}  {rule:<32} {fixable}", row.count)?;
+        writeln!(out, "{:>5}  {rule:<33} {fixable}", row.count)?;
     }
     Ok(())
 }

@@ -8,7 +8,9 @@ macro_rules! helps {
     };
 }
 
+mod no_floating_kv_write;
 mod no_invalid_kv_ttl;
+mod no_kv_read_modify_write;
 mod no_kv_sessions;
 mod no_sequential_kv_reads;
 mod no_unprefixed_kv_key;
@@ -16,6 +18,7 @@ pub(crate) mod options;
 mod prefer_coalesced_kv_reads;
 mod prefer_kv_cache_ttl;
 mod prefer_kv_json_type;
+mod prefer_kv_stale_while_revalidate;
 mod require_kv_ttl;
 mod stmts;
 
@@ -29,13 +32,16 @@ use crate::parse::Lang;
 use crate::semantic::SemanticModel;
 use crate::source::Source;
 
+pub use no_floating_kv_write::NoFloatingKvWrite;
 pub use no_invalid_kv_ttl::NoInvalidKvTtl;
+pub use no_kv_read_modify_write::NoKvReadModifyWrite;
 pub use no_kv_sessions::{NoKvSessions, DEFAULT_SESSION_KEYS};
 pub use no_sequential_kv_reads::NoSequentialKvReads;
 pub use no_unprefixed_kv_key::NoUnprefixedKvKey;
 pub use prefer_coalesced_kv_reads::PreferCoalescedKvReads;
 pub use prefer_kv_cache_ttl::PreferKvCacheTtl;
 pub use prefer_kv_json_type::PreferKvJsonType;
+pub use prefer_kv_stale_while_revalidate::PreferKvStaleWhileRevalidate;
 pub use require_kv_ttl::RequireKvTtl;
 
 /// Everything a rule may look at. Rules never do I/O.
@@ -144,13 +150,16 @@ pub trait Rule: Sync {
 
 /// Every rule, sorted by id.
 pub static RULES: &[&dyn Rule] = &[
+    &NoFloatingKvWrite,
     &NoInvalidKvTtl,
+    &NoKvReadModifyWrite,
     &NoKvSessions,
     &NoSequentialKvReads,
     &NoUnprefixedKvKey,
     &PreferCoalescedKvReads,
     &PreferKvCacheTtl,
     &PreferKvJsonType,
+    &PreferKvStaleWhileRevalidate,
     &RequireKvTtl,
 ];
 

@@ -5,7 +5,9 @@
 //! from those and never match on bare names.
 
 pub mod bindings;
+pub mod context;
 pub mod evaluation;
+pub mod flow;
 pub mod jsdoc;
 pub mod project;
 pub mod references;
@@ -501,7 +503,7 @@ struct Builder<'a, 'p> {
 ///
 /// # Safety
 /// `node` must be a node of the program being walked, not a temporary.
-unsafe fn in_program<'p, T>(node: &T) -> &'p T {
+pub(crate) unsafe fn in_program<'p, T>(node: &T) -> &'p T {
     // SAFETY: the caller guarantees `node` lives in the program, borrowed for `'p`.
     unsafe { &*(node as *const T) }
 }

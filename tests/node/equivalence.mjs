@@ -3,7 +3,9 @@
 // result or thrown error, console output, the writes in order, the reads between writes as a
 // multiset (a merged run of reads may reorder them) and the final store.
 //
-// A program is a TypeScript or JavaScript module exporting `main(env, input)`; it may export
+// A program is a TypeScript or JavaScript module exporting `main(env, input, ctx)`, where
+// `ctx` is a fake ExecutionContext whose `waitUntil` promises are awaited (settled) before
+// what the program did is compared, as the runtime lets them run after the response; it may export
 // `scenarios`, a list of `{ seed: { BINDING: { key: value } }, input }` (else the request
 // gives them). Each scenario runs in both programs with its own fresh namespaces.
 //
@@ -82,6 +84,13 @@ async function runOnce(factory, scenario, { keyMap, seedMap, defaultTtl, binding
     namespaces.push(kv);
     env[name] = kv;
   }
+  const waiting = [];
+  const ctx = {
+    waitUntil(promise) {
+      waiting.push(Promise.resolve(promise));
+    },
+    passThroughOnException() {},
+  };
   const capture = (level) => (...args) => output.push(`${level}: ${args.map((a) => (typeof a === "string" ? a : describe(a))).join(" ")}`);
   const console = { log: capture("log"), info: capture("info"), warn: capture("warn"), error: capture("error"), debug: capture("debug") };
   let outcome;
@@ -97,7 +106,7 @@ async function runOnce(factory, scenario, { keyMap, seedMap, defaultTtl, binding
       timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     });
     try {
-      const result = await Promise.race([main(env, scenario.input), timeout]);
+      const result = await Promise.race([main(env, scenario.input, ctx), timeout]);
       outcome = `returned ${describe(result)}`;
     } finally {
       clearTimeout(timer);
@@ -105,6 +114,10 @@ async function runOnce(factory, scenario, { keyMap, seedMap, defaultTtl, binding
   } catch (e) {
     outcome = `threw ${e instanceof Error ? `${e.name}: ${e.message}` : describe(e)}`;
   }
+  // The work the program left running: handed to waitUntil, or dropped (which the fake lets
+  // finish, as the runtime may).
+  await Promise.allSettled(waiting);
+  await new Promise((resolve) => setTimeout(resolve, 0));
   // Reads between two writes form a multiset: a merged run may issue them in another order.
   const segments = [{ reads: [], write: null }];
   for (const [kind, what] of log) {

@@ -1,0 +1,89 @@
+//! `no-kv-read-modify-write`: a `put` whose value is computed from an earlier read of the
+//! same key: concurrent requests lose updates.
+
+use rustc_hash::FxHashMap as HashMap;
+use swc_common::Spanned;
+
+use super::{FixKind, Rule, RuleContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::semantic::flow::{derived_from, function_body, same_key, uses, Body};
+use crate::semantic::{KvCall, KvMethod};
+
+pub struct NoKvReadModifyWrite;
+
+const ID: &str = "no-kv-read-modify-write";
+
+/// Each (read, write) pair walks its function once: beyond this many in a file (generated
+/// code), the rest are not judged.
+const MAX_PAIRS: usize = 256;
+
+const HELP: &str = "Two requests that read the value before either writes it each write their own update, and one is lost: KV is eventually consistent (a read may be up to 60 seconds old in other locations, and the last write wins) and takes one write per second per key, so counters undercount, rate limits let bursts through and fail with 429, and appended lists drop entries. Keep state that is updated in place in a Durable Object, one per key: its storage serialises the updates. For rate limits, use the Workers Rate Limiting binding (`ratelimits` in the wrangler config).";
+
+impl Rule for NoKvReadModifyWrite {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn summary(&self) -> &'static str {
+        "KV `put` of a value computed from a read of the same key (lost updates)"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn fix_kind(&self, _: &crate::config::Config) -> FixKind {
+        FixKind::None
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/no-kv-read-modify-write.md")
+    }
+
+    fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
+        let calls = &ctx.model.kv_calls;
+        let mut bodies: HashMap<usize, Option<Body>> = HashMap::default();
+        let mut pairs = 0;
+        let mut out = Vec::new();
+        for put in calls.iter().filter(|c| c.method == KvMethod::Put) {
+            let Some(value) = put.arg(1) else { continue };
+            let body = *bodies.entry(put.function).or_insert_with(|| {
+                function_body(ctx.program, ctx.model.function_span(put.function))
+            });
+            let Some(body) = body else { continue };
+            // The latest read of the same key before the write, or inside the value written.
+            let inside = value.span();
+            let read = calls
+                .iter()
+                .rev()
+                .filter(|r| r.method.is_read() && r.function == put.function)
+                .filter(|r| {
+                    r.span.hi <= put.span.lo || (inside.lo <= r.span.lo && r.span.hi <= inside.hi)
+                })
+                .find(|r| same_key(ctx.source, body, r, put));
+            let Some(read) = read else { continue };
+            pairs += 1;
+            if pairs > MAX_PAIRS {
+                break;
+            }
+            let derived = derived_from(body, read.span, put.span.lo);
+            if uses(value, &derived, Some(read.span)) {
+                out.push(report(ctx, read, put, value.span()));
+            }
+        }
+        out
+    }
+}
+
+fn report(ctx: &RuleContext, read: &KvCall, put: &KvCall, value: swc_common::Span) -> Diagnostic {
+    let line = ctx.source.position(ctx.source.range(read.span).start).line;
+    Diagnostic::new(
+        ID,
+        ctx.source.range(put.span),
+        format!(
+            "KV `put` writes a value computed from the `{}` of the same key on line {line}: concurrent requests lose updates",
+            read.method.name()
+        ),
+        HELP,
+    )
+    .with_label(
+        ctx.source.range(value),
+        format!("computed from the value read on line {line}"),
+    )
+}

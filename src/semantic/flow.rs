@@ -1,0 +1,361 @@
+//! Data flow inside one function, for the rules about state kept in KV: which names hold a
+//! value computed from a KV read, whether an expression uses one, whether a name is
+//! assigned between two points, and whether two KV calls name the same key of the same
+//! namespace. One forward pass over the function, in source order, never into nested
+//! functions (a closure runs at another time).
+
+use rustc_hash::FxHashSet as HashSet;
+use swc_atoms::Atom;
+use swc_common::{BytePos, Span, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::scope::pat_names;
+use super::values::{key_value, strip, KeyValue};
+use super::KvCall;
+use crate::source::Source;
+
+/// Methods that put their arguments into the object they are called on.
+const MUTATORS: [&str; 6] = ["push", "unshift", "splice", "set", "add", "fill"];
+
+/// How deep the pass follows nested expressions and statements (deeper code is not
+/// followed, and what it derives is not known: a finding needs what is known).
+const MAX_DEPTH: usize = 200;
+
+/// The body of the function whose span is `span` (the program's top level for its own).
+pub fn function_body(program: &Program, span: Span) -> Option<Body<'_>> {
+    if program.span() == span {
+        return Some(Body::Program(program));
+    }
+    let mut find = FindFunction { span, found: None };
+    program.visit_with(&mut find);
+    find.found
+}
+
+/// What a function's code is.
+#[derive(Clone, Copy)]
+pub enum Body<'p> {
+    Program(&'p Program),
+    Function(&'p FunctionBody),
+    Expr(&'p Expr),
+}
+
+impl Body<'_> {
+    fn visit(&self, v: &mut impl Visit) {
+        match self {
+            Body::Program(p) => p.visit_with(v),
+            Body::Function(b) => b.visit_with(v),
+            Body::Expr(e) => e.visit_with(v),
+        }
+    }
+}
+
+struct FindFunction<'p> {
+    span: Span,
+    found: Option<Body<'p>>,
+}
+
+impl Visit for FindFunction<'_> {
+    fn visit_ts_type(&mut self, _: &TsType) {}
+
+    fn visit_function(&mut self, f: &Function) {
+        if f.span == self.span {
+            if let Some(body) = &f.body {
+                // SAFETY: the visitor walks the program `function_body` was given.
+                self.found = Some(Body::Function(unsafe { super::in_program(body) }));
+            }
+            return;
+        }
+        f.visit_children_with(self);
+    }
+
+    fn visit_constructor(&mut self, c: &Constructor) {
+        if c.span == self.span {
+            if let Some(body) = &c.body {
+                // SAFETY: the visitor walks the program `function_body` was given.
+                self.found = Some(Body::Function(unsafe { super::in_program(body) }));
+            }
+            return;
+        }
+        c.visit_children_with(self);
+    }
+
+    fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
+        if a.span == self.span {
+            // SAFETY: the visitor walks the program `function_body` was given.
+            self.found = Some(match &*a.body {
+                ArrowFunctionBody::FunctionBody(b) => {
+                    Body::Function(unsafe { super::in_program(b) })
+                }
+                ArrowFunctionBody::Expr(e) => Body::Expr(unsafe { super::in_program(&**e) }),
+            });
+            return;
+        }
+        a.visit_children_with(self);
+    }
+}
+
+/// The names that hold a value computed from the read at `read` (a call's span), assigned
+/// before `until`: declared from it, assigned from it, or mutated with it (`list.push(x)`).
+pub fn derived_from(body: Body, read: Span, until: BytePos) -> HashSet<Atom> {
+    let mut pass = Derive {
+        read,
+        until,
+        names: HashSet::default(),
+        depth: 0,
+    };
+    body.visit(&mut pass);
+    pass.names
+}
+
+struct Derive {
+    read: Span,
+    until: BytePos,
+    names: HashSet<Atom>,
+    depth: usize,
+}
+
+impl Derive {
+    fn comes_from_read(&self, e: &Expr) -> bool {
+        uses(e, &self.names, Some(self.read))
+    }
+
+    /// The name an assignment or mutation target is rooted at (`a` in `a.b.c`).
+    fn root(e: &Expr) -> Option<Atom> {
+        match strip(e) {
+            Expr::Ident(i) => Some(i.sym.clone()),
+            Expr::Member(m) => Self::root(&m.obj),
+            _ => None,
+        }
+    }
+}
+
+impl Visit for Derive {
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    // Nested functions run at another time.
+    fn visit_function(&mut self, _: &Function) {}
+    fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+    fn visit_class(&mut self, _: &Class) {}
+
+    fn visit_stmt(&mut self, s: &Stmt) {
+        if s.span().lo >= self.until || self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        s.visit_children_with(self);
+        self.depth -= 1;
+    }
+
+    fn visit_var_declarator(&mut self, d: &VarDeclarator) {
+        d.visit_children_with(self);
+        if let Some(init) = &d.init {
+            if d.span.lo < self.until && self.comes_from_read(init) {
+                self.names.extend(pat_names(&d.name));
+            }
+        }
+    }
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        a.visit_children_with(self);
+        if a.span.lo >= self.until || !self.comes_from_read(&a.right) {
+            return;
+        }
+        match &a.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
+                self.names.insert(i.id.sym.clone());
+            }
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                self.names.extend(Self::root(&m.obj));
+            }
+            AssignTarget::Pat(AssignTargetPat::Array(p)) => {
+                for e in p.elems.iter().flatten() {
+                    self.names.extend(pat_names(e));
+                }
+            }
+            AssignTarget::Pat(AssignTargetPat::Object(o)) => {
+                self.names.extend(pat_names(&Pat::Object(o.clone())));
+            }
+            _ => {}
+        }
+    }
+
+    /// `list.push(x)`, `map.set(k, x)`, `Object.assign(o, x)`: the object now holds what
+    /// `x` came from. Other calls (`JSON.parse(x)`, `c.json(x)`) change no object.
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        c.visit_children_with(self);
+        if c.span.lo >= self.until {
+            return;
+        }
+        let Callee::Expr(callee) = &c.callee else {
+            return;
+        };
+        let Expr::Member(m) = strip(callee) else {
+            return;
+        };
+        let MemberProp::Ident(method) = &m.prop else {
+            return;
+        };
+        let is_object = matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "Object");
+        let target = if is_object && &*method.sym == "assign" {
+            c.args.first().and_then(|a| Self::root(&a.expr))
+        } else if MUTATORS.contains(&&*method.sym) {
+            Self::root(&m.obj)
+        } else {
+            None
+        };
+        if c.args.iter().any(|a| self.comes_from_read(&a.expr)) {
+            self.names.extend(target);
+        }
+    }
+}
+
+/// Whether an expression uses one of `names`, or contains the call at `call` (the read
+/// itself, inline). Nested functions count: `list.map((x) => x + count)` uses `count`.
+pub fn uses(e: &Expr, names: &HashSet<Atom>, call: Option<Span>) -> bool {
+    let mut find = Uses {
+        names,
+        call,
+        found: false,
+    };
+    e.visit_with(&mut find);
+    find.found
+}
+
+struct Uses<'n> {
+    names: &'n HashSet<Atom>,
+    call: Option<Span>,
+    found: bool,
+}
+
+impl Visit for Uses<'_> {
+    fn visit_ts_type(&mut self, _: &TsType) {}
+
+    fn visit_ident(&mut self, i: &Ident) {
+        self.found |= self.names.contains(&i.sym);
+    }
+
+    fn visit_member_prop(&mut self, p: &MemberProp) {
+        // `a.count` names a property, not the variable `count`.
+        if let MemberProp::Computed(c) = p {
+            c.visit_with(self);
+        }
+    }
+
+    fn visit_prop_name(&mut self, p: &PropName) {
+        if let PropName::Computed(c) = p {
+            c.visit_with(self);
+        }
+    }
+
+    fn visit_call_expr(&mut self, c: &CallExpr) {
+        if Some(c.span) == self.call {
+            self.found = true;
+            return;
+        }
+        c.visit_children_with(self);
+    }
+}
+
+/// Whether any of `names` is assigned (or updated) in `body` between two positions.
+pub fn assigned_between(body: Body, names: &HashSet<Atom>, from: BytePos, to: BytePos) -> bool {
+    let mut find = Assigned {
+        names,
+        from,
+        to,
+        found: false,
+    };
+    body.visit(&mut find);
+    find.found
+}
+
+struct Assigned<'n> {
+    names: &'n HashSet<Atom>,
+    from: BytePos,
+    to: BytePos,
+    found: bool,
+}
+
+impl Assigned<'_> {
+    fn within(&self, span: Span) -> bool {
+        self.from <= span.lo && span.hi <= self.to
+    }
+}
+
+impl Visit for Assigned<'_> {
+    fn visit_ts_type(&mut self, _: &TsType) {}
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        if self.within(a.span) {
+            let targets: Vec<Atom> = match &a.left {
+                AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => vec![i.id.sym.clone()],
+                AssignTarget::Pat(AssignTargetPat::Array(p)) => {
+                    p.elems.iter().flatten().flat_map(pat_names).collect()
+                }
+                AssignTarget::Pat(AssignTargetPat::Object(o)) => pat_names(&Pat::Object(o.clone())),
+                _ => Vec::new(),
+            };
+            self.found |= targets.iter().any(|t| self.names.contains(t));
+        }
+        a.visit_children_with(self);
+    }
+
+    fn visit_update_expr(&mut self, u: &UpdateExpr) {
+        if self.within(u.span) {
+            if let Expr::Ident(i) = strip(&u.arg) {
+                self.found |= self.names.contains(&i.sym);
+            }
+        }
+        u.visit_children_with(self);
+    }
+}
+
+/// The identifiers an expression reads (not property names).
+pub fn identifiers(e: &Expr) -> HashSet<Atom> {
+    struct Names(HashSet<Atom>);
+    impl Visit for Names {
+        fn visit_ts_type(&mut self, _: &TsType) {}
+        fn visit_ident(&mut self, i: &Ident) {
+            self.0.insert(i.sym.clone());
+        }
+        fn visit_member_prop(&mut self, p: &MemberProp) {
+            if let MemberProp::Computed(c) = p {
+                c.visit_with(self);
+            }
+        }
+    }
+    let mut names = Names(HashSet::default());
+    e.visit_with(&mut names);
+    names.0
+}
+
+/// Whether two KV calls of one function name the same namespace and the same key, as far as
+/// the code can show: the same binding (aliases resolved) or the same receiver text, and the
+/// same static key, or the same key text whose names are not assigned between the calls.
+pub fn same_key(source: &Source, body: Body, a: &KvCall, b: &KvCall) -> bool {
+    let same_namespace = match (&a.binding, &b.binding) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => source.slice(a.receiver_span) == source.slice(b.receiver_span),
+        _ => false,
+    };
+    let (Some(ka), Some(kb)) = (a.arg(0), b.arg(0)) else {
+        return false;
+    };
+    if !same_namespace || matches!(strip(ka), Expr::Array(_)) {
+        return false;
+    }
+    if let (KeyValue::Static(x), KeyValue::Static(y)) =
+        (key_value(ka, &a.consts), key_value(kb, &b.consts))
+    {
+        return x == y;
+    }
+    let text = |e: &Expr| source.slice(strip(e).span()).to_string();
+    if text(ka) != text(kb) || !super::evaluation::pure(ka) {
+        return false;
+    }
+    let (first, second) = if a.span.lo <= b.span.lo {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    !assigned_between(body, &identifiers(ka), first.span.hi, second.span.lo)
+}
