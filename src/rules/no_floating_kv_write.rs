@@ -38,15 +38,17 @@ impl Rule for NoFloatingKvWrite {
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
-        let writes = ctx
-            .model
-            .kv_calls
-            .iter()
-            .any(|c| matches!(c.method, KvMethod::Put | KvMethod::Delete));
-        if !writes {
+        // The model saw every dropped call: only a dropped KV write needs the walk that
+        // finds the execution context.
+        let dropped_write = ctx.model.dropped.iter().any(|s| {
+            ctx.model
+                .kv_call_at(*s)
+                .is_some_and(|c| matches!(c.method, KvMethod::Put | KvMethod::Delete))
+        });
+        if !dropped_write {
             return Vec::new();
         }
-        dropped_calls(ctx.program)
+        dropped_calls(ctx.program, ctx.source)
             .into_iter()
             .filter_map(|d| {
                 let call = ctx.model.kv_call_at(d.call)?;

@@ -6,7 +6,9 @@ use swc_common::Spanned;
 
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::flow::{derived_from, function_body, same_key, uses, Body};
+use crate::semantic::flow::{
+    derived_from, function_body, may_share_key, same_key, uses, Body, MAX_COMPARISONS,
+};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoKvReadModifyWrite;
@@ -40,24 +42,35 @@ impl Rule for NoKvReadModifyWrite {
         let calls = &ctx.model.kv_calls;
         let mut bodies: HashMap<usize, Option<Body>> = HashMap::default();
         let mut pairs = 0;
+        let compared = std::cell::Cell::new(0usize);
         let mut out = Vec::new();
         for put in calls.iter().filter(|c| c.method == KvMethod::Put) {
             let Some(value) = put.arg(1) else { continue };
-            let body = *bodies.entry(put.function).or_insert_with(|| {
-                function_body(ctx.program, ctx.model.function_span(put.function))
-            });
-            let Some(body) = body else { continue };
-            // The latest read of the same key before the write, or inside the value written.
+            // The reads that may be of the same key, before the write or inside the value
+            // written, latest first; the function is walked only when there is one.
             let inside = value.span();
-            let read = calls
+            let mut reads = calls
                 .iter()
                 .rev()
                 .filter(|r| r.method.is_read() && r.function == put.function)
                 .filter(|r| {
                     r.span.hi <= put.span.lo || (inside.lo <= r.span.lo && r.span.hi <= inside.hi)
                 })
-                .find(|r| same_key(ctx.source, body, r, put));
-            let Some(read) = read else { continue };
+                .filter(|r| {
+                    compared.set(compared.get() + 1);
+                    compared.get() <= MAX_COMPARISONS && may_share_key(ctx.source, r, put)
+                })
+                .peekable();
+            if reads.peek().is_none() {
+                continue;
+            }
+            let body = *bodies.entry(put.function).or_insert_with(|| {
+                function_body(ctx.program, ctx.model.function_span(put.function))
+            });
+            let Some(body) = body else { continue };
+            let Some(read) = reads.find(|r| same_key(ctx.source, body, r, put)) else {
+                continue;
+            };
             pairs += 1;
             if pairs > MAX_PAIRS {
                 break;

@@ -8,7 +8,9 @@ use swc_ecma_visit::{Visit, VisitWith};
 
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::flow::{derived_from, function_body, same_key, uses};
+use crate::semantic::flow::{
+    derived_from, function_body, may_share_key, same_key, uses, MAX_COMPARISONS,
+};
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
 
@@ -39,8 +41,21 @@ impl Rule for PreferKvStaleWhileRevalidate {
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
-        let has = |m: fn(KvMethod) -> bool| ctx.model.kv_calls.iter().any(|c| m(c.method));
-        if !has(KvMethod::is_read) || !has(|m| m == KvMethod::Put) {
+        // A read and a later write that may be of the same key, in one function: else no
+        // read-through shape can be here, and the statements are not walked.
+        let calls = &ctx.model.kv_calls;
+        let mut compared = 0usize;
+        let pair = calls.iter().filter(|r| r.method.is_read()).any(|r| {
+            calls.iter().any(|p| {
+                compared += 1;
+                compared <= MAX_COMPARISONS
+                    && p.method == KvMethod::Put
+                    && p.function == r.function
+                    && p.span.lo >= r.span.hi
+                    && may_share_key(ctx.source, r, p)
+            })
+        });
+        if !pair {
             return Vec::new();
         }
         let mut shapes = Shapes {

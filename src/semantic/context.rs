@@ -34,10 +34,15 @@ pub struct Dropped {
 }
 
 /// Every dropped promise of a call in the program.
-pub fn dropped_calls(program: &Program) -> Vec<Dropped> {
+pub fn dropped_calls(program: &Program, source: &crate::source::Source) -> Vec<Dropped> {
     let mut walk = Walk {
         scopes: vec![None],
-        hono_apps: hono_apps(program),
+        // Only a file that names Hono can make an app of it.
+        hono_apps: if source.text().contains("Hono") {
+            hono_apps(program)
+        } else {
+            HashSet::default()
+        },
         durable_class: vec![false],
         found: Vec::new(),
     };
@@ -65,6 +70,53 @@ fn hono_apps(program: &Program) -> HashSet<Atom> {
     let mut apps = Apps(HashSet::default());
     program.visit_with(&mut apps);
     apps.0
+}
+
+/// The call an expression statement drops, and the expression to hand on instead.
+pub struct Head {
+    pub call: Span,
+    /// The expression without `void` and outer parentheses (the `.then` chain included).
+    pub expr: Span,
+    pub optional: bool,
+}
+
+/// The call whose promise an expression statement's expression `e` drops: `e` itself,
+/// behind `void` and parentheses, at the head of a `.then/.catch/.finally` chain.
+pub fn dropped_head(e: &Expr) -> Option<Head> {
+    let mut inner = match super::values::strip(e) {
+        Expr::Unary(u) if u.op == UnaryOp::Void => &*u.arg,
+        _ => e,
+    };
+    let expr = super::values::strip(inner).span();
+    // Through `.then(…)`, `.catch(…)`, `.finally(…)` to the call they hang on.
+    loop {
+        inner = super::values::strip(inner);
+        let Expr::Call(c) = inner else { break };
+        let Callee::Expr(callee) = &c.callee else {
+            break;
+        };
+        let Expr::Member(m) = super::values::strip(callee) else {
+            break;
+        };
+        let chained = matches!(&m.prop, MemberProp::Ident(p) if ["then", "catch", "finally"].contains(&&*p.sym));
+        if !chained {
+            break;
+        }
+        inner = &m.obj;
+    }
+    let (call, optional) = match super::values::strip(inner) {
+        Expr::Call(c) => (c.span, false),
+        Expr::OptChain(o) => match &*o.base {
+            OptChainBase::Call(c) => (c.span, true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Head {
+        call,
+        expr,
+        optional,
+    })
 }
 
 struct Walk {
@@ -159,36 +211,15 @@ impl Walk {
     }
 
     fn statement(&mut self, e: &Expr) {
+        let Some(Head {
+            call,
+            expr,
+            optional,
+        }) = dropped_head(e)
+        else {
+            return;
+        };
         let whole = e.span();
-        let mut inner = match super::values::strip(e) {
-            Expr::Unary(u) if u.op == UnaryOp::Void => &*u.arg,
-            _ => e,
-        };
-        let expr = super::values::strip(inner).span();
-        // Through `.then(…)`, `.catch(…)`, `.finally(…)` to the call they hang on.
-        loop {
-            inner = super::values::strip(inner);
-            let Expr::Call(c) = inner else { break };
-            let Callee::Expr(callee) = &c.callee else {
-                break;
-            };
-            let Expr::Member(m) = super::values::strip(callee) else {
-                break;
-            };
-            let chained = matches!(&m.prop, MemberProp::Ident(p) if ["then", "catch", "finally"].contains(&&*p.sym));
-            if !chained {
-                break;
-            }
-            inner = &m.obj;
-        }
-        let (call, optional) = match super::values::strip(inner) {
-            Expr::Call(c) => (c.span, false),
-            Expr::OptChain(o) => match &*o.base {
-                OptChainBase::Call(c) => (c.span, true),
-                _ => return,
-            },
-            _ => return,
-        };
         self.found.push(Dropped {
             call,
             expr,

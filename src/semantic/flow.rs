@@ -332,30 +332,59 @@ pub fn identifiers(e: &Expr) -> HashSet<Atom> {
 /// the code can show: the same binding (aliases resolved) or the same receiver text, and the
 /// same static key, or the same key text whose names are not assigned between the calls.
 pub fn same_key(source: &Source, body: Body, a: &KvCall, b: &KvCall) -> bool {
+    match key_match(source, a, b) {
+        Match::No => false,
+        Match::Static => true,
+        Match::Text(key) => {
+            let (first, second) = if a.span.lo <= b.span.lo {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            !assigned_between(body, &identifiers(key), first.span.hi, second.span.lo)
+        }
+    }
+}
+
+/// How many pairs of KV calls a rule compares in one file at most (a generated file with
+/// thousands of calls would take quadratic time): past it, the rest are not judged.
+pub const MAX_COMPARISONS: usize = 100_000;
+
+/// Whether two KV calls may name the same key of the same namespace, judged without
+/// walking the function (`same_key` then says whether they do): cheap enough to ask of
+/// every pair of a file's calls.
+pub fn may_share_key(source: &Source, a: &KvCall, b: &KvCall) -> bool {
+    !matches!(key_match(source, a, b), Match::No)
+}
+
+enum Match<'p> {
+    No,
+    /// The same static key.
+    Static,
+    /// The same key text: the same key only if its names are not assigned in between.
+    Text(&'p Expr),
+}
+
+fn key_match<'p>(source: &Source, a: &KvCall<'p>, b: &KvCall) -> Match<'p> {
     let same_namespace = match (&a.binding, &b.binding) {
         (Some(x), Some(y)) => x == y,
         (None, None) => source.slice(a.receiver_span) == source.slice(b.receiver_span),
         _ => false,
     };
     let (Some(ka), Some(kb)) = (a.arg(0), b.arg(0)) else {
-        return false;
+        return Match::No;
     };
     if !same_namespace || matches!(strip(ka), Expr::Array(_)) {
-        return false;
+        return Match::No;
     }
     if let (KeyValue::Static(x), KeyValue::Static(y)) =
         (key_value(ka, &a.consts), key_value(kb, &b.consts))
     {
-        return x == y;
+        return if x == y { Match::Static } else { Match::No };
     }
     let text = |e: &Expr| source.slice(strip(e).span()).to_string();
     if text(ka) != text(kb) || !super::evaluation::pure(ka) {
-        return false;
+        return Match::No;
     }
-    let (first, second) = if a.span.lo <= b.span.lo {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    !assigned_between(body, &identifiers(ka), first.span.hi, second.span.lo)
+    Match::Text(ka)
 }

@@ -138,6 +138,9 @@ pub struct SemanticModel<'p> {
     /// Index of `kv_calls` by call span.
     by_span: HashMap<Span, usize>,
     pub do_calls: Vec<DoCall>,
+    /// Calls whose promise an expression statement drops (`kv.put(…);`, `void f();`, a
+    /// dropped `.then` chain), by call span.
+    pub dropped: Vec<Span>,
     /// The bindings known for this file (config, wrangler, and the file's own types):
     /// the settings' own unless the file or its imports add to them.
     pub bindings: Cow<'p, Bindings>,
@@ -243,11 +246,12 @@ impl<'p> SemanticModel<'p> {
             function_spans: vec![program.span()],
             calls: Vec::new(),
             do_calls: Vec::new(),
+            dropped: Vec::new(),
             imported,
             explain,
         };
         program.visit_with(&mut builder);
-        let (kv_calls, do_calls) = (builder.calls, builder.do_calls);
+        let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
         let function_spans = builder.function_spans;
         let declared = decls.declared;
         let by_span = kv_calls
@@ -259,6 +263,7 @@ impl<'p> SemanticModel<'p> {
             kv_calls,
             by_span,
             do_calls,
+            dropped,
             bindings,
             declared,
             function_spans,
@@ -488,6 +493,8 @@ struct Builder<'a, 'p> {
     function_spans: Vec<Span>,
     calls: Vec<KvCall<'p>>,
     do_calls: Vec<DoCall>,
+    /// Calls whose promise an expression statement drops.
+    dropped: Vec<Span>,
     /// What imported names hold, from the project index.
     imported: HashMap<Atom, Binding<'p>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
@@ -1443,6 +1450,13 @@ impl Visit for Builder<'_, '_> {
                 }
             }
         }
+    }
+
+    fn visit_expr_stmt(&mut self, s: &ExprStmt) {
+        if let Some(head) = context::dropped_head(&s.expr) {
+            self.dropped.push(head.call);
+        }
+        s.visit_children_with(self);
     }
 
     fn visit_call_expr(&mut self, c: &CallExpr) {
