@@ -206,6 +206,17 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// How the fix engine re-lints a pass's output: its diagnostics, or `None` when the text
+/// does not parse (or fails to lint), so that the pass is discarded (DESIGN §6.3).
+pub fn relinter<'s>(
+    settings: &'s FileSettings<'s>,
+) -> impl Fn(&str) -> Option<Vec<Diagnostic>> + 's {
+    move |text: &str| {
+        let d = lint_source(&Source::new(text.to_string()), settings);
+        (!d.iter().any(Diagnostic::is_failure)).then_some(d)
+    }
+}
+
 /// The result of fixing one file.
 pub struct Fixed {
     /// The new text, when it differs from the input.
@@ -229,10 +240,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             seen,
         };
     }
-    let relint = |text: &str| {
-        let d = lint_source(&Source::new(text.to_string()), settings);
-        (!d.iter().any(Diagnostic::is_failure)).then_some(d)
-    };
+    let relint = relinter(settings);
     let failure = |message: String, mut diagnostics: Vec<Diagnostic>| {
         diagnostics.push(
             Diagnostic::new(

@@ -24,13 +24,9 @@ fn tools() -> bool {
             .output()
             .is_ok_and(|o| o.status.success());
     if !here {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "the migrate-data tests cannot run under CI=true: wrangler (tests/node) is missing"
-            );
-        }
-        eprintln!(
-            "NOT RUN: the migrate-data tests need tests/node's wrangler (scripts/test installs it)"
+        common::not_run(
+            "the migrate-data tests",
+            "tests/node's wrangler (scripts/test installs it) is missing",
         );
     }
     here

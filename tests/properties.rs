@@ -461,3 +461,31 @@ fn generated_programs_behave_the_same_after_safe_fixes() {
         executed * 3
     );
 }
+
+/// The fix engine's production re-lint (what `fix_source` runs after each pass) refuses a
+/// pass whose text does not parse, so that no fix writes broken code (DESIGN §6.3); the fix
+/// engine's own unit test checks the engine with a stand-in, not this.
+#[test]
+fn the_production_relint_refuses_text_that_does_not_parse() {
+    let config = Config::default();
+    let bindings = common::doc_bindings();
+    let selection = kvlint::Selection::default();
+    let settings = common::settings("a.ts", Lang::TypeScript, &config, &bindings, &selection);
+    let relint = kvlint::relinter(&settings);
+    let good = "export async function f(env: Env) { await env.SESSIONS.put('cache:a', 'v'); }\n";
+    let found = relint(good).expect("text that parses is re-linted");
+    assert!(
+        found.iter().any(|d| d.rule == "require-kv-ttl"),
+        "{found:#?}"
+    );
+    for broken in [
+        "export async function f(env: Env) { await env.SESSIONS.put('cache:a', 'v') }}\n",
+        "export const = ;\n",
+        "const a = [1, 2;\n",
+    ] {
+        assert!(
+            relint(broken).is_none(),
+            "a pass giving {broken:?} must be discarded"
+        );
+    }
+}

@@ -156,3 +156,15 @@ pub fn files(list: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// A test whose prerequisite is missing: under `CI=true`, or under the README's test command
+/// (`scripts/test` sets `KVLINT_REQUIRE_TOOLS=1`, having installed them), that fails the
+/// test; otherwise (a bare `cargo test`) it says NOT RUN and the test returns early.
+pub fn not_run(test: &str, why: &str) {
+    let required = std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("KVLINT_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    if required {
+        panic!("{test} cannot run: {why} (CI=true or scripts/test requires it)");
+    }
+    eprintln!("NOT RUN: {test}: {why}");
+}
