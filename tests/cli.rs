@@ -898,3 +898,53 @@ fn a_bad_wrangler_file_is_an_error_with_its_position() {
             "wrangler.toml: `kv_namespaces[0].binding` must be a string",
         ));
 }
+
+/// A project whose real wrangler config is kept out of the repository (gitignored) commits
+/// an example: its bindings count, below a real config's, and `debug bindings` says so.
+#[test]
+fn example_wrangler_configs_declare_what_no_real_one_does() {
+    let put = "export async function f(env: Env) {\n  await env.CACHE.put('cache:a', 'v');\n  await env.FILES.put('a', 'v');\n}\n";
+    for example in [
+        "wrangler.example.toml",
+        "wrangler-example.toml",
+        "wrangler.sample.toml",
+        "wrangler.toml.template",
+    ] {
+        let dir = common::files(&[
+            (
+                example,
+                "name = \"w\"\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"<your id>\"\n",
+            ),
+            ("src/a.ts", put),
+        ]);
+        kvlint(dir.path())
+            .args(["check", "--format", "compact"])
+            .assert()
+            .code(1)
+            .stdout("src/a.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
+        kvlint(dir.path())
+            .args(["debug", "bindings", "src/a.ts"])
+            .assert()
+            .stdout(predicate::str::contains(format!(
+                "CACHE: Kv (from {}",
+                dir.path().join(example).display()
+            )))
+            .stdout(predicate::str::contains(
+                "an example config; no real one declares it",
+            ));
+    }
+    // JSON examples, and a real config that says otherwise: the real one wins.
+    let dir = common::files(&[
+        (
+            "wrangler.example.jsonc",
+            "{ // the template\n  \"kv_namespaces\": [{ \"binding\": \"CACHE\", \"id\": \"x\" }, { \"binding\": \"FILES\", \"id\": \"y\" }] }\n",
+        ),
+        ("wrangler.toml", "name = \"w\"\n[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"f\"\n"),
+        ("src/a.ts", put),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout("src/a.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
+}

@@ -21,6 +21,9 @@ pub enum BindingSource {
     Config(PathBuf),
     /// A wrangler config file.
     Wrangler(PathBuf),
+    /// An example wrangler config (`wrangler.example.toml`, …), for names no real one
+    /// declares.
+    WranglerExample(PathBuf),
     /// A type declaration (interface or type alias member), in the named file.
     Types(String),
 }
@@ -30,7 +33,8 @@ impl BindingSource {
         match self {
             BindingSource::Config(_) => 0,
             BindingSource::Wrangler(_) => 1,
-            BindingSource::Types(_) => 2,
+            BindingSource::WranglerExample(_) => 2,
+            BindingSource::Types(_) => 3,
         }
     }
 }
@@ -40,6 +44,13 @@ impl fmt::Display for BindingSource {
         match self {
             BindingSource::Config(p) => write!(f, "[bindings] in {}", p.display()),
             BindingSource::Wrangler(p) => write!(f, "{}", p.display()),
+            BindingSource::WranglerExample(p) => {
+                write!(
+                    f,
+                    "{} (an example config; no real one declares it)",
+                    p.display()
+                )
+            }
             BindingSource::Types(t) => write!(f, "a type declaration in {t}"),
         }
     }

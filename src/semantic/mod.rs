@@ -224,18 +224,19 @@ impl<'p> SemanticModel<'p> {
             .unwrap_or_default();
         let env_types = decls
             .interfaces
-            .into_iter()
+            .iter()
             .filter(|(_, props)| {
                 props
                     .iter()
                     .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
             })
-            .map(|(name, _)| name)
+            .map(|(name, _)| name.clone())
             .collect();
         let mut builder = Builder {
             source,
             bindings: &bindings,
             env_types,
+            interfaces: decls.interfaces,
             kv_fns: decls.kv_fns,
             kv_fn_origins: decls.kv_fn_origins,
             reassigned: decls.reassigned,
@@ -479,6 +480,8 @@ struct Builder<'a, 'p> {
     source: &'a Source,
     bindings: &'a Bindings,
     env_types: HashSet<String>,
+    /// The members with known types of the file's interfaces and type aliases.
+    interfaces: HashMap<String, Vec<(String, KnownType)>>,
     kv_fns: HashMap<Atom, bool>,
     kv_fn_origins: HashMap<Atom, String>,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
@@ -594,8 +597,15 @@ impl<'p> Builder<'_, 'p> {
             Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
             Some(KnownType::DurableObjectStub) => Some(Value::DurableObjectStub),
             Some(KnownType::Other) => Some(Value::Other),
+            // An `env` typed with an interface of the file is that interface, whether or not
+            // it declares a binding: its members' declared types outrank binding names.
             None => match type_ref_name(t) {
-                Some(n) if self.env_types.contains(n) => Some(Value::TypedEnv(n.to_string())),
+                Some(n)
+                    if self.env_types.contains(n)
+                        || (shown == "env" && self.interfaces.contains_key(n)) =>
+                {
+                    Some(Value::TypedEnv(n.to_string()))
+                }
                 _ => None,
             },
         }
@@ -737,9 +747,28 @@ impl<'p> Builder<'_, 'p> {
             };
         }
         match object {
-            Value::Env | Value::TypedEnv(_) => self.binding_value(&name, shown),
+            // A declared member type decides, in both directions: a `Map` is not KV whatever
+            // wrangler binds under its name, and a `KVNamespace` is KV whatever it binds.
+            Value::TypedEnv(t) => match self.declared_member(&t, &name) {
+                Some(KnownType::Kv) => {
+                    Value::Kv(self.why(|| format!("`{shown}`: {t} declares {name}: KVNamespace")))
+                }
+                Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
+                Some(KnownType::DurableObjectStub | KnownType::Other) => Value::Other,
+                None => self.binding_value(&name, shown),
+            },
+            Value::Env => self.binding_value(&name, shown),
             _ => Value::Other,
         }
+    }
+
+    /// The declared type of a member of an interface or type alias of the file, if known.
+    fn declared_member(&self, interface: &str, member: &str) -> Option<KnownType> {
+        self.interfaces
+            .get(interface)?
+            .iter()
+            .find(|(n, _)| n == member)
+            .map(|(_, k)| *k)
     }
 
     fn const_init(init: Option<&'p Expr>, is_const: bool) -> Option<&'p Expr> {
@@ -1295,7 +1324,11 @@ impl Visit for Builder<'_, '_> {
                 self.scopes.declare(local.sym.clone(), b.clone());
             }
         }
-        if i.src.value.as_str() != Some("cloudflare:workers") {
+        // Vitest's pool for Workers gives the test's bindings as `env` of `cloudflare:test`.
+        if !matches!(
+            i.src.value.as_str(),
+            Some("cloudflare:workers" | "cloudflare:test")
+        ) {
             return;
         }
         for spec in &i.specifiers {

@@ -15,6 +15,17 @@ use crate::source::Source;
 /// Wrangler's own order of preference when several are in one folder.
 pub const WRANGLER_FILES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
+/// Example configs a project commits beside (or instead of) its real one, often gitignored:
+/// read for the names no real config declares.
+pub const EXAMPLE_FILES: [&str; 6] = [
+    "wrangler.example.toml",
+    "wrangler-example.toml",
+    "wrangler.sample.toml",
+    "wrangler.toml.template",
+    "wrangler.example.json",
+    "wrangler.example.jsonc",
+];
+
 /// Removes `//` and `/* */` comments and trailing commas, outside strings.
 pub fn strip_jsonc(text: &str) -> String {
     let b = text.as_bytes();
@@ -175,9 +186,14 @@ pub fn durable_object_classes(path: &Path, text: &str) -> Vec<(String, Option<St
         .collect()
 }
 
-/// A wrangler config's contents as JSON, TOML or JSONC by its name.
+/// A wrangler config's contents as JSON, TOML or JSONC by its name (`wrangler.toml.template`
+/// is TOML).
 fn config_value(path: &Path, text: &str) -> Result<Value, ConfigError> {
-    Ok(if path.extension().is_some_and(|e| e == "toml") {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    Ok(if name.contains(".toml") {
         let t: toml::Value = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
@@ -261,6 +277,28 @@ pub struct WranglerResolver {
 }
 
 impl WranglerResolver {
+    /// The bindings of the example configs in a folder, each as an example's source. An
+    /// example that does not parse is a template, not the project's config: it tells nothing.
+    fn examples(&self, dir: &Path) -> Bindings {
+        let mut out = Bindings::default();
+        for name in EXAMPLE_FILES
+            .iter()
+            .filter(|n| self.listings.has_file(dir, n))
+        {
+            let path = dir.join(name);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(found) = parse_wrangler(&path, &text) else {
+                continue;
+            };
+            for (binding, kind, _) in found.iter() {
+                out.add(binding, kind, BindingSource::WranglerExample(path.clone()));
+            }
+        }
+        out
+    }
+
     pub fn with_listings(listings: Arc<crate::fs::Listings>) -> Self {
         WranglerResolver {
             cache: Mutex::default(),
@@ -281,15 +319,19 @@ impl WranglerResolver {
             .iter()
             .find(|n| self.listings.has_file(dir, n))
             .map(|n| dir.join(n));
+        let examples = self.examples(dir);
         let result = match found {
             Some(path) => std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))
                 .and_then(|text| parse_wrangler(&path, &text))
                 .and_then(|mut b| {
                     b.merge(&generated_types(&dir.join(GENERATED_TYPES))?);
+                    b.merge(&examples);
                     Ok(b)
                 })
                 .map(Arc::new),
+            // Only an example here: the real config is kept out of the repository.
+            None if !examples.is_empty() => Ok(Arc::new(examples)),
             None => match dir.parent() {
                 Some(parent) => self.for_dir(parent),
                 None => Ok(Arc::new(Bindings::default())),
