@@ -248,6 +248,9 @@ impl<'p> SemanticModel<'p> {
             calls: Vec::new(),
             do_calls: Vec::new(),
             dropped: Vec::new(),
+            returns: HashMap::default(),
+            kv_returning: HashMap::default(),
+            inferred_fns: HashSet::default(),
             imported,
             explain,
         };
@@ -498,6 +501,12 @@ struct Builder<'a, 'p> {
     do_calls: Vec<DoCall>,
     /// Calls whose promise an expression statement drops.
     dropped: Vec<Span>,
+    /// Per function id: how many of its returns are KV namespaces, and how many not.
+    returns: HashMap<usize, (usize, usize)>,
+    /// Functions (by span) whose every return is a KV namespace, and whether they are async.
+    kv_returning: HashMap<Span, bool>,
+    /// The names of `kv_fns` known from what they return, not from a written type.
+    inferred_fns: HashSet<Atom>,
     /// What imported names hold, from the project index.
     imported: HashMap<Atom, Binding<'p>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
@@ -696,12 +705,13 @@ impl<'p> Builder<'_, 'p> {
                         .get(&f.sym)
                         .map(|at| format!(" (imported from {at})"))
                         .unwrap_or_default();
+                    let how = if self.inferred_fns.contains(&f.sym) {
+                        "whose every return is a KV namespace"
+                    } else {
+                        "declared to return KVNamespace"
+                    };
                     return Value::Kv(self.why(|| {
-                        format!(
-                            "`{}` calls `{}`, declared to return KVNamespace{origin}",
-                            self.text(span),
-                            f.sym
-                        )
+                        format!("`{}` calls `{}`, {how}{origin}", self.text(span), f.sym)
                     }));
                 }
             }
@@ -1018,8 +1028,31 @@ impl<'p> Builder<'_, 'p> {
             }
             f.body.visit_with(s);
         });
+        self.note_kv_return(f.span, f.is_async);
         if !method {
             self.this.pop();
+        }
+    }
+
+    /// Whether what a function returns has the type KVNamespace, by the returns of the
+    /// function `with_function` has just left (its id is the last one given): every return
+    /// a KV namespace, at least one. Recorded by the function's span.
+    fn note_kv_return(&mut self, span: Span, is_async: bool) {
+        let id = self.next_function - 1;
+        if let Some(&(kv, other)) = self.returns.get(&id) {
+            if kv > 0 && other == 0 {
+                self.kv_returning.insert(span, is_async);
+            }
+        }
+    }
+
+    fn note_return(&mut self, value: Option<&Expr>) {
+        let kv = value.is_some_and(|v| matches!(self.classify(v), Value::Kv(_)));
+        let entry = self.returns.entry(self.current_function()).or_default();
+        if kv {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
         }
     }
 
@@ -1396,6 +1429,19 @@ impl Visit for Builder<'_, '_> {
             d.init.visit_with(self);
             d.name.visit_with(self);
             self.declare_var(&d.name, d.init.as_deref(), is_const);
+            // `const inventory = (env: Env) => env.INVENTORY`: no written return type, and
+            // what it returns is a KV namespace.
+            if let (Pat::Ident(name), Some(init)) = (&d.name, d.init.as_deref()) {
+                let (span, written) = match strip(init) {
+                    Expr::Arrow(a) => (a.span, a.return_type.is_some()),
+                    Expr::Fn(f) => (f.function.span, f.function.return_type.is_some()),
+                    _ => continue,
+                };
+                if let (false, Some(&promise)) = (written, self.kv_returning.get(&span)) {
+                    self.kv_fns.insert(name.id.sym.clone(), promise);
+                    self.inferred_fns.insert(name.id.sym.clone());
+                }
+            }
         }
         // JavaScript: `/** @type {KVNamespace} */ const kv = …`.
         if let [VarDeclarator {
@@ -1432,7 +1478,28 @@ impl Visit for Builder<'_, '_> {
                 s.declare_param(p);
             }
             a.body.visit_with(s);
+            // `(env: Env) => env.INVENTORY` returns what its body is.
+            if let ArrowFunctionBody::Expr(e) = &*a.body {
+                s.note_return(Some(e));
+            }
         });
+        self.note_kv_return(a.span, a.is_async);
+    }
+
+    fn visit_return_stmt(&mut self, r: &ReturnStmt) {
+        r.visit_children_with(self);
+        self.note_return(r.arg.as_deref());
+    }
+
+    fn visit_fn_decl(&mut self, d: &FnDecl) {
+        d.visit_children_with(self);
+        // A function without a written return type returns what its returns are.
+        if d.function.return_type.is_none() {
+            if let Some(&promise) = self.kv_returning.get(&d.function.span) {
+                self.kv_fns.insert(d.ident.sym.clone(), promise);
+                self.inferred_fns.insert(d.ident.sym.clone());
+            }
+        }
     }
 
     fn visit_class(&mut self, c: &Class) {
