@@ -290,6 +290,10 @@ struct Declarations<'s> {
     declared: Vec<Atom>,
     /// Every name assigned anywhere in the file (`x = …`, `x += …`, `x++`, `[x] = …`).
     reassigned: HashSet<Atom>,
+    /// How deep the walk is in `declare` blocks.
+    ambient: usize,
+    /// Ambient globals with a known declared type (`declare const KV: KVNamespace`).
+    globals: Vec<(String, KnownType)>,
 }
 
 /// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
@@ -312,15 +316,14 @@ impl Declarations<'_> {
                 .iter()
                 .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
         });
-        for props in envs {
-            for (name, kind) in props {
-                let kind = match kind {
-                    KnownType::Kv => BindingKind::Kv,
-                    KnownType::DurableObjectNamespace => BindingKind::DurableObject,
-                    _ => BindingKind::Other,
-                };
-                bindings.add(name, kind, BindingSource::Types(file_label.to_string()));
-            }
+        let kind = |k: &KnownType| match k {
+            KnownType::Kv => BindingKind::Kv,
+            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+            _ => BindingKind::Other,
+        };
+        let source = || BindingSource::Types(file_label.to_string());
+        for (name, k) in envs.flatten().chain(&self.globals) {
+            bindings.add(name, kind(k), source());
         }
         bindings
     }
@@ -453,7 +456,26 @@ impl Visit for Declarations<'_> {
         if let TsModuleName::Ident(i) = &d.id {
             self.declare(&i.sym);
         }
+        // `declare global { const KV: KVNamespace }`: what it declares is ambient.
+        let ambient = d.declare || d.global;
+        self.ambient += usize::from(ambient);
         d.visit_children_with(self);
+        self.ambient -= usize::from(ambient);
+    }
+
+    /// `declare const KV: KVNamespace;` (or inside `declare global`): a service worker's
+    /// global binding, by its declared type.
+    fn visit_var_decl(&mut self, v: &VarDecl) {
+        if v.declare || self.ambient > 0 {
+            for d in &v.decls {
+                if let Pat::Ident(b) = &d.name {
+                    if let Some(kind) = b.type_ann.as_ref().and_then(|t| known_type(&t.type_ann)) {
+                        self.globals.push((b.id.sym.to_string(), kind));
+                    }
+                }
+            }
+        }
+        v.visit_children_with(self);
     }
 
     fn visit_var_declarator(&mut self, d: &VarDeclarator) {
@@ -720,7 +742,7 @@ impl<'p> Builder<'_, 'p> {
     }
 
     fn classify_member(&self, m: &MemberExpr) -> Value {
-        let Some(name) = prop_name(&m.prop) else {
+        let Some(name) = self.member_name(&m.prop) else {
             return Value::Other;
         };
         let shown = self.text(m.span);
@@ -769,6 +791,27 @@ impl<'p> Builder<'_, 'p> {
             },
             Value::Env => self.binding_value(&name, shown),
             _ => Value::Other,
+        }
+    }
+
+    /// A member's name, also through a `const` key: `env[BINDING]` with `const BINDING =
+    /// 'SESSIONS'`.
+    fn member_name(&self, p: &MemberProp) -> Option<String> {
+        if let Some(name) = prop_name(p) {
+            return Some(name);
+        }
+        let MemberProp::Computed(c) = p else {
+            return None;
+        };
+        let Expr::Ident(i) = strip(&c.expr) else {
+            return None;
+        };
+        match strip(self.scopes.resolve(&i.sym)?.const_init?) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
+            Expr::Tpl(t) if t.exprs.is_empty() => {
+                t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string)
+            }
+            _ => None,
         }
     }
 
@@ -1177,7 +1220,7 @@ impl<'p> Builder<'_, 'p> {
             }
             _ => return None,
         };
-        let name = prop_name(&member.prop)?;
+        let name = self.member_name(&member.prop)?;
         let env = strip(&member.obj);
         let is_env = matches!(self.classify(env), Value::Env | Value::TypedEnv(_));
         (is_env && self.bindings.is_kv(&name) && evaluation::pure(env)).then(|| BindingAccess {
