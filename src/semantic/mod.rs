@@ -251,6 +251,8 @@ impl<'p> SemanticModel<'p> {
             returns: HashMap::default(),
             kv_returning: HashMap::default(),
             inferred_fns: HashSet::default(),
+            hono_apps: HashMap::default(),
+            route_context: None,
             imported,
             explain,
         };
@@ -496,6 +498,11 @@ struct ClassInfo {
     kv_fields: HashMap<String, String>,
 }
 
+/// The methods of a Hono app that take handlers.
+const ROUTE_METHODS: [&str; 9] = [
+    "get", "post", "put", "delete", "patch", "all", "on", "use", "options",
+];
+
 /// The largest `const` initialiser kept for key and TTL values.
 const MAX_CONST_INIT: usize = 512;
 
@@ -529,6 +536,10 @@ struct Builder<'a, 'p> {
     kv_returning: HashMap<Span, bool>,
     /// The names of `kv_fns` known from what they return, not from a written type.
     inferred_fns: HashSet<Atom>,
+    /// Hono apps of the file (`const app = new Hono<E>()`): the variables `E` declares.
+    hono_apps: HashMap<Atom, Vec<(String, KnownType)>>,
+    /// The context of the route whose handler is visited next, if any.
+    route_context: Option<Value>,
     /// What imported names hold, from the project index.
     imported: HashMap<Atom, Binding<'p>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
@@ -659,7 +670,9 @@ impl<'p> Builder<'_, 'p> {
                 OptChainBase::Call(c) => self.classify_call(&c.callee, false, c.span),
             },
             Expr::Call(c) => match &c.callee {
-                Callee::Expr(callee) => self.classify_call(callee, false, c.span),
+                Callee::Expr(callee) => self
+                    .context_variable(callee, &c.args)
+                    .unwrap_or_else(|| self.classify_call(callee, false, c.span)),
                 _ => Value::Other,
             },
             Expr::Await(a) => match strip(&a.arg) {
@@ -792,6 +805,95 @@ impl<'p> Builder<'_, 'p> {
             Value::Env => self.binding_value(&name, shown),
             _ => Value::Other,
         }
+    }
+
+    /// Hono's `c.get('kv')` on a context whose type says what the variable holds (`c.var.kv`
+    /// is a member of the same shape).
+    fn context_variable(&self, callee: &Expr, args: &[ExprOrSpread]) -> Option<Value> {
+        let m = member_of(callee)?;
+        if prop_name(&m.prop)? != "get" {
+            return None;
+        }
+        let Value::Shape(members) = self.classify(&m.obj) else {
+            return None;
+        };
+        let Some((_, Some(Value::Shape(vars)))) = members.iter().find(|(n, _)| n == "var") else {
+            return None;
+        };
+        let key = match strip(&args.first().filter(|a| a.spread.is_none())?.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str()?.to_string(),
+            _ => return None,
+        };
+        let shown = self.text(callee.span());
+        Some(match vars.iter().find(|(n, _)| *n == key) {
+            Some((_, Some(Value::Kv(_)))) => {
+                Value::Kv(self.why(|| {
+                    format!("`{shown}('{key}')`: the app's Variables say {key}: KVNamespace")
+                }))
+            }
+            Some((_, Some(v))) => v.clone(),
+            _ => Value::Other,
+        })
+    }
+
+    /// The context a route of a Hono app gives its handler: `env` (an env), `var` (the
+    /// variables the app's type declares, with `ContextVariableMap`'s), and `get`.
+    fn hono_context(&self, vars: &[(String, KnownType)]) -> Value {
+        let from_map = self
+            .interfaces
+            .get("ContextVariableMap")
+            .into_iter()
+            .flatten();
+        let var: Vec<(String, Option<Value>)> =
+            vars.iter()
+                .chain(from_map)
+                .map(|(n, k)| {
+                    let v = match k {
+                        KnownType::Kv => Value::Kv(self.why(|| {
+                            format!("`c.var.{n}`: the app's Variables say {n}: KVNamespace")
+                        })),
+                        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
+                        KnownType::DurableObjectStub => Value::DurableObjectStub,
+                        KnownType::Other => Value::Other,
+                    };
+                    (n.clone(), Some(v))
+                })
+                .collect();
+        Value::Shape(vec![
+            ("env".to_string(), Some(Value::Env)),
+            ("var".to_string(), Some(Value::Shape(var))),
+        ])
+    }
+
+    /// The variables of `new Hono<E>()`: `E['Variables']`, from a type literal or a type
+    /// of the file.
+    fn hono_variables(&self, e: &Expr) -> Option<Vec<(String, KnownType)>> {
+        let Expr::New(n) = strip(e) else { return None };
+        let Expr::Ident(callee) = strip(&n.callee) else {
+            return None;
+        };
+        if &*callee.sym != "Hono" && &*callee.sym != "OpenAPIHono" {
+            return None;
+        }
+        let Some(t) = n.type_args.as_ref().and_then(|a| a.params.first()) else {
+            return Some(Vec::new());
+        };
+        Some(match &**t {
+            TsType::TsTypeLit(lit) => members(&lit.members)
+                .find(|(name, _)| *name == "Variables")
+                .and_then(|(_, t)| match t {
+                    TsType::TsTypeLit(vars) => Some(
+                        members(&vars.members)
+                            .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+                            .collect(),
+                    ),
+                    _ => type_ref_name(t).and_then(|n| self.interfaces.get(n).cloned()),
+                })
+                .unwrap_or_default(),
+            t => type_ref_name(t)
+                .and_then(|n| self.interfaces.get(&format!("{n}.Variables")).cloned())
+                .unwrap_or_default(),
+        })
     }
 
     /// A member's name, also through a `const` key: `env[BINDING]` with `const BINDING =
@@ -1472,6 +1574,13 @@ impl Visit for Builder<'_, '_> {
             d.init.visit_with(self);
             d.name.visit_with(self);
             self.declare_var(&d.name, d.init.as_deref(), is_const);
+            // `const app = new Hono<{ Variables: { kv: KVNamespace } }>()`.
+            if let (Pat::Ident(name), Some(vars)) = (
+                &d.name,
+                d.init.as_deref().and_then(|i| self.hono_variables(i)),
+            ) {
+                self.hono_apps.insert(name.id.sym.clone(), vars);
+            }
             // `const inventory = (env: Env) => env.INVENTORY`: no written return type, and
             // what it returns is a KV namespace.
             if let (Pat::Ident(name), Some(init)) = (&d.name, d.init.as_deref()) {
@@ -1515,10 +1624,23 @@ impl Visit for Builder<'_, '_> {
     }
 
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
+        // The handler of a route: its untyped first parameter is the route's context.
+        let context = self.route_context.take();
         self.with_function(a.span, |s| {
-            for p in &a.params {
+            for (i, p) in a.params.iter().enumerate() {
                 p.visit_with(s);
                 s.declare_param(p);
+                if let (0, Some(context), Pat::Ident(b)) = (i, &context, p) {
+                    if b.type_ann.is_none() {
+                        s.scopes.declare(
+                            b.id.sym.clone(),
+                            Binding {
+                                value: context.clone(),
+                                const_init: None,
+                            },
+                        );
+                    }
+                }
             }
             a.body.visit_with(s);
             // `(env: Env) => env.INVENTORY` returns what its body is.
@@ -1608,7 +1730,32 @@ impl Visit for Builder<'_, '_> {
         if let Callee::Expr(callee) = &c.callee {
             self.record(c.span, callee, &c.args);
         }
-        c.visit_children_with(self);
+        // A route of a Hono app: its handlers' context is typed by the app.
+        let route = c.callee.as_expr().and_then(|callee| {
+            let m = member_of(callee)?;
+            let Expr::Ident(app) = strip(&m.obj) else {
+                return None;
+            };
+            let declared = self.scopes.resolve(&app.sym).is_some();
+            let vars = self.hono_apps.get(&app.sym).filter(|_| declared)?;
+            ROUTE_METHODS
+                .contains(&prop_name(&m.prop)?.as_str())
+                .then(|| self.hono_context(vars))
+        });
+        match route {
+            Some(context) => {
+                c.callee.visit_with(self);
+                for arg in &c.args {
+                    // Only a handler written in place: an arrow function argument.
+                    if matches!(strip(&arg.expr), Expr::Arrow(_)) {
+                        self.route_context = Some(context.clone());
+                    }
+                    arg.visit_with(self);
+                    self.route_context = None;
+                }
+            }
+            None => c.visit_children_with(self),
+        }
     }
 
     fn visit_opt_chain_expr(&mut self, o: &OptChainExpr) {
