@@ -865,8 +865,32 @@ impl<'p> Builder<'_, 'p> {
         ])
     }
 
-    /// The variables of `new Hono<E>()`: `E['Variables']`, from a type literal or a type
-    /// of the file.
+    /// The variables of the Hono app a route is declared on: a name bound to `new
+    /// Hono<E>()`, that expression itself, or a chain of routes on either
+    /// (`new Hono<E>().use(…).get(…)`).
+    fn hono_app_variables(&self, e: &Expr, depth: usize) -> Option<Vec<(String, KnownType)>> {
+        if depth > 64 {
+            return None;
+        }
+        match strip(e) {
+            Expr::Ident(app) => {
+                self.scopes.resolve(&app.sym)?;
+                self.hono_apps.get(&app.sym).cloned()
+            }
+            Expr::New(_) => self.hono_variables(e),
+            Expr::Call(c) => {
+                let m = member_of(c.callee.as_expr()?)?;
+                ROUTE_METHODS
+                    .contains(&prop_name(&m.prop)?.as_str())
+                    .then(|| self.hono_app_variables(&m.obj, depth + 1))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    /// The variables of `new Hono<E>()`: `E['Variables']`, from a type literal, a type of
+    /// the file, or an intersection of those.
     fn hono_variables(&self, e: &Expr) -> Option<Vec<(String, KnownType)>> {
         let Expr::New(n) = strip(e) else { return None };
         let Expr::Ident(callee) = strip(&n.callee) else {
@@ -875,25 +899,46 @@ impl<'p> Builder<'_, 'p> {
         if &*callee.sym != "Hono" && &*callee.sym != "OpenAPIHono" {
             return None;
         }
-        let Some(t) = n.type_args.as_ref().and_then(|a| a.params.first()) else {
-            return Some(Vec::new());
+        Some(
+            n.type_args
+                .as_ref()
+                .and_then(|a| a.params.first())
+                .map(|t| self.variables_of(t, 0))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// `E['Variables']` of a Hono environment type.
+    fn variables_of(&self, t: &TsType, depth: usize) -> Vec<(String, KnownType)> {
+        if depth > 16 {
+            return Vec::new();
+        }
+        let known = |lit: &TsTypeLit| -> Vec<(String, KnownType)> {
+            members(&lit.members)
+                .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+                .collect()
         };
-        Some(match &**t {
+        match t {
+            TsType::TsParenthesizedType(p) => self.variables_of(&p.type_ann, depth + 1),
+            TsType::TsUnionOrIntersectionType(TsUnionOrIntersectionType::TsIntersectionType(i)) => {
+                i.types
+                    .iter()
+                    .flat_map(|t| self.variables_of(t, depth + 1))
+                    .collect()
+            }
             TsType::TsTypeLit(lit) => members(&lit.members)
                 .find(|(name, _)| *name == "Variables")
-                .and_then(|(_, t)| match t {
-                    TsType::TsTypeLit(vars) => Some(
-                        members(&vars.members)
-                            .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
-                            .collect(),
-                    ),
-                    _ => type_ref_name(t).and_then(|n| self.interfaces.get(n).cloned()),
+                .map(|(_, t)| match t {
+                    TsType::TsTypeLit(vars) => known(vars),
+                    t => type_ref_name(t)
+                        .and_then(|n| self.interfaces.get(n).cloned())
+                        .unwrap_or_default(),
                 })
                 .unwrap_or_default(),
             t => type_ref_name(t)
                 .and_then(|n| self.interfaces.get(&format!("{n}.Variables")).cloned())
                 .unwrap_or_default(),
-        })
+        }
     }
 
     /// A member's name, also through a `const` key: `env[BINDING]` with `const BINDING =
@@ -1733,14 +1778,11 @@ impl Visit for Builder<'_, '_> {
         // A route of a Hono app: its handlers' context is typed by the app.
         let route = c.callee.as_expr().and_then(|callee| {
             let m = member_of(callee)?;
-            let Expr::Ident(app) = strip(&m.obj) else {
+            if !ROUTE_METHODS.contains(&prop_name(&m.prop)?.as_str()) {
                 return None;
-            };
-            let declared = self.scopes.resolve(&app.sym).is_some();
-            let vars = self.hono_apps.get(&app.sym).filter(|_| declared)?;
-            ROUTE_METHODS
-                .contains(&prop_name(&m.prop)?.as_str())
-                .then(|| self.hono_context(vars))
+            }
+            let vars = self.hono_app_variables(&m.obj, 0)?;
+            Some(self.hono_context(&vars))
         });
         match route {
             Some(context) => {
