@@ -496,6 +496,10 @@ impl Visit for Declarations<'_> {
 #[derive(Default)]
 struct ClassInfo {
     kv_fields: HashMap<String, String>,
+    /// Fields typed by a type literal or an interface of the file: what their type says.
+    fields: HashMap<String, Value>,
+    /// Methods declared to return `KVNamespace` (or a `Promise` of it: `true`).
+    kv_methods: HashMap<String, bool>,
 }
 
 /// The methods of a Hono app that take handlers.
@@ -725,6 +729,20 @@ impl<'p> Builder<'_, 'p> {
     }
 
     fn classify_call(&self, callee: &Expr, awaited: bool, span: Span) -> Value {
+        // `this.getKv()`: a method of the class declared to return KVNamespace.
+        if let Some(m) = member_of(callee).filter(|m| matches!(&*m.obj, Expr::This(_))) {
+            let method = prop_name(&m.prop);
+            if let (Some(Some(class)), Some(method)) = (self.this.last(), method) {
+                if class.kv_methods.get(&method) == Some(&awaited) {
+                    return Value::Kv(self.why(|| {
+                        format!(
+                            "`{}`: the class declares {method}() to return KVNamespace",
+                            self.text(span)
+                        )
+                    }));
+                }
+            }
+        }
         if let Some(m) = member_of(callee) {
             let getter = prop_name(&m.prop).is_some_and(|n| n == "get" || n == "getByName");
             if getter && self.classify(&m.obj) == Value::DurableObjectNamespace {
@@ -786,23 +804,40 @@ impl<'p> Builder<'_, 'p> {
             let Some(Some(class)) = self.this.last() else {
                 return Value::Other;
             };
-            return match class.kv_fields.get(&name) {
-                Some(r) => Value::Kv(r.clone()),
-                None => Value::Other,
+            return match (class.kv_fields.get(&name), class.fields.get(&name)) {
+                (Some(r), _) => Value::Kv(r.clone()),
+                (None, Some(v)) => v.clone(),
+                (None, None) => Value::Other,
             };
         }
         match object {
-            // A declared member type decides, in both directions: a `Map` is not KV whatever
-            // wrangler binds under its name, and a `KVNamespace` is KV whatever it binds.
-            Value::TypedEnv(t) => match self.declared_member(&t, &name) {
+            Value::TypedEnv(_) | Value::Env => self.member_value(&object, &name, shown),
+            _ => Value::Other,
+        }
+    }
+
+    /// What a member of an object holds, by the object's value: a type literal's member, an
+    /// interface's declared member (which outranks a binding name, in both directions: a
+    /// `Map` is not KV whatever wrangler binds under its name, a `KVNamespace` is KV
+    /// whatever it binds), else for an env the binding of that name.
+    fn member_value(&self, object: &Value, name: &str, shown: &str) -> Value {
+        match object {
+            Value::Shape(members) => match members.iter().find(|(n, _)| n == name) {
+                Some((_, Some(Value::Kv(_)))) => Value::Kv(
+                    self.why(|| format!("`{shown}`: its declared type says {name}: KVNamespace")),
+                ),
+                Some((_, Some(v))) => v.clone(),
+                _ => Value::Other,
+            },
+            Value::TypedEnv(t) => match self.declared_member(t, name) {
                 Some(KnownType::Kv) => {
                     Value::Kv(self.why(|| format!("`{shown}`: {t} declares {name}: KVNamespace")))
                 }
                 Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
                 Some(KnownType::DurableObjectStub | KnownType::Other) => Value::Other,
-                None => self.binding_value(&name, shown),
+                None => self.binding_value(name, shown),
             },
-            Value::Env => self.binding_value(&name, shown),
+            Value::Env => self.binding_value(name, shown),
             _ => Value::Other,
         }
     }
@@ -1005,27 +1040,32 @@ impl<'p> Builder<'_, 'p> {
                     .declare(name.clone(), Binding { value, const_init });
             }
             Pat::Object(o) => {
-                let from_env = init
-                    .is_some_and(|i| matches!(self.classify(i), Value::Env | Value::TypedEnv(_)));
-                self.declare_object_pattern(o, from_env);
+                let from = init.map_or(Value::Other, |i| self.classify(i));
+                self.declare_object_pattern(o, &from);
             }
             _ => self.declare_others(pat),
         }
     }
 
     /// `const { SESSIONS, CACHE: kv } = env` binds KV namespaces when taken from an env.
-    fn declare_object_pattern(&mut self, o: &ObjectPat, from_env: bool) {
+    fn declare_object_pattern(&mut self, o: &ObjectPat, from: &Value) {
+        // What a property of the object holds: by the object's declared type, else (from an
+        // env) by the binding name.
+        let structured = matches!(from, Value::Env | Value::TypedEnv(_) | Value::Shape(_));
+        let property = |s: &Self, key: &str, shown: &str| {
+            if structured {
+                s.member_value(from, key, shown)
+            } else if key == "env" {
+                Value::Env
+            } else {
+                Value::Other
+            }
+        };
         for prop in &o.props {
             match prop {
                 ObjectPatProp::Assign(a) => {
                     let name = &a.key.id.sym;
-                    let value = if from_env {
-                        self.binding_value(name, &format!("{{ {name} }}"))
-                    } else if &**name == "env" {
-                        Value::Env
-                    } else {
-                        Value::Other
-                    };
+                    let value = property(self, name, &format!("{{ {name} }}"));
                     self.scopes.declare(
                         name.clone(),
                         Binding {
@@ -1036,17 +1076,11 @@ impl<'p> Builder<'_, 'p> {
                 }
                 ObjectPatProp::KeyValue(kv) => match (&*kv.value, prop_key_name(&kv.key)) {
                     // `({ env: { SESSIONS } }) => …`
-                    (Pat::Object(inner), Some(key)) if key == "env" && !from_env => {
-                        self.declare_object_pattern(inner, true)
+                    (Pat::Object(inner), Some(key)) if key == "env" && !structured => {
+                        self.declare_object_pattern(inner, &Value::Env)
                     }
                     (Pat::Ident(local), Some(key)) => {
-                        let value = if from_env {
-                            self.binding_value(&key, &format!("{{ {key}: {} }}", local.id.sym))
-                        } else if key == "env" {
-                            Value::Env
-                        } else {
-                            Value::Other
-                        };
+                        let value = property(self, &key, &format!("{{ {key}: {} }}", local.id.sym));
                         self.scopes.declare(
                             local.id.sym.clone(),
                             Binding {
@@ -1073,13 +1107,13 @@ impl<'p> Builder<'_, 'p> {
         match pat {
             Pat::Ident(b) => self.declare_ident_param(b),
             Pat::Object(o) => {
-                let typed_env = o.type_ann.as_ref().is_some_and(|t| {
-                    matches!(
-                        self.value_of_type(&t.type_ann, ""),
-                        Some(Value::TypedEnv(_))
-                    )
-                });
-                self.declare_object_pattern(o, typed_env);
+                let from = o
+                    .type_ann
+                    .as_ref()
+                    .and_then(|t| self.value_of_type(&t.type_ann, ""))
+                    .filter(|v| matches!(v, Value::TypedEnv(_)))
+                    .unwrap_or(Value::Other);
+                self.declare_object_pattern(o, &from);
             }
             Pat::Assign(a) => self.declare_param(&a.left),
             _ => self.declare_others(pat),
@@ -1109,12 +1143,22 @@ impl<'p> Builder<'_, 'p> {
     fn class_info(&self, class: &Class) -> ClassInfo {
         let mut info = ClassInfo::default();
         let mut add = |name: String, t: Option<&TsTypeAnn>| {
-            if t.is_some_and(|t| known_type(&t.type_ann) == Some(KnownType::Kv)) {
+            let Some(t) = t else { return };
+            if known_type(&t.type_ann) == Some(KnownType::Kv) {
                 let reason =
                     self.why(|| format!("`this.{name}`: the class declares {name}: KVNamespace"));
                 info.kv_fields.insert(name, reason);
+                return;
+            }
+            // `this.config.kv` with `config: { kv: KVNamespace }` or an interface of the file.
+            let shown = format!("this.{name}");
+            if let Some(v @ (Value::Shape(_) | Value::TypedEnv(_))) =
+                self.value_of_type(&t.type_ann, &shown)
+            {
+                info.fields.insert(name, v);
             }
         };
+        let mut methods = Vec::new();
         for member in &class.body {
             match member {
                 ClassMember::ClassProp(p) => {
@@ -1124,6 +1168,18 @@ impl<'p> Builder<'_, 'p> {
                 }
                 ClassMember::PrivateProp(p) => {
                     add(format!("#{}", p.key.name), p.type_ann.as_deref())
+                }
+                ClassMember::Method(m) => {
+                    let ret = m.function.return_type.as_deref().map(|t| &*t.type_ann);
+                    let promise = ret.and_then(promised).map(known_type);
+                    let kv = match (ret.and_then(known_type), promise) {
+                        (Some(KnownType::Kv), _) => Some(false),
+                        (_, Some(Some(KnownType::Kv))) => Some(true),
+                        _ => None,
+                    };
+                    if let (Some(promise), Some(name)) = (kv, prop_key_name(&m.key)) {
+                        methods.push((name, promise));
+                    }
                 }
                 ClassMember::Constructor(c) => {
                     for param in &c.params {
@@ -1142,6 +1198,7 @@ impl<'p> Builder<'_, 'p> {
                 _ => {}
             }
         }
+        info.kv_methods.extend(methods);
         info
     }
 
