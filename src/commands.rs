@@ -16,7 +16,7 @@ pub fn rules_table(config: &Config) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<34} {:<8} {:<14} summary",
+        "{:<34} {:<8} {:<18} summary",
         "rule", "severity", "fix"
     );
     let mut notes = Vec::new();
@@ -24,11 +24,11 @@ pub fn rules_table(config: &Config) -> String {
         let mut fix = r.fix_kind(config).name().to_string();
         if let Some(note) = r.fix_note() {
             notes.push(format!("{}: {note}", r.id()));
-            fix.push_str(&"*".repeat(notes.len()));
+            fix.push_str(&format!(" ({})", notes.len()));
         }
         let _ = writeln!(
             out,
-            "{:<34} {:<8} {:<14} {}",
+            "{:<34} {:<8} {:<18} {}",
             r.id(),
             r.default_severity().to_string(),
             fix,
@@ -45,7 +45,7 @@ pub fn rules_table(config: &Config) -> String {
     };
     let _ = writeln!(out, "The fix column is what you get {source}:");
     for (i, note) in notes.iter().enumerate() {
-        let _ = writeln!(out, "{:<3} {note}", "*".repeat(i + 1));
+        let _ = writeln!(out, "({}) {note}", i + 1);
     }
     out
 }

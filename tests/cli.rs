@@ -948,3 +948,16 @@ fn example_wrangler_configs_declare_what_no_real_one_does() {
         .code(1)
         .stdout("src/a.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n");
 }
+
+/// `kvlint rules` with no kvlint.toml, whole: every rule's id, default severity, the fix a
+/// user gets, and its summary (a rule's one-line text is what the table and SARIF show).
+#[test]
+fn the_rules_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = std::fs::read_to_string(common::root().join("tests/rules-table.txt")).unwrap();
+    kvlint(dir.path())
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(expected);
+}

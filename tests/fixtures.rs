@@ -114,3 +114,25 @@ fn every_rule_has_fixtures_that_pass() {
         assert!(found.is_empty(), "{id}: valid.ts reported: {found:#?}");
     }
 }
+
+/// Each (read, write) pair walks its function once: past `MAX_PAIRS` (256) in one file the
+/// rest are not judged, so generated code stays linear. Exactly that many are reported.
+#[test]
+fn read_modify_write_judges_at_most_256_pairs_per_file() {
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!(
+            "export async function f{i}(kv: KVNamespace) {{\n  const n = Number(await kv.get('count:{i}'));\n  await kv.put('count:{i}', String(n + 1), {{ expirationTtl: 60 }});\n}}\n"
+        ));
+    }
+    let config = kvlint::config::Config::default();
+    let bindings = common::doc_bindings();
+    let found = common::lint(
+        &text,
+        Lang::TypeScript,
+        &config,
+        &bindings,
+        &common::only("no-kv-read-modify-write"),
+    );
+    assert_eq!(found.len(), 256);
+}

@@ -382,7 +382,7 @@ fn counts_say_what_fix_will_do() {
         .arg("rules")
         .assert()
         .code(0)
-        .stdout(predicate::str::is_match(r"require-kv-ttl +warning +display-only\*").unwrap());
+        .stdout(predicate::str::is_match(r"require-kv-ttl +warning +display-only \(\d\)").unwrap());
 
     let configured = project(&[
         ("wrangler.toml", WRANGLER),
@@ -400,7 +400,7 @@ fn counts_say_what_fix_will_do() {
         .arg("rules")
         .assert()
         .code(0)
-        .stdout(predicate::str::is_match(r"require-kv-ttl +warning +unsafe\*").unwrap())
+        .stdout(predicate::str::is_match(r"require-kv-ttl +warning +unsafe \(\d\)").unwrap())
         .stdout(predicate::str::contains(
             "require-kv-ttl: display-only until `default_ttl` is set, then unsafe",
         ));
