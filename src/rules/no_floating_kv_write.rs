@@ -48,7 +48,7 @@ impl Rule for NoFloatingKvWrite {
         if !dropped_write {
             return Vec::new();
         }
-        dropped_calls(ctx.program, ctx.source)
+        dropped_calls(ctx.program, &ctx.model.hono_apps)
             .into_iter()
             .filter_map(|d| {
                 let call = ctx.model.kv_call_at(d.call)?;

@@ -1,14 +1,11 @@
 //! `no-kv-read-modify-write`: a `put` whose value is computed from an earlier read of the
 //! same key: concurrent requests lose updates.
 
-use rustc_hash::FxHashMap as HashMap;
 use swc_common::Spanned;
 
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::flow::{
-    derived_from, function_body, may_share_key, same_key, uses, Body, MAX_COMPARISONS,
-};
+use crate::semantic::flow::{derived_from, may_share_key, same_key, uses, Bodies, MAX_COMPARISONS};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoKvReadModifyWrite;
@@ -40,7 +37,7 @@ impl Rule for NoKvReadModifyWrite {
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
         let calls = &ctx.model.kv_calls;
-        let mut bodies: HashMap<usize, Option<Body>> = HashMap::default();
+        let bodies = Bodies::new(ctx.program);
         let mut pairs = 0;
         let compared = std::cell::Cell::new(0usize);
         let mut out = Vec::new();
@@ -64,10 +61,9 @@ impl Rule for NoKvReadModifyWrite {
             if reads.peek().is_none() {
                 continue;
             }
-            let body = *bodies.entry(put.function).or_insert_with(|| {
-                function_body(ctx.program, ctx.model.function_span(put.function))
-            });
-            let Some(body) = body else { continue };
+            let Some(body) = bodies.get(ctx.model.function_span(put.function)) else {
+                continue;
+            };
             let Some(read) = reads.find(|r| same_key(ctx.source, body, r, put)) else {
                 continue;
             };

@@ -8,9 +8,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::flow::{
-    derived_from, function_body, may_share_key, same_key, uses, MAX_COMPARISONS,
-};
+use crate::semantic::flow::{derived_from, may_share_key, same_key, uses, Bodies, MAX_COMPARISONS};
 use crate::semantic::values::strip;
 use crate::semantic::{KvCall, KvMethod};
 
@@ -60,6 +58,7 @@ impl Rule for PreferKvStaleWhileRevalidate {
         }
         let mut shapes = Shapes {
             ctx,
+            bodies: Bodies::new(ctx.program),
             found: Vec::new(),
             judged: 0,
         };
@@ -70,6 +69,8 @@ impl Rule for PreferKvStaleWhileRevalidate {
 
 struct Shapes<'c, 'a> {
     ctx: &'c RuleContext<'a>,
+    /// The functions' bodies, found once.
+    bodies: Bodies<'a>,
     found: Vec<Diagnostic>,
     judged: usize,
 }
@@ -241,7 +242,7 @@ impl Shapes<'_, '_> {
             return;
         }
         let ctx = self.ctx;
-        let Some(body) = function_body(ctx.program, ctx.model.function_span(put.function)) else {
+        let Some(body) = self.bodies.get(ctx.model.function_span(put.function)) else {
             return;
         };
         let Some(value) = put.arg(1) else { return };

@@ -34,42 +34,16 @@ pub struct Dropped {
 }
 
 /// Every dropped promise of a call in the program.
-pub fn dropped_calls(program: &Program, source: &crate::source::Source) -> Vec<Dropped> {
+/// `hono_apps` are the names the model saw bound to `new Hono(…)`.
+pub fn dropped_calls(program: &Program, hono_apps: &HashSet<Atom>) -> Vec<Dropped> {
     let mut walk = Walk {
         scopes: vec![None],
-        // Only a file that names Hono can make an app of it.
-        hono_apps: if source.text().contains("Hono") {
-            hono_apps(program)
-        } else {
-            HashSet::default()
-        },
+        hono_apps: hono_apps.clone(),
         durable_class: vec![false],
         found: Vec::new(),
     };
     program.visit_with(&mut walk);
     walk.found
-}
-
-/// Names declared as `new Hono(…)` (or `new OpenAPIHono(…)`) anywhere in the program.
-fn hono_apps(program: &Program) -> HashSet<Atom> {
-    struct Apps(HashSet<Atom>);
-    impl Visit for Apps {
-        fn visit_ts_type(&mut self, _: &TsType) {}
-        fn visit_var_declarator(&mut self, d: &VarDeclarator) {
-            if let (Pat::Ident(name), Some(init)) = (&d.name, &d.init) {
-                if let Expr::New(n) = super::values::strip(init) {
-                    if matches!(&*n.callee, Expr::Ident(c) if &*c.sym == "Hono" || &*c.sym == "OpenAPIHono")
-                    {
-                        self.0.insert(name.id.sym.clone());
-                    }
-                }
-            }
-            d.visit_children_with(self);
-        }
-    }
-    let mut apps = Apps(HashSet::default());
-    program.visit_with(&mut apps);
-    apps.0
 }
 
 /// The call an expression statement drops, and the expression to hand on instead.

@@ -22,14 +22,38 @@ const MUTATORS: [&str; 6] = ["push", "unshift", "splice", "set", "add", "fill"];
 /// followed, and what it derives is not known: a finding needs what is known).
 const MAX_DEPTH: usize = 200;
 
-/// The body of the function whose span is `span` (the program's top level for its own).
-pub fn function_body(program: &Program, span: Span) -> Option<Body<'_>> {
-    if program.span() == span {
-        return Some(Body::Program(program));
+/// The bodies of a program's functions by span (the program itself under its own span),
+/// found in one walk: a rule asks for many, and a walk per function would be quadratic in a
+/// large file.
+pub struct Bodies<'p> {
+    program: &'p Program,
+    by_span: std::cell::OnceCell<rustc_hash::FxHashMap<Span, Body<'p>>>,
+}
+
+impl<'p> Bodies<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        Bodies {
+            program,
+            by_span: std::cell::OnceCell::new(),
+        }
     }
-    let mut find = FindFunction { span, found: None };
-    program.visit_with(&mut find);
-    find.found
+
+    /// The body of the function whose span is `span` (the top level for the program's).
+    pub fn get(&self, span: Span) -> Option<Body<'p>> {
+        if self.program.span() == span {
+            return Some(Body::Program(self.program));
+        }
+        self.by_span
+            .get_or_init(|| {
+                let mut find = FindFunction {
+                    found: rustc_hash::FxHashMap::default(),
+                };
+                self.program.visit_with(&mut find);
+                find.found
+            })
+            .get(&span)
+            .copied()
+    }
 }
 
 /// What a function's code is.
@@ -51,46 +75,37 @@ impl Body<'_> {
 }
 
 struct FindFunction<'p> {
-    span: Span,
-    found: Option<Body<'p>>,
+    found: rustc_hash::FxHashMap<Span, Body<'p>>,
 }
 
 impl Visit for FindFunction<'_> {
     fn visit_ts_type(&mut self, _: &TsType) {}
 
     fn visit_function(&mut self, f: &Function) {
-        if f.span == self.span {
-            if let Some(body) = &f.body {
-                // SAFETY: the visitor walks the program `function_body` was given.
-                self.found = Some(Body::Function(unsafe { super::in_program(body) }));
-            }
-            return;
+        if let Some(body) = &f.body {
+            // SAFETY: the visitor walks the program `Bodies` was given.
+            self.found
+                .insert(f.span, Body::Function(unsafe { super::in_program(body) }));
         }
         f.visit_children_with(self);
     }
 
     fn visit_constructor(&mut self, c: &Constructor) {
-        if c.span == self.span {
-            if let Some(body) = &c.body {
-                // SAFETY: the visitor walks the program `function_body` was given.
-                self.found = Some(Body::Function(unsafe { super::in_program(body) }));
-            }
-            return;
+        if let Some(body) = &c.body {
+            // SAFETY: the visitor walks the program `Bodies` was given.
+            self.found
+                .insert(c.span, Body::Function(unsafe { super::in_program(body) }));
         }
         c.visit_children_with(self);
     }
 
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
-        if a.span == self.span {
-            // SAFETY: the visitor walks the program `function_body` was given.
-            self.found = Some(match &*a.body {
-                ArrowFunctionBody::FunctionBody(b) => {
-                    Body::Function(unsafe { super::in_program(b) })
-                }
-                ArrowFunctionBody::Expr(e) => Body::Expr(unsafe { super::in_program(&**e) }),
-            });
-            return;
-        }
+        // SAFETY: the visitor walks the program `Bodies` was given.
+        let body = match &*a.body {
+            ArrowFunctionBody::FunctionBody(b) => Body::Function(unsafe { super::in_program(b) }),
+            ArrowFunctionBody::Expr(e) => Body::Expr(unsafe { super::in_program(&**e) }),
+        };
+        self.found.insert(a.span, body);
         a.visit_children_with(self);
     }
 }

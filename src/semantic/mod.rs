@@ -141,6 +141,8 @@ pub struct SemanticModel<'p> {
     /// Calls whose promise an expression statement drops (`kv.put(…);`, `void f();`, a
     /// dropped `.then` chain), by call span.
     pub dropped: Vec<Span>,
+    /// The names bound to a Hono app (`const app = new Hono<E>()`).
+    pub hono_apps: HashSet<Atom>,
     /// The bindings known for this file (config, wrangler, and the file's own types):
     /// the settings' own unless the file or its imports add to them.
     pub bindings: Cow<'p, Bindings>,
@@ -258,6 +260,7 @@ impl<'p> SemanticModel<'p> {
         };
         program.visit_with(&mut builder);
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
+        let hono_apps = builder.hono_apps.into_keys().collect();
         let function_spans = builder.function_spans;
         let declared = decls.declared;
         let by_span = kv_calls
@@ -270,6 +273,7 @@ impl<'p> SemanticModel<'p> {
             by_span,
             do_calls,
             dropped,
+            hono_apps,
             bindings,
             declared,
             function_spans,
