@@ -10,7 +10,7 @@ use swc_common::{BytePos, Span, Spanned};
 use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::scope::pat_names;
+use super::scope::{assigned_names, pat_names};
 use super::values::{key_value, strip, KeyValue};
 use super::KvCall;
 use crate::source::Source;
@@ -175,23 +175,11 @@ impl Visit for Derive {
         if a.span.lo >= self.until || !self.comes_from_read(&a.right) {
             return;
         }
-        match &a.left {
-            AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
-                self.names.insert(i.id.sym.clone());
-            }
-            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                self.names.extend(Self::root(&m.obj));
-            }
-            AssignTarget::Pat(AssignTargetPat::Array(p)) => {
-                for e in p.elems.iter().flatten() {
-                    self.names.extend(pat_names(e));
-                }
-            }
-            AssignTarget::Pat(AssignTargetPat::Object(o)) => {
-                self.names.extend(pat_names(&Pat::Object(o.clone())));
-            }
-            _ => {}
+        // `o.x = …` changes what `o` holds.
+        if let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = &a.left {
+            self.names.extend(Self::root(&m.obj));
         }
+        self.names.extend(assigned_names(&a.left));
     }
 
     /// `list.push(x)`, `map.set(k, x)`, `Object.assign(o, x)`: the object now holds what
@@ -301,15 +289,9 @@ impl Visit for Assigned<'_> {
 
     fn visit_assign_expr(&mut self, a: &AssignExpr) {
         if self.within(a.span) {
-            let targets: Vec<Atom> = match &a.left {
-                AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => vec![i.id.sym.clone()],
-                AssignTarget::Pat(AssignTargetPat::Array(p)) => {
-                    p.elems.iter().flatten().flat_map(pat_names).collect()
-                }
-                AssignTarget::Pat(AssignTargetPat::Object(o)) => pat_names(&Pat::Object(o.clone())),
-                _ => Vec::new(),
-            };
-            self.found |= targets.iter().any(|t| self.names.contains(t));
+            self.found |= assigned_names(&a.left)
+                .iter()
+                .any(|t| self.names.contains(t));
         }
         a.visit_children_with(self);
     }

@@ -397,25 +397,7 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_assign_expr(&mut self, a: &AssignExpr) {
-        match &a.left {
-            AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => {
-                self.reassigned.insert(i.id.sym.clone());
-            }
-            AssignTarget::Pat(p) => {
-                let mut names = Vec::new();
-                match p {
-                    AssignTargetPat::Array(a) => a
-                        .elems
-                        .iter()
-                        .flatten()
-                        .for_each(|e| names.extend(pat_names(e))),
-                    AssignTargetPat::Object(o) => names.extend(pat_names(&Pat::Object(o.clone()))),
-                    AssignTargetPat::Invalid(_) => {}
-                }
-                self.reassigned.extend(names);
-            }
-            _ => {}
-        }
+        self.reassigned.extend(scope::assigned_names(&a.left));
         a.visit_children_with(self);
     }
 

@@ -140,3 +140,17 @@ fn collect(p: &Pat, out: &mut Vec<Atom>) {
         _ => {}
     }
 }
+
+/// The names an assignment assigns: `x = …`, `[a, b] = …`, `({ a, b: c } = …)` (not the
+/// objects of member targets, `o.x = …`).
+pub fn assigned_names(target: &swc_ecma_ast::AssignTarget) -> Vec<Atom> {
+    use swc_ecma_ast::{AssignTarget, AssignTargetPat, SimpleAssignTarget};
+    match target {
+        AssignTarget::Simple(SimpleAssignTarget::Ident(i)) => vec![i.id.sym.clone()],
+        AssignTarget::Pat(AssignTargetPat::Array(p)) => {
+            p.elems.iter().flatten().flat_map(pat_names).collect()
+        }
+        AssignTarget::Pat(AssignTargetPat::Object(o)) => pat_names(&Pat::Object(o.clone())),
+        _ => Vec::new(),
+    }
+}
