@@ -3,6 +3,9 @@
 //! (BOM and line endings included), safe fixes keep every comment, and no fixable finding
 //! is left. The programs are executable: every one also runs before and after the safe
 //! fixes against seeded in-memory KV namespaces (tests/node), and must behave the same.
+//! The programs hold single-use text reads, reads whose receivers or keys run code after a
+//! read that can throw, CRLF line ends and code without semicolons; a second property
+//! generates session dual writes under the same and under other ids.
 
 mod common;
 
@@ -29,6 +32,7 @@ fn key() -> impl Strategy<Value = String> {
         Just("KEY".to_string()),
         Just("id".to_string()),
         Just("make(id)".to_string()),
+        Just("tag(id)".to_string()),
         Just("num".to_string()),
         Just("`cache:multi\n      line`".to_string()),
     ]
@@ -123,16 +127,31 @@ fn json_off_path() -> impl Strategy<Value = String> {
     })
 }
 
-/// Reads in a row whose patterns or receivers run code.
+/// Reads in a row whose patterns, receivers or keys run code. The first read can throw
+/// (invalid JSON, a destructured `null`); a plain one throws only in the read itself, so
+/// that the second read's receiver or key is what makes merging them unsafe.
 fn side_effects() -> impl Strategy<Value = String> {
-    (any::<u16>(), receiver(), key(), key(), any::<bool>()).prop_map(|(n, r, a, b, default)| {
-        let first = if default {
-            format!("const {{ value: dv{n} = bump() }} = await {r}.getWithMetadata({a});")
-        } else {
-            format!("const {{ k: first{n} }} = await {r}.get({a}, 'json');")
-        };
-        format!("{first}\n    const rv{n} = await ns(env).get({b});")
-    })
+    (
+        any::<u16>(),
+        receiver(),
+        key(),
+        key(),
+        0..3u8,
+        any::<bool>(),
+    )
+        .prop_map(|(n, r, a, b, first, key_runs_code)| {
+            let first = match first {
+                0 => format!("const {{ value: dv{n} = bump() }} = await {r}.getWithMetadata({a});"),
+                1 => format!("const {{ k: first{n} }} = await {r}.get({a}, 'json');"),
+                _ => format!("const jv{n} = await {r}.get({a}, 'json');"),
+            };
+            let second = if key_runs_code {
+                format!("const tv{n} = await {r}.get(tag(id));")
+            } else {
+                format!("const rv{n} = await ns(env).get({b});")
+            };
+            format!("{first}\n    {second}")
+        })
 }
 
 /// The code around the statements: helpers, a class holding a namespace, and `main`.
@@ -145,6 +164,10 @@ function make(id: string): string {
 function use(v: unknown): void {
   console.log('use', v);
 }
+function tag(id: string): string {
+  console.log('tag', id);
+  return 'tag:' + id;
+}
 function bump(): number {
   bumps += 1;
   console.log('bump', bumps);
@@ -156,8 +179,10 @@ function ns(env: { CACHE: KVNamespace }): KVNamespace {
 }
 ";
 
+/// A generated program, with or without its statements' semicolons (automatic semicolon
+/// insertion then ends them: no generated statement starts with `(`, `[` or a template).
 fn worker() -> impl Strategy<Value = String> {
-    prop::collection::vec(statement(), 1..8).prop_map(|stmts| {
+    (prop::collection::vec(statement(), 1..8), any::<bool>()).prop_map(|(stmts, semicolons)| {
         // Each statement's names get its index, so that no name is declared twice; the
         // program returns them all, except the text reads (`raw…`) that are parsed once:
         // those stay single-use, so prefer-kv-json-type's single-use form is generated.
@@ -173,6 +198,9 @@ fn worker() -> impl Strategy<Value = String> {
                         returned.push(unique);
                     }
                 }
+                if !semicolons {
+                    s = without_semicolons(&s);
+                }
                 format!("    {s}\n")
             })
             .collect();
@@ -182,6 +210,20 @@ fn worker() -> impl Strategy<Value = String> {
             returned.join(", ")
         )
     })
+}
+
+/// A statement's lines without the semicolon that ends them (before a trailing comment).
+fn without_semicolons(s: &str) -> String {
+    s.lines()
+        .map(|line| {
+            let (code, comment) = match line.find(" //").or_else(|| line.find(" /*")) {
+                Some(i) if line[..i].ends_with(';') => line.split_at(i),
+                _ => (line, ""),
+            };
+            format!("{}{comment}", code.strip_suffix(';').unwrap_or(code))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The names a generated statement declares at its top level (`const x`, `let x`,
@@ -359,6 +401,7 @@ fn scenarios() -> serde_json::Value {
         "settings",
         "u1",
         "made:u1",
+        "tag:u1",
         "7",
         "cache:multi\n      line",
     ];
@@ -490,5 +533,94 @@ fn the_production_relint_refuses_text_that_does_not_parse() {
             relint(broken).is_none(),
             "a pass giving {broken:?} must be discarded"
         );
+    }
+}
+
+/// How a generated login writes a session: to the configured Durable Object (directly,
+/// through a stub, through an alias of the namespace), to another object, or to KV.
+#[derive(Clone, Debug)]
+enum SessionWrite {
+    Direct(&'static str),
+    Stub(&'static str),
+    Alias(&'static str),
+    Other(&'static str),
+    Kv(&'static str),
+}
+
+fn session_write() -> impl Strategy<Value = SessionWrite> {
+    let id = || prop_oneof![Just("sessionId"), Just("userId")];
+    prop_oneof![
+        id().prop_map(SessionWrite::Direct),
+        id().prop_map(SessionWrite::Stub),
+        id().prop_map(SessionWrite::Alias),
+        id().prop_map(SessionWrite::Other),
+        id().prop_map(SessionWrite::Kv),
+        id().prop_map(SessionWrite::Kv),
+    ]
+}
+
+impl SessionWrite {
+    fn code(&self, n: usize) -> String {
+        match self {
+            Self::Direct(id) => {
+                format!("await env.USER_SESSIONS.getByName({id}).putSession({id}, JSON.stringify(data));")
+            }
+            Self::Stub(id) => format!(
+                "const stub{n} = env.USER_SESSIONS.getByName({id});\n  await stub{n}.putSession({id}, JSON.stringify(data));"
+            ),
+            Self::Alias(id) => format!(
+                "const sessions{n} = env.USER_SESSIONS;\n  await sessions{n}.getByName({id}).putSession({id}, JSON.stringify(data));"
+            ),
+            Self::Other(id) => {
+                format!("await env.AUDIT_LOG.getByName({id}).putSession({id}, JSON.stringify(data));")
+            }
+            Self::Kv(id) => format!("await env.SESSIONS.put(`spotify_session:${{{id}}}`, JSON.stringify(data));"),
+        }
+    }
+
+    /// The text that shows, in the program, a write of `id` to the configured object.
+    fn writes_to_the_object(&self, n: usize) -> Option<(&'static str, String)> {
+        match self {
+            Self::Direct(id) => Some((id, self.code(n))),
+            Self::Stub(id) => Some((
+                id,
+                format!("await stub{n}.putSession({id}, JSON.stringify(data));"),
+            )),
+            Self::Alias(id) => Some((
+                id,
+                format!(
+                    "await sessions{n}.getByName({id}).putSession({id}, JSON.stringify(data));"
+                ),
+            )),
+            Self::Other(_) | Self::Kv(_) => None,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Dual writes under the same and under different ids: after the session fix, every
+    /// session the function wrote to KV is written to the configured Durable Object under its
+    /// own id (moved there, or already written there), and no KV write is left.
+    #[test]
+    fn the_session_fix_keeps_every_session_written_to_kv(writes in prop::collection::vec(session_write(), 1..6)) {
+        let toml = "[rules.no-kv-sessions]\nsession_keys = [\"spotify_session:*\"]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n";
+        let config = Config::parse(std::path::Path::new("kvlint.toml"), toml).unwrap();
+        let body: Vec<String> = writes.iter().enumerate().map(|(n, w)| format!("  {}\n", w.code(n))).collect();
+        let text = format!("export async function login(env: Env, sessionId: string, userId: string, data: object) {{\n{}}}\n", body.concat());
+        let bindings = common::doc_bindings();
+        let selection = common::only("no-kv-sessions");
+        let settings = common::settings("p.ts", Lang::TypeScript, &config, &bindings, &selection);
+        let fixed = fix_source(&Source::new(text.clone()), &settings, FixMode::SafeAndUnsafe);
+        let fixed = fixed.text.unwrap_or_else(|| text.clone());
+        prop_assert!(parses(&fixed, Lang::TypeScript), "fixed code does not parse:\n{}", fixed);
+        prop_assert!(!fixed.contains("env.SESSIONS.put("), "a KV session write is left:\n{}", fixed);
+        for (n, write) in writes.iter().enumerate() {
+            let SessionWrite::Kv(id) = write else { continue };
+            let moved = format!("await env.USER_SESSIONS.getByName({id}).putSession({id}, JSON.stringify(data));");
+            let kept = writes.iter().enumerate().filter_map(|(m, w)| w.writes_to_the_object(m)).any(|(i, shown)| i == *id && fixed.contains(&shown));
+            prop_assert!(kept || fixed.contains(&moved), "the KV write #{} of {} was deleted, and nothing writes {} to USER_SESSIONS:\n{}\n---\n{}", n, id, id, text, fixed);
+        }
     }
 }
