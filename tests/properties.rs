@@ -132,15 +132,8 @@ fn json_off_path() -> impl Strategy<Value = String> {
 /// that the second read's receiver or key is what makes merging them unsafe; a second read
 /// with neither leaves the first read's destructuring as the only reason.
 fn side_effects() -> impl Strategy<Value = String> {
-    (
-        any::<u16>(),
-        receiver(),
-        key(),
-        key(),
-        0..3u8,
-        0..3u8,
-    )
-        .prop_map(|(n, r, a, b, first, second)| {
+    (any::<u16>(), receiver(), key(), key(), 0..3u8, 0..3u8).prop_map(
+        |(n, r, a, b, first, second)| {
             let first = match first {
                 0 => format!("const {{ value: dv{n} = bump() }} = await {r}.getWithMetadata({a});"),
                 1 => format!("const {{ k: first{n} }} = await {r}.get({a}, 'json');"),
@@ -153,7 +146,8 @@ fn side_effects() -> impl Strategy<Value = String> {
                 _ => format!("const pv{n} = await {r}.get({b});"),
             };
             format!("{first}\n    {second}")
-        })
+        },
+    )
 }
 
 /// The code around the statements: helpers, a class holding a namespace, and `main`.
