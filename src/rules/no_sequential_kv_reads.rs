@@ -20,7 +20,7 @@ use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::{pure, pure_pattern};
 use crate::semantic::references::as_str;
 use crate::semantic::scope::pat_names;
-use crate::semantic::values::{is_string, key_value, strip, KeyValue};
+use crate::semantic::values::{is_string, key_value, strip, unparen, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoSequentialKvReads;
@@ -80,13 +80,6 @@ struct Finder<'a, 'b> {
     /// Every name in the file and every name a fix of this pass introduced; filled when
     /// the first bulk fix needs a fresh name.
     names: RefCell<Option<HashSet<Atom>>>,
-}
-
-fn unparen(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => unparen(&p.expr),
-        _ => e,
-    }
 }
 
 /// Identifiers an expression mentions.

@@ -12,7 +12,7 @@ use crate::edits::{add_property, append_argument, apply_within, has_comment, quo
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::evaluated_first;
 use crate::semantic::references::as_str;
-use crate::semantic::values::strip;
+use crate::semantic::values::{strip, unparen};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct PreferKvJsonType;
@@ -289,13 +289,6 @@ impl<'b> Finder<'_, 'b> {
                 fix,
             );
         }
-    }
-}
-
-fn unparen(e: &Expr) -> &Expr {
-    match e {
-        Expr::Paren(p) => unparen(&p.expr),
-        _ => e,
     }
 }
 

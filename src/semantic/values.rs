@@ -25,6 +25,14 @@ pub fn strip(mut e: &Expr) -> &Expr {
     }
 }
 
+/// Looks through parentheses only: `(await x)` is an `await`, `await x as T` is not.
+pub fn unparen(mut e: &Expr) -> &Expr {
+    while let Expr::Paren(p) = e {
+        e = &p.expr;
+    }
+    e
+}
+
 /// The numeric value of a literal, a negative literal, a `const` holding one, or arithmetic of those.
 pub fn number(e: &Expr, consts: &Consts) -> Option<f64> {
     number_at(e, consts, 0)
