@@ -212,21 +212,17 @@ impl<'b> Finder<'_, 'b> {
             Pat::Array(a) => a.type_ann.as_deref(),
             _ => None,
         };
-        let text = match pat {
-            Pat::Ident(b) => b.id.sym.to_string(),
-            _ => {
-                let r = src.range(pat.span());
-                let end = ann
-                    .map(|a| src.range(a.span).start)
-                    .unwrap_or(r.end)
-                    .min(r.end);
-                src.text()[r.start..end]
-                    .trim_end()
-                    .trim_end_matches(':')
-                    .trim_end()
-                    .to_string()
-            }
-        };
+        // The pattern's span covers its annotation: the text ends where the annotation starts.
+        let r = src.range(pat.span());
+        let end = ann
+            .map(|a| src.range(a.span).start)
+            .unwrap_or(r.end)
+            .min(r.end);
+        let text = src.text()[r.start..end]
+            .trim_end()
+            .trim_end_matches(':')
+            .trim_end()
+            .to_string();
         let ann = ann.map(|a| src.slice(a.span).trim_start_matches(':').trim().to_string());
         (text, ann)
     }
