@@ -136,3 +136,25 @@ fn read_modify_write_judges_at_most_256_pairs_per_file() {
     );
     assert_eq!(found.len(), 256);
 }
+
+/// `strategy = "bulk"`: a bulk `get` takes at most 100 keys, so a run of 100 reads becomes
+/// one, and a run of 101 gets the `Promise.all` form.
+#[test]
+fn bulk_reads_take_at_most_a_hundred_keys() {
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-sequential-kv-reads]\nstrategy = \"bulk\"\n",
+    )
+    .unwrap();
+    let bindings = common::doc_bindings();
+    let selection = common::only("no-sequential-kv-reads");
+    for (n, bulk) in [(2, true), (100, true), (101, false)] {
+        let reads: String = (0..n)
+            .map(|i| format!("  const v{i} = await env.SESSIONS.get('item:{i}');\n"))
+            .collect();
+        let code = format!("export async function f(env: Env) {{\n{reads}  return v0;\n}}\n");
+        let (fixed, _) = common::fix_all(&code, Lang::TypeScript, &config, &bindings, &selection);
+        assert_eq!(fixed.contains("kvValues"), bulk, "{n} reads:\n{fixed}");
+        assert_eq!(fixed.contains("Promise.all"), !bulk, "{n} reads:\n{fixed}");
+    }
+}
