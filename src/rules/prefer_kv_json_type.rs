@@ -100,7 +100,8 @@ impl<'b> Finder<'_, 'b> {
         };
         let json = quoted("json", quote);
         let mut edits = match call.args.get(1).map(|a| &*a.expr) {
-            None if call.args.len() == 1 => append_argument(src, call.span, call.args, &json)?,
+            // A read without a key has nothing to append to: `append_argument` gives `None`.
+            None => append_argument(src, call.span, call.args, &json)?,
             Some(options) => match strip(options) {
                 Expr::Object(o) if !opaque(o, &call.consts) => match properties(o, &call.consts)
                     .find(|p| p.name == "type")
