@@ -123,7 +123,6 @@ impl<'b> Finder<'_, 'b> {
                     )]
                 }
             },
-            None => return None,
         };
         if self.ctx.lang.is_typescript() {
             // `JSON.parse` gives `any`: keep that type.
