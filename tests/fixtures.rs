@@ -157,4 +157,8 @@ fn bulk_reads_take_at_most_a_hundred_keys() {
         assert_eq!(fixed.contains("kvValues"), bulk, "{n} reads:\n{fixed}");
         assert_eq!(fixed.contains("Promise.all"), !bulk, "{n} reads:\n{fixed}");
     }
+    // A spread argument is not the type it spreads (`...'json'` is four arguments).
+    let code = "export async function f(env: Env) {\n  const a = await env.SESSIONS.get('item:a', 'json');\n  const b = await env.SESSIONS.get('item:b', ...'json');\n  return [a, b];\n}\n";
+    let (fixed, _) = common::fix_all(code, Lang::TypeScript, &config, &bindings, &selection);
+    assert!(fixed.contains("Promise.all"), "{fixed}");
 }
