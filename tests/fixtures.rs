@@ -162,3 +162,46 @@ fn bulk_reads_take_at_most_a_hundred_keys() {
     let (fixed, _) = common::fix_all(code, Lang::TypeScript, &config, &bindings, &selection);
     assert!(fixed.contains("Promise.all"), "{fixed}");
 }
+
+/// `no-kv-sessions` offers a fix only with both `durable_object` and `methods`; a `list`
+/// finding says which list it is.
+#[test]
+fn session_fixes_need_the_object_and_its_methods_and_lists_say_which() {
+    use kvlint::config::Config;
+    let rule = RULES.iter().find(|r| r.id() == "no-kv-sessions").unwrap();
+    let parse = |text: &str| Config::parse(std::path::Path::new("kvlint.toml"), text).unwrap();
+    let object = "durable_object = \"USER_SESSIONS\"\n";
+    let methods = "methods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n";
+    for (options, kind) in [
+        ("", FixKind::None),
+        (object, FixKind::None),
+        (methods, FixKind::None),
+        (&*format!("{object}{methods}"), FixKind::Unsafe),
+    ] {
+        let config = parse(&format!("[rules.no-kv-sessions]\n{options}"));
+        assert_eq!(rule.fix_kind(&config), kind, "{options}");
+    }
+    let config = parse("[rules.no-kv-sessions]\nsession_namespaces = [\"CACHE\"]\n");
+    let code = "export async function f(env: Env) {\n  await env.SESSIONS.list({ prefix: 'session:' });\n  await env.CACHE.list();\n  await env.CACHE.list({ prefix: '' });\n}\n";
+    let found = common::lint(
+        code,
+        Lang::TypeScript,
+        &config,
+        &common::doc_bindings(),
+        &common::only("no-kv-sessions"),
+    );
+    let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages[0].contains("a list by the prefix `session:`"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[1].contains("a list of the namespace"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[2].contains("a list of the namespace"),
+        "{messages:#?}"
+    );
+}
