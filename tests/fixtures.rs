@@ -205,3 +205,25 @@ fn session_fixes_need_the_object_and_its_methods_and_lists_say_which() {
         "{messages:#?}"
     );
 }
+
+/// A dual write is one to the configured object by a method that writes: the configured
+/// `put` and `delete` names count whatever they are called, and the KV write after one is
+/// dropped instead of written twice.
+#[test]
+fn configured_write_methods_make_a_dual_write() {
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"load\", get_json = \"loadJson\", put = \"keep\", delete = \"forget\" }\n",
+    )
+    .unwrap();
+    let code = "export async function f(env: Env, id: string, v: string) {\n  await env.USER_SESSIONS.getByName(id).keep(id, v);\n  await env.SESSIONS.put(`session:${id}`, v);\n}\nexport async function g(env: Env, id: string) {\n  await env.USER_SESSIONS.getByName(id).forget(id);\n  await env.SESSIONS.delete(`session:${id}`);\n}\n";
+    let (fixed, _) = common::fix_all(
+        code,
+        Lang::TypeScript,
+        &config,
+        &common::doc_bindings(),
+        &common::only("no-kv-sessions"),
+    );
+    let expected = "export async function f(env: Env, id: string, v: string) {\n  await env.USER_SESSIONS.getByName(id).keep(id, v);\n}\nexport async function g(env: Env, id: string) {\n  await env.USER_SESSIONS.getByName(id).forget(id);\n}\n";
+    assert_eq!(fixed, expected);
+}
