@@ -227,3 +227,61 @@ fn configured_write_methods_make_a_dual_write() {
     let expected = "export async function f(env: Env, id: string, v: string) {\n  await env.USER_SESSIONS.getByName(id).keep(id, v);\n}\nexport async function g(env: Env, id: string) {\n  await env.USER_SESSIONS.getByName(id).forget(id);\n}\n";
     assert_eq!(fixed, expected);
 }
+
+/// Dual writes are dropped for the first 64 in a file (each costs a walk of the whole
+/// program) in one pass; beyond that the KV write is rewritten as a second write to the
+/// object, which keeps what is stored. A `delete` with more than a key has no Durable Object counterpart.
+#[test]
+fn dual_writes_beyond_the_walk_budget_are_rewritten_and_odd_deletes_kept() {
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+    )
+    .unwrap();
+    let fix = |code: &str| {
+        common::fix_all(
+            code,
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-kv-sessions"),
+        )
+        .0
+    };
+    let code: String = (0..65)
+        .map(|i| format!("export async function f{i}(env: Env, id: string, v: object) {{\n  await env.USER_SESSIONS.getByName(id).putSession(id, JSON.stringify(v));\n  await env.SESSIONS.put(`session:${{id}}`, JSON.stringify(v));\n}}\n"))
+        .collect();
+    // One pass: 64 removals, then a rewrite.
+    let found = common::lint(
+        &code,
+        Lang::TypeScript,
+        &config,
+        &common::doc_bindings(),
+        &common::only("no-kv-sessions"),
+    );
+    let rewrites: Vec<bool> = found
+        .iter()
+        .map(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.edits[0].content.contains("putSession"))
+        })
+        .collect();
+    assert_eq!(rewrites.len(), 65);
+    let unfixed: Vec<_> = found
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.fix.is_none())
+        .map(|(i, d)| (i, d.message.clone()))
+        .collect();
+    assert!(unfixed.is_empty(), "{unfixed:#?}");
+    assert_eq!(rewrites.iter().filter(|r| **r).count(), 1, "{rewrites:?}");
+    assert!(rewrites[64], "{rewrites:?}");
+    let fixed = fix(&code);
+    assert!(!fixed.contains("SESSIONS.put"), "{fixed}");
+    assert_eq!(fixed.matches("putSession(").count(), 66, "{fixed}");
+    let last = &fixed[fixed.find("function f64(").unwrap()..];
+    assert_eq!(last.matches("putSession(").count(), 2, "{last}");
+    let odd = "export async function f(env: Env, id: string) {\n  await env.SESSIONS.delete(`session:${id}`, 'all');\n}\n";
+    assert_eq!(fix(odd), odd);
+}
