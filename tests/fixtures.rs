@@ -285,3 +285,47 @@ fn dual_writes_beyond_the_walk_budget_are_rewritten_and_odd_deletes_kept() {
     let odd = "export async function f(env: Env, id: string) {\n  await env.SESSIONS.delete(`session:${id}`, 'all');\n}\n";
     assert_eq!(fix(odd), odd);
 }
+
+/// A session `get` moves when its type is text or JSON and its options only add `cacheTtl`
+/// (a Durable Object is read directly); options spread in from elsewhere keep it in place.
+#[test]
+fn session_reads_move_with_text_or_a_cache_ttl_but_not_opaque_options() {
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+    )
+    .unwrap();
+    let fix = |code: &str| {
+        common::fix_all(
+            code,
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-kv-sessions"),
+        )
+        .0
+    };
+    let head = "export async function f(env: Env, id: string, opts: KVNamespaceGetOptions<'text'>) {\n  return ";
+    for (read, moved) in [
+        (
+            "env.SESSIONS.get(`session:${id}`, 'text')",
+            Some("getSession(id)"),
+        ),
+        (
+            "env.SESSIONS.get(`session:${id}`, { cacheTtl: 60 })",
+            Some("getSession(id)"),
+        ),
+        (
+            "env.SESSIONS.get(`session:${id}`, { type: 'json', cacheTtl: 60 })",
+            Some("getSessionJson(id)"),
+        ),
+        ("env.SESSIONS.get(`session:${id}`, { ...opts })", None),
+    ] {
+        let code = format!("{head}{read};\n}}\n");
+        let expected = match moved {
+            Some(call) => format!("{head}env.USER_SESSIONS.getByName(id).{call};\n}}\n"),
+            None => code.clone(),
+        };
+        assert_eq!(fix(&code), expected, "{read}");
+    }
+}
