@@ -329,3 +329,29 @@ fn session_reads_move_with_text_or_a_cache_ttl_but_not_opaque_options() {
         assert_eq!(fix(&code), expected, "{read}");
     }
 }
+
+/// The alias of a session namespace is removed only when its declaration declares nothing
+/// else; a value not known to be a string (`JSON.parse(…)`) is not moved.
+#[test]
+fn session_aliases_declared_with_others_stay_and_parsed_values_do_not_move() {
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+    )
+    .unwrap();
+    let fix = |code: &str| {
+        common::fix_all(
+            code,
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-kv-sessions"),
+        )
+        .0
+    };
+    let code = "export async function f(env: Env, id: string) {\n  const kv = env.SESSIONS, n = 1;\n  return [n, await kv.get(`session:${id}`)];\n}\n";
+    let expected = "export async function f(env: Env, id: string) {\n  const kv = env.SESSIONS, n = 1;\n  return [n, await env.USER_SESSIONS.getByName(id).getSession(id)];\n}\n";
+    assert_eq!(fix(code), expected);
+    let parsed = "export async function g(env: Env, id: string, body: string) {\n  await env.SESSIONS.put(`session:${id}`, JSON.parse(body));\n}\n";
+    assert_eq!(fix(parsed), parsed);
+}
