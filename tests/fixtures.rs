@@ -180,6 +180,16 @@ fn session_fixes_need_the_object_and_its_methods_and_lists_say_which() {
     ] {
         let config = parse(&format!("[rules.no-kv-sessions]\n{options}"));
         assert_eq!(rule.fix_kind(&config), kind, "{options}");
+        // The help says how to get the fix until it exists.
+        let found = common::lint(
+            "export async function f(env: Env, id: string) {\n  return env.SESSIONS.get(`session:${id}`);\n}\n",
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-kv-sessions"),
+        );
+        let asks = found[0].help.contains("Name the Durable Object binding");
+        assert_eq!(asks, kind == FixKind::None, "{options}: {}", found[0].help);
     }
     let config = parse("[rules.no-kv-sessions]\nsession_namespaces = [\"CACHE\"]\n");
     let code = "export async function f(env: Env) {\n  await env.SESSIONS.list({ prefix: 'session:' });\n  await env.CACHE.list();\n  await env.CACHE.list({ prefix: '' });\n}\n";

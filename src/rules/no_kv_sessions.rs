@@ -47,8 +47,7 @@ impl Rule for NoKvSessions {
         Severity::Error
     }
     fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
-        let o = &config.file.rules.no_kv_sessions;
-        if o.durable_object.is_some() && o.methods.is_some() {
+        if configured(config) {
             FixKind::Unsafe
         } else {
             FixKind::None
@@ -252,6 +251,12 @@ fn id_text(ctx: &RuleContext, key: &Expr, pattern: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether the Durable Object and its methods are configured: the rewrite needs both.
+fn configured(config: &crate::config::Config) -> bool {
+    let o = &config.file.rules.no_kv_sessions;
+    o.durable_object.is_some() && o.methods.is_some()
 }
 
 /// Durable Object methods that write (the guide's `putSession`, or the configured ones).
@@ -488,11 +493,11 @@ fn report(
         Err(Stop::NotConfigured) => (what, None),
         Err(stop) => (format!("{what}; no automatic fix: {}", stop.reason()), None),
     };
-    let configured = {
-        let o = &ctx.config.file.rules.no_kv_sessions;
-        o.durable_object.is_some() && o.methods.is_some()
+    let help = if configured(ctx.config) {
+        HELP_CONFIGURED
+    } else {
+        HELP
     };
-    let help = if configured { HELP_CONFIGURED } else { HELP };
     Diagnostic::new(ID, ctx.source.range(call.span), message, help)
         .with_label(
             ctx.source.range(call.method_span),
