@@ -365,3 +365,22 @@ fn session_aliases_declared_with_others_stay_and_parsed_values_do_not_move() {
     let parsed = "export async function g(env: Env, id: string, body: string) {\n  await env.SESSIONS.put(`session:${id}`, JSON.parse(body));\n}\n";
     assert_eq!(fix(parsed), parsed);
 }
+
+/// `no-unprefixed-kv-key` fixes once `renames` or `prefix` (either one) is configured.
+#[test]
+fn unprefixed_keys_fix_with_renames_or_a_prefix() {
+    use kvlint::config::Config;
+    let rule = RULES
+        .iter()
+        .find(|r| r.id() == "no-unprefixed-kv-key")
+        .unwrap();
+    for (options, kind) in [
+        ("", FixKind::None),
+        ("renames = { \"a\" = \"cache:a\" }\n", FixKind::Safe),
+        ("prefix = \"cache:\"\n", FixKind::Safe),
+    ] {
+        let text = format!("[rules.no-unprefixed-kv-key]\n{options}");
+        let config = Config::parse(std::path::Path::new("kvlint.toml"), &text).unwrap();
+        assert_eq!(rule.fix_kind(&config), kind, "{options}");
+    }
+}
