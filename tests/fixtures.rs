@@ -382,5 +382,14 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
         let text = format!("[rules.no-unprefixed-kv-key]\n{options}");
         let config = Config::parse(std::path::Path::new("kvlint.toml"), &text).unwrap();
         assert_eq!(rule.fix_kind(&config), kind, "{options}");
+        let found = common::lint(
+            "export async function f(env: Env) {\n  return env.SESSIONS.get('a');\n}\n",
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-unprefixed-kv-key"),
+        );
+        let asks = found[0].help.contains("to get a fix");
+        assert_eq!(asks, kind == FixKind::None, "{options}: {}", found[0].help);
     }
 }

@@ -37,8 +37,7 @@ impl Rule for NoUnprefixedKvKey {
         Severity::Warning
     }
     fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
-        let o = &config.file.rules.no_unprefixed_kv_key;
-        if o.renames.is_some() || o.prefix.is_some() {
+        if configured(config) {
             FixKind::Safe
         } else {
             FixKind::None
@@ -93,6 +92,12 @@ impl Rule for NoUnprefixedKvKey {
     }
 }
 
+/// Whether `renames` or `prefix` is configured: the fix needs one of them.
+fn configured(config: &crate::config::Config) -> bool {
+    let o = &config.file.rules.no_unprefixed_kv_key;
+    o.renames.is_some() || o.prefix.is_some()
+}
+
 /// `bulk`: the key is an element of a bulk `get([...])`.
 fn check_key(
     ctx: &RuleContext,
@@ -117,8 +122,7 @@ fn check_key(
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
     let fix = fix(ctx, call, key, &value, bulk, walks);
-    let options = &ctx.config.file.rules.no_unprefixed_kv_key;
-    let help = if options.renames.is_some() || options.prefix.is_some() {
+    let help = if configured(ctx.config) {
         HELP_CONFIGURED
     } else {
         HELP
