@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use swc_atoms::Atom;
 use swc_common::Spanned;
-use swc_ecma_ast::{Expr, Lit, MemberProp};
+use swc_ecma_ast::{Expr, Lit};
 
 use super::options::{list_prefix, opaque, properties};
 use super::{FixKind, Rule, RuleContext};
@@ -14,7 +14,9 @@ use crate::edits::{quoted, remove_statement};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::pure;
 use crate::semantic::statements::{declaration_and_guards, expression_statement_of};
-use crate::semantic::values::{glob, is_string, key_matches, key_value, strip, KeyValue};
+use crate::semantic::values::{
+    glob, is_string, is_string_wrapper, key_matches, key_value, strip, KeyValue,
+};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoKvSessions;
@@ -400,14 +402,9 @@ fn string_value(e: &Expr, call: &KvCall) -> bool {
     let Expr::Call(c) = strip(e) else {
         return false;
     };
-    match c.callee.as_expr().map(|e| strip(e)) {
-        Some(Expr::Ident(i)) => &*i.sym == "String",
-        Some(Expr::Member(m)) => {
-            matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "JSON")
-                && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "stringify")
-        }
-        _ => false,
-    }
+    c.callee
+        .as_expr()
+        .is_some_and(|callee| is_string_wrapper(callee))
 }
 
 /// Adds, to the fixes of the calls made through one local alias of the namespace (`kv` in

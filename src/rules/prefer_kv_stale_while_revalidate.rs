@@ -9,7 +9,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::semantic::flow::{derived_from, may_share_key, same_key, uses, Bodies, MAX_COMPARISONS};
-use crate::semantic::values::strip;
+use crate::semantic::values::{is_string_wrapper, strip};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct PreferKvStaleWhileRevalidate;
@@ -174,14 +174,7 @@ fn calls_something(e: &Expr) -> bool {
             let wrapper = c
                 .callee
                 .as_expr()
-                .is_some_and(|callee| match strip(callee) {
-                    Expr::Ident(i) => &*i.sym == "String",
-                    Expr::Member(m) => {
-                        matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "JSON")
-                            && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "stringify")
-                    }
-                    _ => false,
-                });
+                .is_some_and(|callee| is_string_wrapper(callee));
             if wrapper {
                 c.args.visit_with(self);
             } else {

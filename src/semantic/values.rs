@@ -33,6 +33,18 @@ pub fn unparen(mut e: &Expr) -> &Expr {
     e
 }
 
+/// `String` or `JSON.stringify`, spelled so: a call of it is a string of its argument.
+pub fn is_string_wrapper(callee: &Expr) -> bool {
+    match strip(callee) {
+        Expr::Ident(i) => &*i.sym == "String",
+        Expr::Member(m) => {
+            matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "JSON")
+                && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "stringify")
+        }
+        _ => false,
+    }
+}
+
 /// The numeric value of a literal, a negative literal, a `const` holding one, or arithmetic of those.
 pub fn number(e: &Expr, consts: &Consts) -> Option<f64> {
     number_at(e, consts, 0)
