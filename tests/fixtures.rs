@@ -125,16 +125,29 @@ fn read_modify_write_judges_at_most_256_pairs_per_file() {
             "export async function f{i}(kv: KVNamespace) {{\n  const n = Number(await kv.get('count:{i}'));\n  await kv.put('count:{i}', String(n + 1), {{ expirationTtl: 60 }});\n}}\n"
         ));
     }
+    assert_eq!(findings(&text, "no-kv-read-modify-write"), 256);
+}
+
+/// How many findings one rule has in a TypeScript text, with the default configuration.
+fn findings(text: &str, rule: &str) -> usize {
     let config = kvlint::config::Config::default();
-    let bindings = common::doc_bindings();
-    let found = common::lint(
-        &text,
+    common::lint(
+        text,
         Lang::TypeScript,
         &config,
-        &bindings,
-        &common::only("no-kv-read-modify-write"),
-    );
-    assert_eq!(found.len(), 256);
+        &common::doc_bindings(),
+        &common::only(rule),
+    )
+    .len()
+}
+
+/// `prefer-kv-stale-while-revalidate` judges at most 128 read-through shapes per file.
+#[test]
+fn stale_while_revalidate_judges_at_most_128_shapes_per_file() {
+    let text: String = (0..130)
+        .map(|i| format!("export async function f{i}(kv: KVNamespace) {{\n  const hit = await kv.get('cache:{i}');\n  if (hit) return hit;\n  const body = await (await fetch('https://example.com/{i}')).text();\n  await kv.put('cache:{i}', body, {{ expirationTtl: 60 }});\n  return body;\n}}\n"))
+        .collect();
+    assert_eq!(findings(&text, "prefer-kv-stale-while-revalidate"), 128);
 }
 
 /// `strategy = "bulk"`: a bulk `get` takes at most 100 keys, so a run of 100 reads becomes
