@@ -45,14 +45,6 @@ impl Rule for NoInvalidKvTtl {
     }
 }
 
-fn show(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
-
 fn check_call(ctx: &RuleContext, call: &KvCall) -> Vec<Diagnostic> {
     let Some(obj) = options_object(call) else {
         return Vec::new();
@@ -63,19 +55,19 @@ fn check_call(ctx: &RuleContext, call: &KvCall) -> Vec<Diagnostic> {
         let value = number(&prop.value, &call.consts);
         let problem = match (prop.name.as_ref(), value) {
             ("expirationTtl", Some(v)) if put && v < MIN_EXPIRATION_TTL => Some((
-                format!("`expirationTtl` of {} is below KV's minimum of 60 seconds", show(v)),
+                format!("`expirationTtl` of {} is below KV's minimum of 60 seconds", v),
                 "KV rejects the write at run time (400: invalid expiration_ttl). Use 60 or more.".to_string(),
             )),
             ("cacheTtl", Some(v)) if !put && v < MIN_CACHE_TTL => Some((
-                format!("`cacheTtl` of {} is below KV's minimum of 30 seconds", show(v)),
+                format!("`cacheTtl` of {} is below KV's minimum of 30 seconds", v),
                 "KV rejects the read at run time. Use 30 or more, or leave `cacheTtl` out for the default of 60.".to_string(),
             )),
             ("expiration", Some(v)) if put && v < MIN_EXPIRATION => Some((
-                format!("`expiration` of {} is a time in 1970: it looks like a TTL", show(v)),
+                format!("`expiration` of {} is a time in 1970: it looks like a TTL", v),
                 "`expiration` is an absolute time in seconds since the epoch; KV rejects times in the past. For a duration, use `expirationTtl` instead.".to_string(),
             )),
             ("expiration", Some(v)) if put && v > MAX_EXPIRATION => Some((
-                format!("`expiration` of {} is in milliseconds", show(v)),
+                format!("`expiration` of {} is in milliseconds", v),
                 "`expiration` is in seconds since the epoch: divide by 1000.".to_string(),
             )),
             ("expiration", None) if put && uses_milliseconds_now(&prop.value, &call.consts) => Some((
