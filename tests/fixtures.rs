@@ -128,6 +128,28 @@ fn read_modify_write_judges_at_most_256_pairs_per_file() {
     assert_eq!(findings(&text, "no-kv-read-modify-write"), 256);
 }
 
+/// A rule compares at most `MAX_COMPARISONS` (100,000) pairs of KV calls in a file: 400 reads
+/// and 249 writes of other keys use 99,600 of them, and the last write, of the first key
+/// read, its last 400 (it is reported); one more write of another key leaves it unjudged.
+#[test]
+fn read_modify_write_compares_at_most_100000_pairs_per_file() {
+    for (others, reported) in [(249, 1), (250, 0)] {
+        let mut text = String::from("export async function f(kv: KVNamespace) {\n");
+        for i in 0..400 {
+            text.push_str(&format!("  const v{i} = await kv.get('count:{i}');\n"));
+        }
+        for j in 0..others {
+            text.push_str(&format!("  await kv.put('other:{j}', 'x', {{ expirationTtl: 60 }});\n"));
+        }
+        text.push_str("  await kv.put('count:0', String(Number(v0) + 1), { expirationTtl: 60 });\n}\n");
+        assert_eq!(
+            findings(&text, "no-kv-read-modify-write"),
+            reported,
+            "{others} writes of other keys"
+        );
+    }
+}
+
 /// How many findings one rule has in a TypeScript text, with the default configuration.
 fn findings(text: &str, rule: &str) -> usize {
     let config = kvlint::config::Config::default();
