@@ -428,3 +428,45 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
         assert_eq!(asks, kind == FixKind::None, "{options}: {}", found[0].help);
     }
 }
+
+/// `no-unprefixed-kv-key` looks a constant key's uses up in the whole program, and a bulk
+/// key's `Map` lookups too, at most `MAX_MAP_WALKS` (64) times per file: past that, a constant
+/// key has no fix and a bulk key's rename is unsafe.
+#[test]
+fn unprefixed_key_lookups_stop_after_64_per_file() {
+    use kvlint::fix::Applicability;
+    let config = kvlint::config::Config::parse(
+        std::path::Path::new("kvlint.toml"),
+        "[rules.no-unprefixed-kv-key]\nprefix = \"cache:\"\n",
+    )
+    .unwrap();
+    let lint = |code: &str| {
+        common::lint(
+            code,
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-unprefixed-kv-key"),
+        )
+    };
+    for (n, fixed) in [(64, 64), (65, 64)] {
+        let code: String = (0..n)
+            .map(|i| format!("const K{i} = 'item{i}';\nexport const f{i} = (kv: KVNamespace) => kv.get(K{i});\n"))
+            .collect();
+        let found = lint(&code);
+        assert_eq!(found.len(), n);
+        assert_eq!(found.iter().filter(|d| d.fix.is_some()).count(), fixed, "{n} constant keys");
+    }
+    let keys: Vec<String> = (0..70).map(|i| format!("'item{i}'")).collect();
+    let code = format!(
+        "export async function f(kv: KVNamespace) {{\n  const m = await kv.get([{}]);\n  return m.get('item0');\n}}\n",
+        keys.join(", ")
+    );
+    let found = lint(&code);
+    assert_eq!(found.len(), 70);
+    let safe = found
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe))
+        .count();
+    assert_eq!(safe, 64, "70 keys of one bulk get");
+}

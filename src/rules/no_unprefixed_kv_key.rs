@@ -61,8 +61,8 @@ impl Rule for NoUnprefixedKvKey {
             }
             let Some(key) = call.arg(0) else { continue };
             match strip(key) {
-                // A bulk get: each key is checked.
-                Expr::Array(a) if call.method == KvMethod::Get => {
+                // A bulk `get` or `getWithMetadata`: each key is checked.
+                Expr::Array(a) if call.method.is_read() => {
                     for e in a.elems.iter().flatten().filter(|e| e.spread.is_none()) {
                         out.extend(check_key(ctx, call, &e.expr, true, &mut walks));
                     }
