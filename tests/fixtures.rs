@@ -139,9 +139,13 @@ fn read_modify_write_compares_at_most_100000_pairs_per_file() {
             text.push_str(&format!("  const v{i} = await kv.get('count:{i}');\n"));
         }
         for j in 0..others {
-            text.push_str(&format!("  await kv.put('other:{j}', 'x', {{ expirationTtl: 60 }});\n"));
+            text.push_str(&format!(
+                "  await kv.put('other:{j}', 'x', {{ expirationTtl: 60 }});\n"
+            ));
         }
-        text.push_str("  await kv.put('count:0', String(Number(v0) + 1), { expirationTtl: 60 });\n}\n");
+        text.push_str(
+            "  await kv.put('count:0', String(Number(v0) + 1), { expirationTtl: 60 });\n}\n",
+        );
         assert_eq!(
             findings(&text, "no-kv-read-modify-write"),
             reported,
@@ -455,7 +459,11 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
             .collect();
         let found = lint(&code);
         assert_eq!(found.len(), n);
-        assert_eq!(found.iter().filter(|d| d.fix.is_some()).count(), fixed, "{n} constant keys");
+        assert_eq!(
+            found.iter().filter(|d| d.fix.is_some()).count(),
+            fixed,
+            "{n} constant keys"
+        );
     }
     let keys: Vec<String> = (0..70).map(|i| format!("'item{i}'")).collect();
     let code = format!(
@@ -466,7 +474,11 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
     assert_eq!(found.len(), 70);
     let safe = found
         .iter()
-        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe))
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        })
         .count();
     assert_eq!(safe, 64, "70 keys of one bulk get");
 }

@@ -735,6 +735,20 @@ impl<'p> Builder<'_, 'p> {
                 return Value::DurableObjectStub;
             }
         }
+        // `store.cache(env)`, with `import * as store`.
+        if let Expr::Member(_) = strip(callee) {
+            if let Value::KvFunction(promise, reason) = self.classify(callee) {
+                if promise == awaited {
+                    return Value::Kv(self.why(|| {
+                        format!(
+                            "`{}` calls `{}`, {reason}",
+                            self.text(span),
+                            self.text(callee.span())
+                        )
+                    }));
+                }
+            }
+        }
         if let Expr::Ident(f) = strip(callee) {
             let declared_here = self.scopes.resolve(&f.sym).is_some();
             if let (true, Some(&promise)) = (declared_here, self.kv_fns.get(&f.sym)) {
@@ -774,11 +788,7 @@ impl<'p> Builder<'_, 'p> {
                 .and_then(|(_, v)| v.clone())
             {
                 return match value {
-                    Value::Kv(_) => {
-                        Value::Kv(self.why(|| {
-                            format!("`{shown}`: its declared type says {name}: KVNamespace")
-                        }))
-                    }
+                    Value::Kv(r) => Value::Kv(self.why(|| declared_kv(shown, &name, &r))),
                     value => value,
                 };
             }
@@ -809,9 +819,9 @@ impl<'p> Builder<'_, 'p> {
     fn member_value(&self, object: &Value, name: &str, shown: &str) -> Value {
         match object {
             Value::Shape(members) => match members.iter().find(|(n, _)| n == name) {
-                Some((_, Some(Value::Kv(_)))) => Value::Kv(
-                    self.why(|| format!("`{shown}`: its declared type says {name}: KVNamespace")),
-                ),
+                Some((_, Some(Value::Kv(r)))) => {
+                    Value::Kv(self.why(|| declared_kv(shown, name, r)))
+                }
                 Some((_, Some(v))) => v.clone(),
                 _ => Value::Other,
             },
@@ -1474,7 +1484,26 @@ fn imported_names<'p>(
                     },
                 ),
                 ImportSpecifier::Default(d) => (&d.local, "default".to_string()),
-                ImportSpecifier::Namespace(_) => continue,
+                // `import * as store`: the module's exports are its members.
+                ImportSpecifier::Namespace(n) => {
+                    let members = exports
+                        .iter()
+                        .filter_map(|(name, fact)| {
+                            let shown = format!("{}.{name}", n.local.sym);
+                            Some((name.clone(), Some(export_value(fact, &shown)?)))
+                        })
+                        .collect::<Vec<_>>();
+                    if !members.is_empty() {
+                        out.insert(
+                            n.local.sym.clone(),
+                            Binding {
+                                value: Value::Shape(members),
+                                const_init: None,
+                            },
+                        );
+                    }
+                    continue;
+                }
             };
             let Some(fact) = exports.get(&imported) else {
                 continue;
@@ -1485,16 +1514,16 @@ fn imported_names<'p>(
                     decls.kv_fns.insert(name.clone(), *promise);
                     decls.kv_fn_origins.insert(name.clone(), fact.at.clone());
                 }
-                Export::KvValue => {
-                    let reason =
-                        format!("`{name}` is imported, declared KVNamespace ({})", fact.at);
-                    out.insert(
-                        name.clone(),
-                        Binding {
-                            value: Value::Kv(reason),
-                            const_init: None,
-                        },
-                    );
+                Export::KvValue | Export::Object(_) => {
+                    if let Some(value) = export_value(fact, name) {
+                        out.insert(
+                            name.clone(),
+                            Binding {
+                                value,
+                                const_init: None,
+                            },
+                        );
+                    }
                 }
                 Export::EnvType(members) => {
                     decls.interfaces.insert(name.to_string(), members.clone());
@@ -1514,6 +1543,8 @@ fn imported_names<'p>(
                         );
                     }
                 }
+                // Resolved to an `Object` by the project index, or left out.
+                Export::TypedAs { .. } => {}
                 Export::Constant(init) => {
                     out.insert(
                         name.clone(),
@@ -1527,6 +1558,47 @@ fn imported_names<'p>(
         }
     }
     out
+}
+
+/// Why a member of an object whose declared type says it is KV is KV: the member's own
+/// reason is added when it says where it is declared (an imported object's members).
+fn declared_kv(shown: &str, name: &str, member: &str) -> String {
+    match member.strip_prefix("declared in ") {
+        Some(at) => format!("`{shown}`: its declared type says {name}: KVNamespace ({at})"),
+        None => format!("`{shown}`: its declared type says {name}: KVNamespace"),
+    }
+}
+
+/// What an imported value holds, by what its module declares: `shown` is how this file
+/// names it (`shared`, or `store.shared` for a member of `import * as store`). Types and
+/// constants are no values. A KV member of an object says only where it is declared: the
+/// member access that reaches it says the rest.
+fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
+    use project::Export;
+    let at = &fact.at;
+    let known = |k: &KnownType| match k {
+        KnownType::Kv => Value::Kv(format!("declared in {at}")),
+        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
+        KnownType::DurableObjectStub => Value::DurableObjectStub,
+        KnownType::Other => Value::Other,
+    };
+    match &fact.export {
+        Export::KvValue if shown.contains('.') => Some(known(&KnownType::Kv)),
+        Export::KvValue => Some(Value::Kv(format!(
+            "`{shown}` is imported, declared KVNamespace ({at})"
+        ))),
+        Export::Object(members) => Some(Value::Shape(
+            members
+                .iter()
+                .map(|(m, k)| (m.clone(), Some(known(k))))
+                .collect(),
+        )),
+        Export::KvFunction { promise } => Some(Value::KvFunction(
+            *promise,
+            format!("declared to return KVNamespace ({at})"),
+        )),
+        Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,
+    }
 }
 
 /// The member expression a call's callee is (`kv.get`, `kv?.get`), through parentheses and `!`.

@@ -47,6 +47,14 @@ pub enum Export {
     KvValue,
     /// An Env type: its members' names and types.
     EnvType(Vec<(String, KnownType)>),
+    /// A value whose declared type is an object type with binding-typed members (`export
+    /// const ENV: { CACHE?: KVNamespace } = {}`, or typed by an Env type of the module): its
+    /// members' names and types.
+    Object(Vec<(String, KnownType)>),
+    /// A value typed by a type another module exports (`export let ENV: Bindings` with
+    /// `import type { Bindings } from './types'`): an [`Export::Object`] once that module's
+    /// exports are read, else nothing.
+    TypedAs { module: PathBuf, name: String },
     /// A `const` string, template or `as const` object of strings (its initialiser).
     Constant(Box<Expr>),
 }
@@ -88,10 +96,10 @@ impl Imports {
             .flat_map(|m| m.iter())
             .any(|(name, f)| match &f.export {
                 Export::KvFunction { .. } | Export::KvValue => text.contains(name.as_str()),
-                Export::EnvType(members) => members
+                Export::EnvType(members) | Export::Object(members) => members
                     .iter()
                     .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
-                Export::Constant(_) => false,
+                Export::Constant(_) | Export::TypedAs { .. } => false,
             })
     }
 }
@@ -499,6 +507,22 @@ impl Project {
         }
         let facts = self.facts(path);
         let mut out = facts.exports.clone();
+        // Values typed by another module's Env type take its members (cycles read as none).
+        for fact in out.values_mut() {
+            if let Export::TypedAs { module, name } = &fact.export {
+                let members = match self.exports(module, depth + 1, seen).remove(name) {
+                    Some(Fact {
+                        export: Export::EnvType(m),
+                        ..
+                    }) => Some(m),
+                    _ => None,
+                };
+                if let Some(m) = members {
+                    fact.export = Export::Object(m);
+                }
+            }
+        }
+        out.retain(|_, f| !matches!(f.export, Export::TypedAs { .. }));
         for (exported, name, from) in &facts.named {
             if let Some(f) = self.exports(from, depth + 1, seen).remove(name) {
                 out.entry(exported.clone()).or_insert(f);
@@ -555,6 +579,25 @@ impl Project {
         let mut local: HashMap<String, Fact> = HashMap::new();
         let mut exported: Vec<(String, String)> = Vec::new();
         let mut facts = ModuleFacts::default();
+        // Values typed by a type of the module (`export let ENV: Bindings`): the type's
+        // members, once every declaration is known.
+        let mut typed: Vec<(String, String, String)> = Vec::new();
+        // Imported names: local name → (module, name there), for values typed by them.
+        let mut imported: HashMap<String, (PathBuf, String)> = HashMap::new();
+        for item in &module.body {
+            if let ModuleItem::ModuleDecl(ModuleDecl::Import(i)) = item {
+                let Some(from) = i.src.value.as_str().and_then(|s| self.resolve(path, s)) else {
+                    continue;
+                };
+                for spec in &i.specifiers {
+                    if let swc_ecma_ast::ImportSpecifier::Named(n) = spec {
+                        let there = n.imported.as_ref().map(export_name);
+                        let name = there.unwrap_or_else(|| n.local.sym.to_string());
+                        imported.insert(n.local.sym.to_string(), (from.clone(), name));
+                    }
+                }
+            }
+        }
         for item in &module.body {
             let (decl, is_export) = match item {
                 ModuleItem::Stmt(swc_ecma_ast::Stmt::Decl(d)) => (Some(d), false),
@@ -562,6 +605,12 @@ impl Project {
                 _ => (None, false),
             };
             if let Some(d) = decl {
+                for t in typed_values(d, &at) {
+                    if is_export {
+                        exported.push((t.0.clone(), t.0.clone()));
+                    }
+                    typed.push(t);
+                }
                 for (name, fact) in decl_facts(d, &at, source) {
                     if is_export {
                         exported.push((name.clone(), name.clone()));
@@ -605,8 +654,44 @@ impl Project {
                         }
                     }
                 }
+                // `export default kv`, `export default (env: Env): KVNamespace => env.KV`.
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(d)) => {
+                    let ret = match super::values::strip(&d.expr) {
+                        Expr::Ident(i) => {
+                            exported.push(("default".into(), i.sym.to_string()));
+                            None
+                        }
+                        Expr::Arrow(a) => Some(a.return_type.as_deref()),
+                        Expr::Fn(f) => Some(f.function.return_type.as_deref()),
+                        _ => None,
+                    };
+                    if let Some(export) = ret.and_then(fn_export) {
+                        let fact = Fact {
+                            export,
+                            at: at(d.span),
+                        };
+                        facts.exports.insert("default".into(), fact);
+                    }
+                }
                 _ => {}
             }
+        }
+        for (name, type_name, at) in typed {
+            let export = match (local.get(&type_name), imported.get(&type_name)) {
+                (
+                    Some(Fact {
+                        export: Export::EnvType(members),
+                        ..
+                    }),
+                    _,
+                ) => Export::Object(members.clone()),
+                (None, Some((module, name))) => Export::TypedAs {
+                    module: module.clone(),
+                    name: name.clone(),
+                },
+                _ => continue,
+            };
+            local.entry(name).or_insert(Fact { export, at });
         }
         for (name, orig) in exported {
             if let Some(f) = local.get(&orig) {
@@ -658,6 +743,47 @@ fn key_constant(e: &Expr) -> bool {
     }
 }
 
+/// The variables of a declaration whose declared type names a type (`let ENV: Bindings`):
+/// (variable, type name, where), for [`Export::Object`] once the module's types are known.
+fn typed_values(
+    d: &Decl,
+    at: &dyn Fn(swc_common::Span) -> String,
+) -> Vec<(String, String, String)> {
+    let Decl::Var(v) = d else { return Vec::new() };
+    v.decls
+        .iter()
+        .filter_map(|d| {
+            let Pat::Ident(name) = &d.name else {
+                return None;
+            };
+            let t = declared_type(name, d.init.as_deref())?;
+            let type_name = super::types::type_ref_name(t)?;
+            Some((
+                name.id.sym.to_string(),
+                type_name.to_string(),
+                at(name.id.span),
+            ))
+        })
+        .collect()
+}
+
+/// A variable's declared type: its annotation, or the type its initialiser is cast to (`{}
+/// as { CACHE: KVNamespace }`).
+fn declared_type<'a>(
+    name: &'a swc_ecma_ast::BindingIdent,
+    init: Option<&'a Expr>,
+) -> Option<&'a TsType> {
+    if let Some(t) = &name.type_ann {
+        return Some(&t.type_ann);
+    }
+    match init? {
+        Expr::TsAs(a) => Some(&a.type_ann),
+        Expr::TsSatisfies(s) => Some(&s.type_ann),
+        Expr::TsTypeAssertion(a) => Some(&a.type_ann),
+        _ => None,
+    }
+}
+
 fn decl_facts(
     d: &Decl,
     at: &dyn Fn(swc_common::Span) -> String,
@@ -686,9 +812,16 @@ fn decl_facts(
         Decl::Var(v) => {
             for d in &v.decls {
                 let Pat::Ident(name) = &d.name else { continue };
-                let declared = name.type_ann.as_ref().map(|t| &*t.type_ann);
+                let declared = declared_type(name, d.init.as_deref());
                 let export = match (declared, d.init.as_deref()) {
                     (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
+                    (Some(TsType::TsTypeLit(lit)), _)
+                        if env_members(&lit.members)
+                            .iter()
+                            .any(|(_, k)| *k == KnownType::Kv) =>
+                    {
+                        Some(Export::Object(env_members(&lit.members)))
+                    }
                     (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
                     (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
                     (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),

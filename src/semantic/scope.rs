@@ -22,6 +22,9 @@ pub enum Value {
     /// An object whose declared type is a type literal: what each member holds, where its
     /// declared type says (a member typed by a literal of its own is a `Shape` too).
     Shape(Vec<(String, Option<Value>)>),
+    /// A function that returns a KV namespace (`true`: a `Promise` of one), called as a
+    /// member (`store.cache(env)` with `import * as store`); the text says why.
+    KvFunction(bool, String),
     /// Anything else, or unknown.
     Other,
 }
