@@ -211,10 +211,7 @@ impl<'p> SemanticModel<'p> {
         imports: Option<&'p project::Imports>,
         explain: bool,
     ) -> Self {
-        let mut decls = Declarations {
-            source: Some(source),
-            ..Declarations::default()
-        };
+        let mut decls = Declarations::default();
         program.visit_with(&mut decls);
         let own = decls.bindings(file_label);
         let mut bindings = Cow::Borrowed(base);
@@ -239,8 +236,6 @@ impl<'p> SemanticModel<'p> {
             bindings: &bindings,
             env_types,
             interfaces: decls.interfaces,
-            kv_fns: decls.kv_fns,
-            kv_fn_origins: decls.kv_fn_origins,
             reassigned: decls.reassigned,
             scopes: Scopes::default(),
             this: Vec::new(),
@@ -252,7 +247,8 @@ impl<'p> SemanticModel<'p> {
             dropped: Vec::new(),
             returns: HashMap::default(),
             kv_returning: HashMap::default(),
-            inferred_fns: HashSet::default(),
+            returned: HashMap::default(),
+            value_returning: HashMap::default(),
             hono_apps: HashMap::default(),
             route_context: None,
             imported,
@@ -282,16 +278,11 @@ impl<'p> SemanticModel<'p> {
 }
 
 /// Declarations the walk needs before it starts: interfaces / type aliases with their
-/// binding-typed members, and functions whose declared return type is `KVNamespace`.
+/// binding-typed members, ambient globals, and the names assigned anywhere. (Functions are
+/// typed by the walk itself, in their scopes: [`Builder::predeclare_fns`].)
 #[derive(Default)]
-struct Declarations<'s> {
-    /// The file's text, for JSDoc types.
-    source: Option<&'s Source>,
+struct Declarations {
     interfaces: HashMap<String, Vec<(String, KnownType)>>,
-    /// Function name → whether it returns a `Promise` of the namespace.
-    kv_fns: HashMap<Atom, bool>,
-    /// Where imported KV-returning functions are declared.
-    kv_fn_origins: HashMap<Atom, String>,
     /// The names of [`FIX_GLOBALS`] declared anywhere in the file.
     declared: Vec<Atom>,
     /// Every name assigned anywhere in the file (`x = …`, `x += …`, `x++`, `[x] = …`).
@@ -306,7 +297,7 @@ struct Declarations<'s> {
 /// declares a name of its own for one.
 const FIX_GLOBALS: [&str; 2] = ["JSON", "Promise"];
 
-impl Declarations<'_> {
+impl Declarations {
     /// Notes a declared name, if fixes need to know of it.
     fn declare(&mut self, name: &Atom) {
         if FIX_GLOBALS.contains(&&**name) && !self.declared.contains(name) {
@@ -354,18 +345,9 @@ impl Declarations<'_> {
                 .extend(props);
         }
     }
-
-    fn add_fn(&mut self, name: &Atom, ret: Option<&TsTypeAnn>) {
-        let Some(ret) = ret else { return };
-        if known_type(&ret.type_ann) == Some(KnownType::Kv) {
-            self.kv_fns.insert(name.clone(), false);
-        } else if promised(&ret.type_ann).and_then(known_type) == Some(KnownType::Kv) {
-            self.kv_fns.insert(name.clone(), true);
-        }
-    }
 }
 
-impl Visit for Declarations<'_> {
+impl Visit for Declarations {
     /// Types hold no calls, statements or runtime names: not walked.
     fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
 
@@ -380,14 +362,6 @@ impl Visit for Declarations<'_> {
     }
 
     fn visit_fn_decl(&mut self, d: &FnDecl) {
-        self.add_fn(&d.ident.sym, d.function.return_type.as_deref());
-        // JavaScript: `/** @returns {KVNamespace} */`.
-        if let (None, Some(source)) = (&d.function.return_type, self.source) {
-            let doc = jsdoc::before(source, source.range(d.function.span).start);
-            if let Some((KnownType::Kv, promise)) = doc.and_then(|t| t.returns) {
-                self.kv_fns.insert(d.ident.sym.clone(), promise);
-            }
-        }
         self.declare(&d.ident.sym);
         d.visit_children_with(self);
     }
@@ -465,17 +439,6 @@ impl Visit for Declarations<'_> {
         }
         v.visit_children_with(self);
     }
-
-    fn visit_var_declarator(&mut self, d: &VarDeclarator) {
-        if let (Pat::Ident(name), Some(init)) = (&d.name, &d.init) {
-            match &**init {
-                Expr::Arrow(a) => self.add_fn(&name.id.sym, a.return_type.as_deref()),
-                Expr::Fn(f) => self.add_fn(&name.id.sym, f.function.return_type.as_deref()),
-                _ => {}
-            }
-        }
-        d.visit_children_with(self);
-    }
 }
 
 /// The KV-typed fields of the class `this` refers to.
@@ -493,6 +456,9 @@ const ROUTE_METHODS: [&str; 9] = [
     "get", "post", "put", "delete", "patch", "all", "on", "use", "options",
 ];
 
+/// The most members an object literal may have to be read as a shape.
+const MAX_SHAPE_MEMBERS: usize = 64;
+
 /// The largest `const` initialiser kept for key and TTL values.
 const MAX_CONST_INIT: usize = 512;
 
@@ -504,8 +470,6 @@ struct Builder<'a, 'p> {
     env_types: HashSet<String>,
     /// The members with known types of the file's interfaces and type aliases.
     interfaces: HashMap<String, Vec<(String, KnownType)>>,
-    kv_fns: HashMap<Atom, bool>,
-    kv_fn_origins: HashMap<Atom, String>,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
     reassigned: HashSet<Atom>,
     scopes: Scopes<'p>,
@@ -524,8 +488,11 @@ struct Builder<'a, 'p> {
     returns: HashMap<usize, (usize, usize)>,
     /// Functions (by span) whose every return is a KV namespace, and whether they are async.
     kv_returning: HashMap<Span, bool>,
-    /// The names of `kv_fns` known from what they return, not from a written type.
-    inferred_fns: HashSet<Atom>,
+    /// Per function id: the env object or shape every return so far gives (`None` once one
+    /// gives something else).
+    returned: HashMap<usize, Option<Value>>,
+    /// Functions (by span) whose every return is that value, and whether they are async.
+    value_returning: HashMap<Span, (Value, bool)>,
     /// Hono apps of the file (`const app = new Hono<E>()`): the variables `E` declares.
     hono_apps: HashMap<Atom, Vec<(String, KnownType)>>,
     /// The context of the route whose handler is visited next, if any.
@@ -677,6 +644,13 @@ impl<'p> Builder<'_, 'p> {
             Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
                 self.classify(&b.left)
             }
+            Expr::Object(o) => self.classify_object(o),
+            Expr::Arrow(a) => self.function_value(a.span, a.return_type.as_deref(), a.is_async),
+            Expr::Fn(f) => self.function_value(
+                f.function.span,
+                f.function.return_type.as_deref(),
+                f.function.is_async,
+            ),
             Expr::Cond(c) => {
                 let (a, b) = (self.classify(&c.cons), self.classify(&c.alt));
                 match (&a, &b) {
@@ -686,6 +660,123 @@ impl<'p> Builder<'_, 'p> {
                 }
             }
             _ => Value::Other,
+        }
+    }
+
+    /// What a function is, by its written return type or, without one, by what its returns
+    /// gave (a function already walked): [`Value::Returns`] when its calls give a KV
+    /// namespace, an env object or a shape.
+    fn function_value(&self, span: Span, written: Option<&TsTypeAnn>, is_async: bool) -> Value {
+        if let Some(ret) = written {
+            let (t, promise) = match promised(&ret.type_ann) {
+                Some(t) => (t, true),
+                None => (&*ret.type_ann, false),
+            };
+            return match self.value_of_type(t, "") {
+                Some(Value::Kv(_)) => Value::Returns(
+                    Box::new(Value::Kv(
+                        self.why(|| "declared to return KVNamespace".into()),
+                    )),
+                    promise,
+                ),
+                Some(v @ (Value::TypedEnv(_) | Value::Shape(_) | Value::Env)) => {
+                    Value::Returns(Box::new(v), promise)
+                }
+                _ => Value::Other,
+            };
+        }
+        if let Some(&promise) = self.kv_returning.get(&span) {
+            return Value::Returns(
+                Box::new(Value::Kv(
+                    self.why(|| "whose every return is a KV namespace".into()),
+                )),
+                promise,
+            );
+        }
+        match self.value_returning.get(&span) {
+            Some((v, promise)) => Value::Returns(Box::new(v.clone()), *promise || is_async),
+            None => Value::Other,
+        }
+    }
+
+    /// Declares the function declarations of a statement list (hoisted: callable before
+    /// they appear) by their written return type or JSDoc `@returns`.
+    fn predeclare_fns<'s>(&mut self, decls: impl Iterator<Item = &'s Decl>) {
+        for d in decls {
+            let Decl::Fn(f) = d else { continue };
+            let value = match &f.function.return_type {
+                Some(_) => self.function_value(
+                    f.function.span,
+                    f.function.return_type.as_deref(),
+                    f.function.is_async,
+                ),
+                // JavaScript: `/** @returns {KVNamespace} */`.
+                None => {
+                    let doc = jsdoc::before(self.source, self.source.range(f.function.span).start);
+                    match doc.and_then(|t| t.returns) {
+                        Some((KnownType::Kv, promise)) => Value::Returns(
+                            Box::new(Value::Kv(
+                                self.why(|| "declared to return KVNamespace".into()),
+                            )),
+                            promise,
+                        ),
+                        _ => continue,
+                    }
+                }
+            };
+            if value != Value::Other {
+                self.scopes.declare(
+                    f.ident.sym.clone(),
+                    Binding {
+                        value,
+                        const_init: None,
+                    },
+                );
+            }
+        }
+    }
+
+    /// An object literal is a shape of what its members hold, when one of them holds a
+    /// binding or a shape (`{ kv: { cache: env.CACHE } }`); else nothing known. Spreads and
+    /// computed or repeated names make it unknown.
+    fn classify_object(&self, o: &ObjectLit) -> Value {
+        if o.props.len() > MAX_SHAPE_MEMBERS {
+            return Value::Other;
+        }
+        let mut members: Vec<(String, Option<Value>)> = Vec::new();
+        for p in &o.props {
+            let PropOrSpread::Prop(p) = p else {
+                return Value::Other;
+            };
+            let (name, value) = match &**p {
+                Prop::KeyValue(kv) => match prop_key_name(&kv.key) {
+                    Some(n) => (n, self.classify(&kv.value)),
+                    None => return Value::Other,
+                },
+                Prop::Shorthand(i) => (i.sym.to_string(), self.classify_ident(i)),
+                _ => continue,
+            };
+            if members.iter().any(|(n, _)| *n == name) {
+                return Value::Other;
+            }
+            members.push((name, Some(value)));
+        }
+        let holds = members.iter().any(|(_, v)| {
+            matches!(
+                v,
+                Some(
+                    Value::Kv(_)
+                        | Value::DurableObjectNamespace
+                        | Value::Env
+                        | Value::TypedEnv(_)
+                        | Value::Shape(_)
+                )
+            )
+        });
+        if holds {
+            Value::Shape(members)
+        } else {
+            Value::Other
         }
     }
 
@@ -735,37 +826,21 @@ impl<'p> Builder<'_, 'p> {
                 return Value::DurableObjectStub;
             }
         }
-        // `store.cache(env)`, with `import * as store`.
-        if let Expr::Member(_) = strip(callee) {
-            if let Value::KvFunction(promise, reason) = self.classify(callee) {
+        // A function whose type says what its calls give: `getKV(env)`, `store.cache(env)`,
+        // `readEnv()`.
+        if matches!(strip(callee), Expr::Ident(_) | Expr::Member(_)) {
+            if let Value::Returns(value, promise) = self.classify(callee) {
                 if promise == awaited {
-                    return Value::Kv(self.why(|| {
-                        format!(
-                            "`{}` calls `{}`, {reason}",
-                            self.text(span),
-                            self.text(callee.span())
-                        )
-                    }));
-                }
-            }
-        }
-        if let Expr::Ident(f) = strip(callee) {
-            let declared_here = self.scopes.resolve(&f.sym).is_some();
-            if let (true, Some(&promise)) = (declared_here, self.kv_fns.get(&f.sym)) {
-                if promise == awaited {
-                    let origin = self
-                        .kv_fn_origins
-                        .get(&f.sym)
-                        .map(|at| format!(" (imported from {at})"))
-                        .unwrap_or_default();
-                    let how = if self.inferred_fns.contains(&f.sym) {
-                        "whose every return is a KV namespace"
-                    } else {
-                        "declared to return KVNamespace"
+                    return match *value {
+                        Value::Kv(reason) => Value::Kv(self.why(|| {
+                            format!(
+                                "`{}` calls `{}`, {reason}",
+                                self.text(span),
+                                self.text(callee.span())
+                            )
+                        })),
+                        v => v,
                     };
-                    return Value::Kv(self.why(|| {
-                        format!("`{}` calls `{}`, {how}{origin}", self.text(span), f.sym)
-                    }));
                 }
             }
         }
@@ -1287,15 +1362,28 @@ impl<'p> Builder<'_, 'p> {
                 self.kv_returning.insert(span, is_async);
             }
         }
+        if let Some(Some(value)) = self.returned.remove(&id) {
+            self.value_returning.insert(span, (value, is_async));
+        }
     }
 
     fn note_return(&mut self, value: Option<&Expr>) {
-        let kv = value.is_some_and(|v| matches!(self.classify(v), Value::Kv(_)));
-        let entry = self.returns.entry(self.current_function()).or_default();
-        if kv {
+        let value = value.map(|v| self.classify(v)).unwrap_or(Value::Other);
+        let function = self.current_function();
+        let entry = self.returns.entry(function).or_default();
+        if matches!(value, Value::Kv(_)) {
             entry.0 += 1;
         } else {
             entry.1 += 1;
+        }
+        // An env object or a shape: every return must give the same.
+        let structured = matches!(value, Value::Env | Value::TypedEnv(_) | Value::Shape(_));
+        let same = self
+            .returned
+            .entry(function)
+            .or_insert_with(|| Some(value.clone()));
+        if !structured || same.as_ref() != Some(&value) {
+            *same = None;
         }
     }
 
@@ -1451,8 +1539,9 @@ impl<'p> Builder<'_, 'p> {
 }
 
 /// What the names a program imports hold, from what the project index knows of the modules
-/// they come from: KV-returning functions join `kv_fns`, Env types `env_types` and their
-/// members the bindings; KV values and key constants become bindings of their local names.
+/// they come from: Env types join the interfaces and their members the bindings; functions
+/// (as [`Value::Returns`]), KV values, objects, namespace imports and key constants become
+/// bindings of their local names.
 fn imported_names<'p>(
     program: &Program,
     imports: &'p project::Imports,
@@ -1511,8 +1600,15 @@ fn imported_names<'p>(
             let name = &local.sym;
             match &fact.export {
                 Export::KvFunction { promise } => {
-                    decls.kv_fns.insert(name.clone(), *promise);
-                    decls.kv_fn_origins.insert(name.clone(), fact.at.clone());
+                    let reason =
+                        format!("declared to return KVNamespace (imported from {})", fact.at);
+                    out.insert(
+                        name.clone(),
+                        Binding {
+                            value: Value::Returns(Box::new(Value::Kv(reason)), *promise),
+                            const_init: None,
+                        },
+                    );
                 }
                 Export::KvValue | Export::Object(_) => {
                     if let Some(value) = export_value(fact, name) {
@@ -1593,11 +1689,19 @@ fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
                 .map(|(m, k)| (m.clone(), Some(known(k))))
                 .collect(),
         )),
-        Export::KvFunction { promise } => Some(Value::KvFunction(
+        Export::KvFunction { promise } => Some(Value::Returns(
+            Box::new(Value::Kv(format!("declared to return KVNamespace ({at})"))),
             *promise,
-            format!("declared to return KVNamespace ({at})"),
         )),
         Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,
+    }
+}
+
+/// The declaration a statement is, if it is one.
+fn decl_of(s: &Stmt) -> Option<&Decl> {
+    match s {
+        Stmt::Decl(d) => Some(d),
+        _ => None,
     }
 }
 
@@ -1640,6 +1744,11 @@ impl Visit for Builder<'_, '_> {
     fn visit_module(&mut self, m: &Module) {
         self.with_scope(|s| {
             s.scopes.predeclare_module(&m.body);
+            s.predeclare_fns(m.body.iter().filter_map(|i| match i {
+                ModuleItem::Stmt(Stmt::Decl(d)) => Some(d),
+                ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => Some(&e.decl),
+                _ => None,
+            }));
             m.body.visit_with(s);
         });
     }
@@ -1647,6 +1756,7 @@ impl Visit for Builder<'_, '_> {
     fn visit_script(&mut self, script: &Script) {
         self.with_scope(|s| {
             s.scopes.predeclare_stmts(script.body.iter());
+            s.predeclare_fns(script.body.iter().filter_map(decl_of));
             script.body.visit_with(s);
         });
     }
@@ -1694,6 +1804,7 @@ impl Visit for Builder<'_, '_> {
     fn visit_block_stmt(&mut self, b: &BlockStmt) {
         self.with_scope(|s| {
             s.scopes.predeclare_stmts(b.stmts.iter());
+            s.predeclare_fns(b.stmts.iter().filter_map(decl_of));
             b.stmts.visit_with(s);
         });
     }
@@ -1701,6 +1812,7 @@ impl Visit for Builder<'_, '_> {
     fn visit_function_body(&mut self, b: &FunctionBody) {
         self.with_scope(|s| {
             s.scopes.predeclare_stmts(b.stmts.iter());
+            s.predeclare_fns(b.stmts.iter().filter_map(decl_of));
             b.stmts.visit_with(s);
         });
     }
@@ -1740,19 +1852,6 @@ impl Visit for Builder<'_, '_> {
                 d.init.as_deref().and_then(|i| self.hono_variables(i)),
             ) {
                 self.hono_apps.insert(name.id.sym.clone(), vars);
-            }
-            // `const inventory = (env: Env) => env.INVENTORY`: no written return type, and
-            // what it returns is a KV namespace.
-            if let (Pat::Ident(name), Some(init)) = (&d.name, d.init.as_deref()) {
-                let (span, written) = match strip(init) {
-                    Expr::Arrow(a) => (a.span, a.return_type.is_some()),
-                    Expr::Fn(f) => (f.function.span, f.function.return_type.is_some()),
-                    _ => continue,
-                };
-                if let (false, Some(&promise)) = (written, self.kv_returning.get(&span)) {
-                    self.kv_fns.insert(name.id.sym.clone(), promise);
-                    self.inferred_fns.insert(name.id.sym.clone());
-                }
             }
         }
         // JavaScript: `/** @type {KVNamespace} */ const kv = …`.
@@ -1818,11 +1917,18 @@ impl Visit for Builder<'_, '_> {
 
     fn visit_fn_decl(&mut self, d: &FnDecl) {
         d.visit_children_with(self);
-        // A function without a written return type returns what its returns are.
+        // A function without a written return type returns what its returns are (from here
+        // on: calls above it are judged before its body is).
         if d.function.return_type.is_none() {
-            if let Some(&promise) = self.kv_returning.get(&d.function.span) {
-                self.kv_fns.insert(d.ident.sym.clone(), promise);
-                self.inferred_fns.insert(d.ident.sym.clone());
+            let value = self.function_value(d.function.span, None, d.function.is_async);
+            if value != Value::Other {
+                self.scopes.declare(
+                    d.ident.sym.clone(),
+                    Binding {
+                        value,
+                        const_init: None,
+                    },
+                );
             }
         }
     }

@@ -22,9 +22,10 @@ pub enum Value {
     /// An object whose declared type is a type literal: what each member holds, where its
     /// declared type says (a member typed by a literal of its own is a `Shape` too).
     Shape(Vec<(String, Option<Value>)>),
-    /// A function that returns a KV namespace (`true`: a `Promise` of one), called as a
-    /// member (`store.cache(env)` with `import * as store`); the text says why.
-    KvFunction(bool, String),
+    /// A function whose calls give this value (`true`: a `Promise` of it): one declared or
+    /// inferred to return a KV namespace (`getKV(env)`, `store.cache(env)` with `import * as
+    /// store`) or an env object (`readEnv(): Env`).
+    Returns(Box<Value>, bool),
     /// Anything else, or unknown.
     Other,
 }
