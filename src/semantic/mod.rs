@@ -1610,7 +1610,7 @@ fn imported_names<'p>(
                         },
                     );
                 }
-                Export::KvValue | Export::Object(_) => {
+                Export::KvValue | Export::Object(_) | Export::ObjectFunction { .. } => {
                     if let Some(value) = export_value(fact, name) {
                         out.insert(
                             name.clone(),
@@ -1691,6 +1691,15 @@ fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
         )),
         Export::KvFunction { promise } => Some(Value::Returns(
             Box::new(Value::Kv(format!("declared to return KVNamespace ({at})"))),
+            *promise,
+        )),
+        Export::ObjectFunction { members, promise } => Some(Value::Returns(
+            Box::new(Value::Shape(
+                members
+                    .iter()
+                    .map(|(m, k)| (m.clone(), Some(known(k))))
+                    .collect(),
+            )),
             *promise,
         )),
         Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,

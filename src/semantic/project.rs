@@ -51,10 +51,21 @@ pub enum Export {
     /// const ENV: { CACHE?: KVNamespace } = {}`, or typed by an Env type of the module): its
     /// members' names and types.
     Object(Vec<(String, KnownType)>),
-    /// A value typed by a type another module exports (`export let ENV: Bindings` with
-    /// `import type { Bindings } from './types'`): an [`Export::Object`] once that module's
+    /// A function declared to return such an object type (`export function getEnv(): Env`
+    /// with `Env` a type literal or an Env type of the module; `true`: a `Promise` of it).
+    ObjectFunction {
+        members: Vec<(String, KnownType)>,
+        promise: bool,
+    },
+    /// A value (or, with `call`, a function returning one: `Some(promise)`) typed by a type
+    /// another module exports (`export let ENV: Bindings` with `import type { Bindings } from
+    /// './types'`): an [`Export::Object`] or [`Export::ObjectFunction`] once that module's
     /// exports are read, else nothing.
-    TypedAs { module: PathBuf, name: String },
+    TypedAs {
+        module: PathBuf,
+        name: String,
+        call: Option<bool>,
+    },
     /// A `const` string, template or `as const` object of strings (its initialiser).
     Constant(Box<Expr>),
 }
@@ -96,7 +107,9 @@ impl Imports {
             .flat_map(|m| m.iter())
             .any(|(name, f)| match &f.export {
                 Export::KvFunction { .. } | Export::KvValue => text.contains(name.as_str()),
-                Export::EnvType(members) | Export::Object(members) => members
+                Export::EnvType(members)
+                | Export::Object(members)
+                | Export::ObjectFunction { members, .. } => members
                     .iter()
                     .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
                 Export::Constant(_) | Export::TypedAs { .. } => false,
@@ -509,7 +522,7 @@ impl Project {
         let mut out = facts.exports.clone();
         // Values typed by another module's Env type take its members (cycles read as none).
         for fact in out.values_mut() {
-            if let Export::TypedAs { module, name } = &fact.export {
+            if let Export::TypedAs { module, name, call } = &fact.export {
                 let members = match self.exports(module, depth + 1, seen).remove(name) {
                     Some(Fact {
                         export: Export::EnvType(m),
@@ -517,8 +530,8 @@ impl Project {
                     }) => Some(m),
                     _ => None,
                 };
-                if let Some(m) = members {
-                    fact.export = Export::Object(m);
+                if let Some(members) = members {
+                    fact.export = typed_export(members, *call);
                 }
             }
         }
@@ -581,7 +594,7 @@ impl Project {
         let mut facts = ModuleFacts::default();
         // Values typed by a type of the module (`export let ENV: Bindings`): the type's
         // members, once every declaration is known.
-        let mut typed: Vec<(String, String, String)> = Vec::new();
+        let mut typed: Vec<Typed> = Vec::new();
         // Imported names: local name → (module, name there), for values typed by them.
         let mut imported: HashMap<String, (PathBuf, String)> = HashMap::new();
         for item in &module.body {
@@ -607,7 +620,7 @@ impl Project {
             if let Some(d) = decl {
                 for t in typed_values(d, &at) {
                     if is_export {
-                        exported.push((t.0.clone(), t.0.clone()));
+                        exported.push((t.name.clone(), t.name.clone()));
                     }
                     typed.push(t);
                 }
@@ -676,22 +689,23 @@ impl Project {
                 _ => {}
             }
         }
-        for (name, type_name, at) in typed {
-            let export = match (local.get(&type_name), imported.get(&type_name)) {
+        for t in typed {
+            let export = match (local.get(&t.type_name), imported.get(&t.type_name)) {
                 (
                     Some(Fact {
                         export: Export::EnvType(members),
                         ..
                     }),
                     _,
-                ) => Export::Object(members.clone()),
+                ) => typed_export(members.clone(), t.call),
                 (None, Some((module, name))) => Export::TypedAs {
                     module: module.clone(),
                     name: name.clone(),
+                    call: t.call,
                 },
                 _ => continue,
             };
-            local.entry(name).or_insert(Fact { export, at });
+            local.entry(t.name).or_insert(Fact { export, at: t.at });
         }
         for (name, orig) in exported {
             if let Some(f) = local.get(&orig) {
@@ -709,15 +723,20 @@ fn export_name(n: &ModuleExportName) -> String {
     }
 }
 
-/// What a function's declared return type makes it.
+/// What a function's declared return type makes it: a KV function, or one returning an
+/// object type literal with KV members.
 fn fn_export(ret: Option<&swc_ecma_ast::TsTypeAnn>) -> Option<Export> {
-    let ret = &ret?.type_ann;
-    if known_type(ret) == Some(KnownType::Kv) {
-        Some(Export::KvFunction { promise: false })
-    } else if promised(ret).and_then(known_type) == Some(KnownType::Kv) {
-        Some(Export::KvFunction { promise: true })
-    } else {
-        None
+    let (t, promise) = returned(ret)?;
+    match t {
+        _ if known_type(t) == Some(KnownType::Kv) => Some(Export::KvFunction { promise }),
+        TsType::TsTypeLit(lit) => {
+            let members = env_members(&lit.members);
+            members
+                .iter()
+                .any(|(_, k)| *k == KnownType::Kv)
+                .then_some(Export::ObjectFunction { members, promise })
+        }
+        _ => None,
     }
 }
 
@@ -743,28 +762,72 @@ fn key_constant(e: &Expr) -> bool {
     }
 }
 
-/// The variables of a declaration whose declared type names a type (`let ENV: Bindings`):
-/// (variable, type name, where), for [`Export::Object`] once the module's types are known.
-fn typed_values(
-    d: &Decl,
-    at: &dyn Fn(swc_common::Span) -> String,
-) -> Vec<(String, String, String)> {
-    let Decl::Var(v) = d else { return Vec::new() };
-    v.decls
-        .iter()
-        .filter_map(|d| {
-            let Pat::Ident(name) = &d.name else {
-                return None;
-            };
-            let t = declared_type(name, d.init.as_deref())?;
-            let type_name = super::types::type_ref_name(t)?;
-            Some((
-                name.id.sym.to_string(),
-                type_name.to_string(),
-                at(name.id.span),
-            ))
+/// A variable typed by a named type (`let ENV: Bindings`), or a function declared to return
+/// one (`function getEnv(): Env`), for [`Export::Object`] and [`Export::ObjectFunction`] once
+/// the module's types are known.
+struct Typed {
+    name: String,
+    type_name: String,
+    at: String,
+    /// For a function: whether it returns a `Promise` of the type.
+    call: Option<bool>,
+}
+
+/// What a value or function typed by an Env type's members exports.
+fn typed_export(members: Vec<(String, KnownType)>, call: Option<bool>) -> Export {
+    match call {
+        None => Export::Object(members),
+        Some(promise) => Export::ObjectFunction { members, promise },
+    }
+}
+
+/// A written return type: the type, and whether it is a `Promise` of it.
+fn returned(ret: Option<&swc_ecma_ast::TsTypeAnn>) -> Option<(&TsType, bool)> {
+    let t = &*ret?.type_ann;
+    Some(match promised(t) {
+        Some(inner) => (inner, true),
+        None => (t, false),
+    })
+}
+
+/// The variables and functions of a declaration typed by a named type (see [`Typed`]).
+fn typed_values(d: &Decl, at: &dyn Fn(swc_common::Span) -> String) -> Vec<Typed> {
+    let named = |name: &swc_ecma_ast::Ident, t: &TsType, call: Option<bool>| {
+        Some(Typed {
+            name: name.sym.to_string(),
+            type_name: super::types::type_ref_name(t)?.to_string(),
+            at: at(name.span),
+            call,
         })
-        .collect()
+    };
+    match d {
+        Decl::Fn(f) => returned(f.function.return_type.as_deref())
+            .and_then(|(t, promise)| named(&f.ident, t, Some(promise)))
+            .into_iter()
+            .collect(),
+        Decl::Var(v) => v
+            .decls
+            .iter()
+            .filter_map(|d| {
+                let Pat::Ident(name) = &d.name else {
+                    return None;
+                };
+                let ret = match d.init.as_deref().map(super::values::strip) {
+                    Some(Expr::Arrow(a)) => Some(a.return_type.as_deref()),
+                    Some(Expr::Fn(f)) => Some(f.function.return_type.as_deref()),
+                    _ => None,
+                };
+                match ret {
+                    Some(ret) => {
+                        let (t, promise) = returned(ret)?;
+                        named(&name.id, t, Some(promise))
+                    }
+                    None => named(&name.id, declared_type(name, d.init.as_deref())?, None),
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A variable's declared type: its annotation, or the type its initialiser is cast to (`{}
