@@ -584,6 +584,15 @@ impl<'p> Builder<'_, 'p> {
     }
 
     fn value_of_type(&self, t: &TsType, shown: &str) -> Option<Value> {
+        // Hono's `Context<E>`: a route's context, with `E`'s variables.
+        if let TsType::TsTypeRef(r) = t {
+            if let (TsEntityName::Ident(i), Some(args)) = (&r.type_name, &r.type_params) {
+                if &*i.sym == "Context" {
+                    let vars = args.params.first().map(|e| self.variables_of(e, 0));
+                    return Some(self.hono_context(&vars.unwrap_or_default()));
+                }
+            }
+        }
         if let TsType::TsTypeLit(lit) = t {
             let members =
                 members(&lit.members).map(|(n, t)| (n.to_string(), self.value_of_type(t, n)));
@@ -1594,6 +1603,17 @@ fn imported_names<'p>(
                     continue;
                 }
             };
+            // The Env types its members declare: `AppEnv.Variables` of `import type { AppEnv }`.
+            let nested = format!("{imported}.");
+            for (dotted, fact) in exports.iter().filter(|(n, _)| n.starts_with(&nested)) {
+                if let Export::EnvType(members) = &fact.export {
+                    let member = &dotted[nested.len()..];
+                    let here = format!("{}.{member}", local.sym);
+                    // Only a Hono environment's `Bindings` are bindings (not its `Variables`).
+                    let bound = (member == "Bindings").then_some(&mut *bindings);
+                    import_env_type(&here, dotted, members, &fact.at, decls, bound);
+                }
+            }
             let Some(fact) = exports.get(&imported) else {
                 continue;
             };
@@ -1622,22 +1642,7 @@ fn imported_names<'p>(
                     }
                 }
                 Export::EnvType(members) => {
-                    decls.interfaces.insert(name.to_string(), members.clone());
-                    for (member, kind) in members {
-                        let kind = match kind {
-                            KnownType::Kv => BindingKind::Kv,
-                            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
-                            _ => BindingKind::Other,
-                        };
-                        bindings.to_mut().add(
-                            member,
-                            kind,
-                            BindingSource::Types(format!(
-                                "`{member}` in `{imported}`, {}",
-                                fact.at
-                            )),
-                        );
-                    }
+                    import_env_type(name, &imported, members, &fact.at, decls, Some(bindings));
                 }
                 // Resolved to an `Object` by the project index, or left out.
                 Export::TypedAs { .. } => {}
@@ -1654,6 +1659,32 @@ fn imported_names<'p>(
         }
     }
     out
+}
+
+/// An imported Env type, known here as `name` (`imported` there, declared `at`): with
+/// `bindings`, its members are the bindings they declare.
+fn import_env_type(
+    name: &str,
+    imported: &str,
+    members: &[(String, KnownType)],
+    at: &str,
+    decls: &mut Declarations,
+    bindings: Option<&mut Cow<Bindings>>,
+) {
+    decls.interfaces.insert(name.to_string(), members.to_vec());
+    let Some(bindings) = bindings else { return };
+    for (member, kind) in members {
+        let kind = match kind {
+            KnownType::Kv => BindingKind::Kv,
+            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+            _ => BindingKind::Other,
+        };
+        bindings.to_mut().add(
+            member,
+            kind,
+            BindingSource::Types(format!("`{member}` in `{imported}`, {at}")),
+        );
+    }
 }
 
 /// Why a member of an object whose declared type says it is KV is KV: the member's own

@@ -847,6 +847,35 @@ fn declared_type<'a>(
     }
 }
 
+/// The Env type an interface or type literal declares, and those its members typed by type
+/// literals declare under dotted names (`AppEnv.Variables`, `AppEnv.Bindings` of a Hono
+/// environment type).
+fn env_types(
+    id: &swc_ecma_ast::Ident,
+    body: &[swc_ecma_ast::TsTypeElement],
+    at: &dyn Fn(swc_common::Span) -> String,
+    out: &mut Vec<(String, Fact)>,
+) {
+    let mut add = |name: String, m: Vec<(String, KnownType)>| {
+        if !m.is_empty() {
+            let export = Export::EnvType(m);
+            out.push((
+                name,
+                Fact {
+                    export,
+                    at: at(id.span),
+                },
+            ));
+        }
+    };
+    add(id.sym.to_string(), env_members(body));
+    for (member, t) in members(body) {
+        if let TsType::TsTypeLit(lit) = t {
+            add(format!("{}.{member}", id.sym), env_members(&lit.members));
+        }
+    }
+}
+
 fn decl_facts(
     d: &Decl,
     at: &dyn Fn(swc_common::Span) -> String,
@@ -908,30 +937,10 @@ fn decl_facts(
                 }
             }
         }
-        Decl::TsInterface(i) => {
-            let m = env_members(&i.body.body);
-            if !m.is_empty() {
-                out.push((
-                    i.id.sym.to_string(),
-                    Fact {
-                        export: Export::EnvType(m),
-                        at: at(i.id.span),
-                    },
-                ));
-            }
-        }
+        Decl::TsInterface(i) => env_types(&i.id, &i.body.body, at, &mut out),
         Decl::TsTypeAlias(t) => {
             if let TsType::TsTypeLit(lit) = &*t.type_ann {
-                let m = env_members(&lit.members);
-                if !m.is_empty() {
-                    out.push((
-                        t.id.sym.to_string(),
-                        Fact {
-                            export: Export::EnvType(m),
-                            at: at(t.id.span),
-                        },
-                    ));
-                }
+                env_types(&t.id, &lit.members, at, &mut out);
             }
         }
         _ => {}
