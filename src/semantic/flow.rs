@@ -118,6 +118,7 @@ pub fn derived_from(body: Body, read: Span, until: BytePos) -> HashSet<Atom> {
         until,
         names: HashSet::default(),
         depth: 0,
+        on_path: true,
     };
     body.visit(&mut pass);
     pass.names
@@ -128,6 +129,9 @@ struct Derive {
     until: BytePos,
     names: HashSet<Atom>,
     depth: usize,
+    /// Whether every statement the walk is inside also holds `until`: a statement here
+    /// that runs runs before `until` on every path that reaches it.
+    on_path: bool,
 }
 
 impl Derive {
@@ -157,7 +161,29 @@ impl Visit for Derive {
             return;
         }
         self.depth += 1;
+        // `x = fresh;` on the way to `until`: `x` no longer holds what was read (a
+        // conditional or partial assignment, `x ||= …`, `[x] = …`, changes nothing here).
+        if let Stmt::Expr(e) = s {
+            if let Expr::Assign(a) = strip(&e.expr) {
+                if let (
+                    true,
+                    AssignOp::Assign,
+                    AssignTarget::Simple(SimpleAssignTarget::Ident(x)),
+                ) = (self.on_path, a.op, &a.left)
+                {
+                    s.visit_children_with(self);
+                    if !self.comes_from_read(&a.right) {
+                        self.names.remove(&x.id.sym);
+                    }
+                    self.depth -= 1;
+                    return;
+                }
+            }
+        }
+        let outer = self.on_path;
+        self.on_path &= s.span().lo <= self.until && self.until <= s.span().hi;
         s.visit_children_with(self);
+        self.on_path = outer;
         self.depth -= 1;
     }
 
