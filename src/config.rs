@@ -63,6 +63,8 @@ pub struct BindingsTable {
     pub kv: Vec<String>,
     #[serde(default)]
     pub durable_objects: Vec<String>,
+    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on).
+    pub infer: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -499,6 +501,7 @@ exclude = ["**/*.test.ts"]
 [bindings]
 kv = ["SESSIONS", "CACHE"]
 durable_objects = ["USER_SESSIONS"]
+infer = false
 [rules.no-kv-sessions]
 severity = "error"
 session_keys = ["spotify_session:*", "admin:*"]

@@ -1,11 +1,13 @@
-//! `kvlint init`'s proposals: bindings that only the dashboard or Terraform knows (or that
-//! a wrangler file has commented out), found from usage that only Workers KV has. Never used
-//! at lint time: a guess by method there would cost precision.
+//! Bindings that only the dashboard or Terraform knows (or that a wrangler file has commented
+//! out), found from usage that only Workers KV has: `kvlint init` proposes them, and a
+//! project where nothing declares a KV binding has them inferred at lint time (DESIGN §2;
+//! `[bindings] infer = false` turns that off).
 //!
 //! Evidence is a call on `<env>.NAME` (an expression ending in `env`) that no other binding
-//! type takes: `getWithMetadata`, `put` options with `expirationTtl` or `expiration`, `get`
-//! with a KV type (`'json'`, `'text'`, `'arrayBuffer'`, `'stream'`) or with `{ type }` /
-//! `{ cacheTtl }` options.
+//! type takes: `getWithMetadata`, `put` options with `expirationTtl`, `expiration` or
+//! `metadata` (R2 names its own `httpMetadata` and `customMetadata`), `get` with a KV type
+//! (`'json'`, `'text'`, `'arrayBuffer'`, `'stream'`) or with `{ type }` / `{ cacheTtl }`
+//! options.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,7 +53,7 @@ fn kv_only(method: &str, call: &CallExpr) -> Option<String> {
         "put" => match arg(2) {
             Some(Expr::Object(o)) => prop_names(o)
                 .into_iter()
-                .find(|n| n == "expirationTtl" || n == "expiration")
+                .find(|n| n == "expirationTtl" || n == "expiration" || n == "metadata")
                 .map(|n| format!("put(…, {{ {n} }})")),
             _ => None,
         },
@@ -100,33 +102,72 @@ impl Visit for Finder<'_> {
     }
 }
 
-/// The evidence in the project under `dir` (`.gitignore` honoured, `node_modules` skipped).
+/// Words one of which the text of a file with evidence holds: a file without any is not
+/// parsed.
+const MARKERS: [&str; 10] = [
+    "getWithMetadata",
+    "expiration",
+    "metadata",
+    "cacheTtl",
+    "'json'",
+    "\"json\"",
+    "'text'",
+    "\"text\"",
+    "'arrayBuffer'",
+    "'stream'",
+];
+
+/// The evidence in the project under `dir` (`.gitignore` honoured, `node_modules` skipped),
+/// files read in parallel.
 pub fn collect(dir: &Path) -> Evidence {
+    use rayon::prelude::*;
+    let paths: Vec<std::path::PathBuf> = crate::fs::walker(dir)
+        .build()
+        .flatten()
+        .filter(|e| Lang::from_path(e.path()).is_some())
+        .take(MAX_FILES)
+        .map(|e| e.into_path())
+        .collect();
+    let per_file: Vec<Evidence> = paths.par_iter().map(|p| in_file(dir, p)).collect();
     let mut found = Evidence::new();
-    let walker = crate::fs::walker(dir).build();
-    for entry in walker.flatten().take(MAX_FILES) {
-        let path = entry.path();
-        let Some(lang) = Lang::from_path(path) else {
-            continue;
-        };
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        if !text.contains("env")
-            || crate::depth::too_deep(&text, crate::semantic::project::MAX_INDEX_NESTING).is_some()
-        {
-            continue;
-        }
-        let source = Source::new(text);
-        let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, false)) else {
-            continue;
-        };
-        let label = path.strip_prefix(dir).unwrap_or(path).display().to_string();
-        parsed.program.visit_with(&mut Finder {
-            source: &source,
-            label: &label,
-            found: &mut found,
-        });
+    for (name, places) in per_file.into_iter().flatten() {
+        let all = found.entry(name).or_default();
+        all.extend(places.into_iter().take(3 - all.len().min(3)));
     }
     found
+}
+
+/// The evidence in one file (`dir` is the project's root, for its label).
+fn in_file(dir: &Path, path: &Path) -> Evidence {
+    let mut found = Evidence::new();
+    let (Some(lang), Ok(text)) = (Lang::from_path(path), std::fs::read_to_string(path)) else {
+        return found;
+    };
+    if !text.contains("env")
+        || !MARKERS.iter().any(|m| text.contains(m))
+        || crate::depth::too_deep(&text, crate::semantic::project::MAX_INDEX_NESTING).is_some()
+    {
+        return found;
+    }
+    let source = Source::new(text);
+    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, false)) else {
+        return found;
+    };
+    let label = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+    parsed.program.visit_with(&mut Finder {
+        source: &source,
+        label: &label,
+        found: &mut found,
+    });
+    found
+}
+
+/// The evidence as bindings: each name a KV binding, inferred where it was seen.
+pub fn bindings(evidence: Evidence) -> crate::semantic::bindings::Bindings {
+    use crate::semantic::bindings::{BindingKind, BindingSource, Bindings};
+    let mut b = Bindings::default();
+    for (name, places) in evidence {
+        b.add(&name, BindingKind::Kv, BindingSource::Evidence(places));
+    }
+    b
 }

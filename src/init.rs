@@ -144,6 +144,11 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
         out.push_str("# durable_objects = []   # read from the wrangler configs listed above\n");
     }
     out.push_str(
+        "# Where nothing declares a KV binding, names used as only KV is used are inferred to be\n\
+         # KV bindings at lint time (`kvlint debug bindings <file>` names the uses):\n\
+         # infer = false\n",
+    );
+    out.push_str(
         "\n[rules.require-kv-ttl]\n\
          # The TTL the fix adds, in seconds. An expiry deletes records meant to last, so the fix\n\
          # is only shown until this is set, and then applied only by --fix --unsafe-fixes.\n\

@@ -98,6 +98,11 @@ impl Resolvers {
         };
         if let Some(p) = &project {
             bindings.merge(p.dts_bindings());
+            // Where nothing declares a KV binding (dashboard or Terraform bindings, a
+            // commented-out wrangler block), uses only KV has declare them.
+            if config.file.bindings.infer != Some(false) && bindings.kv_names().next().is_none() {
+                bindings.merge(p.inferred_bindings());
+            }
         }
         let imports = project
             .as_ref()

@@ -157,14 +157,66 @@ fn init_proposes_bindings_from_usage_only_kv_has() {
     let dir = common::root().join("fixtures/project/dashboard-bindings");
     let text = kvlint::init::config_text(&dir).unwrap();
     assert!(
-        text.contains("  \"RATE\", # not in the wrangler config; used as only KV is: src/index.ts:7 getWithMetadata\n"),
+        text.contains("  \"RATE\", # not in the wrangler config; used as only KV is: src/index.ts:8 getWithMetadata\n"),
         "{text}"
     );
     assert!(
-        text.contains("  \"TOKENS\", # not in the wrangler config; used as only KV is: src/index.ts:5 get(key, 'json'); src/index.ts:6 put(…, { expirationTtl })\n"),
+        text.contains("  \"TOKENS\", # not in the wrangler config; used as only KV is: src/index.ts:6 get(key, 'json'); src/index.ts:7 put(…, { expirationTtl })\n"),
         "{text}"
     );
     assert!(!text.contains("\"UPLOADS\""), "{text}");
     let config = kvlint::config::Config::parse(Path::new("kvlint.toml"), &text).unwrap();
     assert_eq!(config.file.bindings.kv, ["RATE", "TOKENS"]);
+}
+
+/// Where nothing declares a KV binding, names used as only KV is used are KV bindings at
+/// lint time; a config that says a name is something else wins; `infer = false` turns it off.
+#[test]
+fn bindings_declared_nowhere_are_inferred_from_uses_only_kv_has() {
+    let code = "export default {\n  async fetch(r: Request, env: any) {\n    await env.STORE.put('cache:a', 'v', { expirationTtl: 60 });\n    await env.FILES.get('cache:b', 'json');\n    await env.FILES.put('cache:b', 'v');\n    await env.STORE.put('cache:c', 'v');\n  },\n};\n";
+    let wrangler = "name = \"w\"\n[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n";
+    let dir = common::files(&[("wrangler.toml", wrangler), ("src/index.ts", code)]);
+    let compact = |dir: &Path| {
+        let out = assert_cmd::Command::cargo_bin("kvlint")
+            .unwrap()
+            .current_dir(dir)
+            .args([
+                "check",
+                "--format",
+                "compact",
+                "--exit-zero",
+                "--select",
+                "require-kv-ttl",
+                ".",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = compact(dir.path());
+    // STORE's reads and writes are KV's; FILES stays the wrangler config's R2 bucket.
+    assert_eq!(
+        out,
+        "src/index.ts:6:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        "{out}"
+    );
+    let why = kvlint::commands::debug_bindings(&dir.path().join("src/index.ts"), None).unwrap();
+    assert!(
+        why.contains("STORE: Kv (from uses only KV has: src/index.ts:3 put(…, { expirationTtl }))"),
+        "{why}"
+    );
+    std::fs::write(
+        dir.path().join("kvlint.toml"),
+        "[bindings]\ninfer = false\n",
+    )
+    .unwrap();
+    assert_eq!(compact(dir.path()), "");
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("No KV namespace found"), "{err}");
 }

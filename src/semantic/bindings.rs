@@ -26,6 +26,8 @@ pub enum BindingSource {
     WranglerExample(PathBuf),
     /// A type declaration (interface or type alias member), in the named file.
     Types(String),
+    /// Inferred from a use only KV has (`env.NAME.getWithMetadata(…)`): where, a few places.
+    Evidence(Vec<String>),
 }
 
 impl BindingSource {
@@ -35,6 +37,7 @@ impl BindingSource {
             BindingSource::Wrangler(_) => 1,
             BindingSource::WranglerExample(_) => 2,
             BindingSource::Types(_) => 3,
+            BindingSource::Evidence(_) => 4,
         }
     }
 }
@@ -52,6 +55,9 @@ impl fmt::Display for BindingSource {
                 )
             }
             BindingSource::Types(t) => write!(f, "a type declaration in {t}"),
+            BindingSource::Evidence(places) => {
+                write!(f, "uses only KV has: {}", places.join(", "))
+            }
         }
     }
 }

@@ -134,6 +134,8 @@ pub struct Project {
     paths: Vec<(String, Vec<PathBuf>)>,
     base_url: Option<PathBuf>,
     dts: OnceLock<Bindings>,
+    /// KV bindings inferred from uses only KV has (`evidence`), read once when asked.
+    inferred: OnceLock<Bindings>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
@@ -329,6 +331,7 @@ impl Project {
             paths,
             base_url,
             dts: OnceLock::new(),
+            inferred: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings,
@@ -434,6 +437,12 @@ impl Project {
             }
             out
         })
+    }
+
+    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once.
+    pub fn inferred_bindings(&self) -> &Bindings {
+        self.inferred
+            .get_or_init(|| crate::evidence::bindings(crate::evidence::collect(&self.root)))
     }
 
     fn label(&self, path: &Path) -> String {
