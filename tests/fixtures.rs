@@ -176,6 +176,25 @@ fn stale_while_revalidate_judges_at_most_128_shapes_per_file() {
     assert_eq!(findings(&text, "prefer-kv-stale-while-revalidate"), 128);
 }
 
+/// `prefer-kv-stale-while-revalidate` first looks for a read and a later write of the same
+/// key in one function, comparing at most `MAX_COMPARISONS` (100,000) pairs of calls: after
+/// 200 reads elsewhere (about 40,000 pairs) the read-through is found; after 400 (about
+/// 160,000) it is not judged.
+#[test]
+fn stale_while_revalidate_compares_at_most_100000_pairs_first() {
+    for (reads, found) in [(200, 1), (400, 0)] {
+        let mut text: String = (0..reads)
+            .map(|i| format!("export async function r{i}(kv: KVNamespace) {{\n  return kv.get('item:{i}');\n}}\n"))
+            .collect();
+        text.push_str("export async function f(kv: KVNamespace) {\n  const hit = await kv.get('cache:x');\n  if (hit) return hit;\n  const body = await (await fetch('https://example.com/x')).text();\n  await kv.put('cache:x', body, { expirationTtl: 60 });\n  return body;\n}\n");
+        assert_eq!(
+            findings(&text, "prefer-kv-stale-while-revalidate"),
+            found,
+            "{reads} reads before"
+        );
+    }
+}
+
 /// `strategy = "bulk"`: a bulk `get` takes at most 100 keys, so a run of 100 reads becomes
 /// one, and a run of 101 gets the `Promise.all` form.
 #[test]
