@@ -8,6 +8,7 @@ pub mod bindings;
 pub mod context;
 pub mod evaluation;
 pub mod flow;
+mod imports;
 pub mod jsdoc;
 pub mod project;
 pub mod references;
@@ -219,7 +220,7 @@ impl<'p> SemanticModel<'p> {
             bindings.to_mut().merge(&own);
         }
         let imported = imports
-            .map(|i| imported_names(program, i, &mut decls, &mut bindings))
+            .map(|i| imports::imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
         let env_types = decls
             .interfaces
@@ -1547,193 +1548,12 @@ impl<'p> Builder<'_, 'p> {
     }
 }
 
-/// What the names a program imports hold, from what the project index knows of the modules
-/// they come from: Env types join the interfaces and their members the bindings; functions
-/// (as [`Value::Returns`]), KV values, objects, namespace imports and key constants become
-/// bindings of their local names.
-fn imported_names<'p>(
-    program: &Program,
-    imports: &'p project::Imports,
-    decls: &mut Declarations,
-    bindings: &mut Cow<Bindings>,
-) -> HashMap<Atom, Binding<'p>> {
-    use project::Export;
-    let mut out = HashMap::default();
-    let Program::Module(m) = program else {
-        return out;
-    };
-    for item in &m.body {
-        let ModuleItem::ModuleDecl(ModuleDecl::Import(i)) = item else {
-            continue;
-        };
-        let Some(exports) = i.src.value.as_str().and_then(|s| imports.modules.get(s)) else {
-            continue;
-        };
-        for spec in &i.specifiers {
-            let (local, imported) = match spec {
-                ImportSpecifier::Named(n) => (
-                    &n.local,
-                    match &n.imported {
-                        Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
-                        Some(ModuleExportName::Str(s)) => {
-                            s.value.as_str().unwrap_or_default().to_string()
-                        }
-                        None => n.local.sym.to_string(),
-                    },
-                ),
-                ImportSpecifier::Default(d) => (&d.local, "default".to_string()),
-                // `import * as store`: the module's exports are its members.
-                ImportSpecifier::Namespace(n) => {
-                    let members = exports
-                        .iter()
-                        .filter_map(|(name, fact)| {
-                            let shown = format!("{}.{name}", n.local.sym);
-                            Some((name.clone(), Some(export_value(fact, &shown)?)))
-                        })
-                        .collect::<Vec<_>>();
-                    if !members.is_empty() {
-                        out.insert(
-                            n.local.sym.clone(),
-                            Binding {
-                                value: Value::Shape(members),
-                                const_init: None,
-                            },
-                        );
-                    }
-                    continue;
-                }
-            };
-            // The Env types its members declare: `AppEnv.Variables` of `import type { AppEnv }`.
-            let nested = format!("{imported}.");
-            for (dotted, fact) in exports.iter().filter(|(n, _)| n.starts_with(&nested)) {
-                if let Export::EnvType(members) = &fact.export {
-                    let member = &dotted[nested.len()..];
-                    let here = format!("{}.{member}", local.sym);
-                    // Only a Hono environment's `Bindings` are bindings (not its `Variables`).
-                    let bound = (member == "Bindings").then_some(&mut *bindings);
-                    import_env_type(&here, dotted, members, &fact.at, decls, bound);
-                }
-            }
-            let Some(fact) = exports.get(&imported) else {
-                continue;
-            };
-            let name = &local.sym;
-            match &fact.export {
-                Export::KvFunction { promise } => {
-                    let reason =
-                        format!("declared to return KVNamespace (imported from {})", fact.at);
-                    out.insert(
-                        name.clone(),
-                        Binding {
-                            value: Value::Returns(Box::new(Value::Kv(reason)), *promise),
-                            const_init: None,
-                        },
-                    );
-                }
-                Export::KvValue | Export::Object(_) | Export::ObjectFunction { .. } => {
-                    if let Some(value) = export_value(fact, name) {
-                        out.insert(
-                            name.clone(),
-                            Binding {
-                                value,
-                                const_init: None,
-                            },
-                        );
-                    }
-                }
-                Export::EnvType(members) => {
-                    import_env_type(name, &imported, members, &fact.at, decls, Some(bindings));
-                }
-                // Resolved to an `Object` by the project index, or left out.
-                Export::TypedAs { .. } => {}
-                Export::Constant(init) => {
-                    out.insert(
-                        name.clone(),
-                        Binding {
-                            value: Value::Other,
-                            const_init: Some(init),
-                        },
-                    );
-                }
-            }
-        }
-    }
-    out
-}
-
-/// An imported Env type, known here as `name` (`imported` there, declared `at`): with
-/// `bindings`, its members are the bindings they declare.
-fn import_env_type(
-    name: &str,
-    imported: &str,
-    members: &[(String, KnownType)],
-    at: &str,
-    decls: &mut Declarations,
-    bindings: Option<&mut Cow<Bindings>>,
-) {
-    decls.interfaces.insert(name.to_string(), members.to_vec());
-    let Some(bindings) = bindings else { return };
-    for (member, kind) in members {
-        let kind = match kind {
-            KnownType::Kv => BindingKind::Kv,
-            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
-            _ => BindingKind::Other,
-        };
-        bindings.to_mut().add(
-            member,
-            kind,
-            BindingSource::Types(format!("`{member}` in `{imported}`, {at}")),
-        );
-    }
-}
-
 /// Why a member of an object whose declared type says it is KV is KV: the member's own
 /// reason is added when it says where it is declared (an imported object's members).
 fn declared_kv(shown: &str, name: &str, member: &str) -> String {
     match member.strip_prefix("declared in ") {
         Some(at) => format!("`{shown}`: its declared type says {name}: KVNamespace ({at})"),
         None => format!("`{shown}`: its declared type says {name}: KVNamespace"),
-    }
-}
-
-/// What an imported value holds, by what its module declares: `shown` is how this file
-/// names it (`shared`, or `store.shared` for a member of `import * as store`). Types and
-/// constants are no values. A KV member of an object says only where it is declared: the
-/// member access that reaches it says the rest.
-fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
-    use project::Export;
-    let at = &fact.at;
-    let known = |k: &KnownType| match k {
-        KnownType::Kv => Value::Kv(format!("declared in {at}")),
-        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
-        KnownType::DurableObjectStub => Value::DurableObjectStub,
-        KnownType::Other => Value::Other,
-    };
-    match &fact.export {
-        Export::KvValue if shown.contains('.') => Some(known(&KnownType::Kv)),
-        Export::KvValue => Some(Value::Kv(format!(
-            "`{shown}` is imported, declared KVNamespace ({at})"
-        ))),
-        Export::Object(members) => Some(Value::Shape(
-            members
-                .iter()
-                .map(|(m, k)| (m.clone(), Some(known(k))))
-                .collect(),
-        )),
-        Export::KvFunction { promise } => Some(Value::Returns(
-            Box::new(Value::Kv(format!("declared to return KVNamespace ({at})"))),
-            *promise,
-        )),
-        Export::ObjectFunction { members, promise } => Some(Value::Returns(
-            Box::new(Value::Shape(
-                members
-                    .iter()
-                    .map(|(m, k)| (m.clone(), Some(known(k))))
-                    .collect(),
-            )),
-            *promise,
-        )),
-        Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,
     }
 }
 
