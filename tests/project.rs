@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use kvlint::commands::analyze;
 
-fn markers(text: &str) -> BTreeMap<usize, Vec<String>> {
-    let marker = "// kv: ";
+fn markers(text: &str, marker: &str) -> BTreeMap<usize, Vec<String>> {
     text.lines()
         .enumerate()
         .filter_map(|(i, l)| {
@@ -44,20 +43,33 @@ fn kv_declared_in_other_files_of_the_project_is_found() {
     let mut marked = 0;
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
-        let (found, reasons) = analyze(path, None, |a| {
+        let (found, stubs, reasons) = analyze(path, None, |a| {
+            let line = |span: swc_common::Span| a.source.position(a.source.range(span).start).line;
             let mut found: BTreeMap<usize, Vec<String>> = BTreeMap::new();
             for c in &a.model.kv_calls {
-                let line = a.source.position(a.source.range(c.span).start).line;
                 found
-                    .entry(line)
+                    .entry(line(c.span))
                     .or_default()
                     .push(c.method.name().to_string());
             }
+            let mut stubs: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+            for c in &a.model.do_calls {
+                stubs
+                    .entry(line(c.span))
+                    .or_default()
+                    .push(c.method.clone());
+            }
             let reasons: Vec<String> = a.model.kv_calls.iter().map(|c| c.reason.clone()).collect();
-            (found, reasons)
+            (found, stubs, reasons)
         })
         .unwrap_or_else(|e| panic!("{e}"));
-        let expected = markers(&text);
+        assert_eq!(
+            stubs,
+            markers(&text, "// do: "),
+            "{}: Durable Object stub calls by line",
+            path.display()
+        );
+        let expected = markers(&text, "// kv: ");
         marked += expected.len();
         assert_eq!(
             found,
@@ -82,6 +94,28 @@ fn the_reasons_name_the_file_that_declares() {
     );
     assert!(
         out.contains("PAGE_CACHE: Kv (from a type declaration in `PAGE_CACHE` in `Bindings`, src/types.ts:1)"),
+        "{out}"
+    );
+    // A value and an object imported, a namespace import's member, a destructured helper
+    // result: each names where it is declared.
+    let out = kvlint::commands::debug_bindings(&app, None).unwrap();
+    assert!(
+        out.contains("because `sharedKV` is imported, declared KVNamespace (src/lib/kv.ts:14)"),
+        "{out}"
+    );
+    let modules = common::root().join("fixtures/project/modules/src/routes");
+    let out = kvlint::commands::debug_bindings(&modules.join("items.ts"), None).unwrap();
+    assert!(
+        out.contains(
+            "because `store.shared`: its declared type says shared: KVNamespace (src/store.ts:16)"
+        ),
+        "{out}"
+    );
+    let out = kvlint::commands::debug_bindings(&modules.join("links.ts"), None).unwrap();
+    assert!(
+        out.contains(
+            "because `{ LINKS }`: its declared type says LINKS: KVNamespace (src/env.ts:11)"
+        ),
         "{out}"
     );
     let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");

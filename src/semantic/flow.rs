@@ -161,29 +161,17 @@ impl Visit for Derive {
             return;
         }
         self.depth += 1;
-        // `x = fresh;` on the way to `until`: `x` no longer holds what was read (a
-        // conditional or partial assignment, `x ||= …`, `[x] = …`, changes nothing here).
-        if let Stmt::Expr(e) = s {
-            if let Expr::Assign(a) = strip(&e.expr) {
-                if let (
-                    true,
-                    AssignOp::Assign,
-                    AssignTarget::Simple(SimpleAssignTarget::Ident(x)),
-                ) = (self.on_path, a.op, &a.left)
-                {
-                    s.visit_children_with(self);
-                    if !self.comes_from_read(&a.right) {
-                        self.names.remove(&x.id.sym);
-                    }
-                    self.depth -= 1;
-                    return;
-                }
-            }
-        }
         let outer = self.on_path;
         self.on_path &= s.span().lo <= self.until && self.until <= s.span().hi;
         s.visit_children_with(self);
         self.on_path = outer;
+        // `x = fresh;` on the way to `until`: `x` no longer holds what was read (a
+        // conditional or partial assignment, `x ||= …`, `[x] = …`, changes nothing here).
+        if let (true, Some((x, value))) = (outer, fresh_assignment(s)) {
+            if !self.comes_from_read(value) {
+                self.names.remove(x);
+            }
+        }
         self.depth -= 1;
     }
 
@@ -235,6 +223,20 @@ impl Visit for Derive {
         if c.args.iter().any(|a| self.comes_from_read(&a.expr)) {
             self.names.extend(target);
         }
+    }
+}
+
+/// The name a statement `x = value;` assigns, and the value.
+fn fresh_assignment(s: &Stmt) -> Option<(&Atom, &Expr)> {
+    let Stmt::Expr(e) = s else { return None };
+    let Expr::Assign(a) = strip(&e.expr) else {
+        return None;
+    };
+    match (a.op, &a.left) {
+        (AssignOp::Assign, AssignTarget::Simple(SimpleAssignTarget::Ident(x))) => {
+            Some((&x.id.sym, &a.right))
+        }
+        _ => None,
     }
 }
 

@@ -655,12 +655,8 @@ impl<'p> Builder<'_, 'p> {
                 self.classify(&b.left)
             }
             Expr::Object(o) => self.classify_object(o),
-            Expr::Arrow(a) => self.function_value(a.span, a.return_type.as_deref(), a.is_async),
-            Expr::Fn(f) => self.function_value(
-                f.function.span,
-                f.function.return_type.as_deref(),
-                f.function.is_async,
-            ),
+            Expr::Arrow(a) => self.function_value(a.span, a.return_type.as_deref()),
+            Expr::Fn(f) => self.function_value(f.function.span, f.function.return_type.as_deref()),
             Expr::Cond(c) => {
                 let (a, b) = (self.classify(&c.cons), self.classify(&c.alt));
                 match (&a, &b) {
@@ -676,7 +672,7 @@ impl<'p> Builder<'_, 'p> {
     /// What a function is, by its written return type or, without one, by what its returns
     /// gave (a function already walked): [`Value::Returns`] when its calls give a KV
     /// namespace, an env object or a shape.
-    fn function_value(&self, span: Span, written: Option<&TsTypeAnn>, is_async: bool) -> Value {
+    fn function_value(&self, span: Span, written: Option<&TsTypeAnn>) -> Value {
         if let Some(ret) = written {
             let (t, promise) = match promised(&ret.type_ann) {
                 Some(t) => (t, true),
@@ -704,7 +700,7 @@ impl<'p> Builder<'_, 'p> {
             );
         }
         match self.value_returning.get(&span) {
-            Some((v, promise)) => Value::Returns(Box::new(v.clone()), *promise || is_async),
+            Some((v, promise)) => Value::Returns(Box::new(v.clone()), *promise),
             None => Value::Other,
         }
     }
@@ -715,11 +711,7 @@ impl<'p> Builder<'_, 'p> {
         for d in decls {
             let Decl::Fn(f) = d else { continue };
             let value = match &f.function.return_type {
-                Some(_) => self.function_value(
-                    f.function.span,
-                    f.function.return_type.as_deref(),
-                    f.function.is_async,
-                ),
+                Some(_) => self.function_value(f.function.span, f.function.return_type.as_deref()),
                 // JavaScript: `/** @returns {KVNamespace} */`.
                 None => {
                     let doc = jsdoc::before(self.source, self.source.range(f.function.span).start);
@@ -1780,7 +1772,7 @@ impl Visit for Builder<'_, '_> {
         // A function without a written return type returns what its returns are (from here
         // on: calls above it are judged before its body is).
         if d.function.return_type.is_none() {
-            let value = self.function_value(d.function.span, None, d.function.is_async);
+            let value = self.function_value(d.function.span, None);
             if value != Value::Other {
                 self.scopes.declare(
                     d.ident.sym.clone(),

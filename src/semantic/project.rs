@@ -529,10 +529,13 @@ impl Project {
         }
         let facts = self.facts(path);
         let mut out = facts.exports.clone();
-        // Values typed by another module's Env type take its members (cycles read as none).
+        // Values typed by another module's Env type take its members (cycles read as none;
+        // the walk there does not count as visiting it: a re-export of it below still reads
+        // it).
         for fact in out.values_mut() {
             if let Export::TypedAs { module, name, call } = &fact.export {
-                let members = match self.exports(module, depth + 1, seen).remove(name) {
+                let mut beside = seen.clone();
+                let members = match self.exports(module, depth + 1, &mut beside).remove(name) {
                     Some(Fact {
                         export: Export::EnvType(m),
                         ..

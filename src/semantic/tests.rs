@@ -91,3 +91,16 @@ function untyped(kv) { kv.get('a'); }
 ";
     assert_eq!(kv_lines(code), Vec::<usize>::new());
 }
+
+/// An object literal is read as a shape up to `MAX_SHAPE_MEMBERS` (64) members: a KV member
+/// of a larger one is not followed.
+#[test]
+fn object_shapes_have_at_most_64_members() {
+    for (n, kv) in [(64, true), (65, false)] {
+        let others: String = (1..n).map(|i| format!("m{i}: {i}, ")).collect();
+        let code = format!(
+            "async function f(env: Env) {{\n  const o = {{ {others}kv: env.SESSIONS }};\n  await o.kv.get('a');\n}}\n"
+        );
+        assert_eq!(kv_lines(&code) == vec![3], kv, "{n} members");
+    }
+}
