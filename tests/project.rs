@@ -253,4 +253,13 @@ fn bindings_declared_nowhere_are_inferred_from_uses_only_kv_has() {
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("No KV namespace found"), "{err}");
+    // Only a Worker's project is read for them: a wrangler config at its root (above), or a
+    // package.json naming wrangler or a @cloudflare/ package; not a library's.
+    for (package, inferred) in [
+        ("{ \"name\": \"lib\" }", false),
+        ("{ \"devDependencies\": { \"wrangler\": \"4\" } }", true),
+    ] {
+        let dir = common::files(&[("package.json", package), ("src/index.ts", code)]);
+        assert_eq!(!compact(dir.path()).is_empty(), inferred, "{package}");
+    }
 }

@@ -439,10 +439,28 @@ impl Project {
         })
     }
 
-    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once.
+    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once;
+    /// none in a project that is not a Worker's (no wrangler config at its root, and no
+    /// `wrangler` or `@cloudflare/` package in its `package.json`): a library's files are
+    /// not read for them.
     pub fn inferred_bindings(&self) -> &Bindings {
-        self.inferred
-            .get_or_init(|| crate::evidence::bindings(crate::evidence::collect(&self.root)))
+        self.inferred.get_or_init(|| {
+            if self.is_worker() {
+                crate::evidence::bindings(crate::evidence::collect(&self.root))
+            } else {
+                Bindings::default()
+            }
+        })
+    }
+
+    /// Whether the project is a Worker's: a wrangler config at its root, or a `package.json`
+    /// that names `wrangler` or a `@cloudflare/` package.
+    fn is_worker(&self) -> bool {
+        WRANGLER_FILES
+            .iter()
+            .any(|w| self.listings.has_file(&self.root, w))
+            || std::fs::read_to_string(self.root.join("package.json"))
+                .is_ok_and(|t| t.contains("\"wrangler\"") || t.contains("\"@cloudflare/"))
     }
 
     fn label(&self, path: &Path) -> String {
