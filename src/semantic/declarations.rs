@@ -1,0 +1,175 @@
+//! The declarations the model's walk needs before it starts: the file's interfaces and type
+//! aliases with their binding-typed members, ambient globals, and the names assigned anywhere.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use swc_atoms::Atom;
+use swc_ecma_ast::*;
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::bindings::{BindingKind, BindingSource, Bindings};
+use super::scope;
+use super::types::{known_type, members, KnownType};
+
+/// Declarations the walk needs before it starts: interfaces / type aliases with their
+/// binding-typed members, ambient globals, and the names assigned anywhere. (Functions are
+/// typed by the walk itself, in their scopes: [`Builder::predeclare_fns`].)
+#[derive(Default)]
+pub(super) struct Declarations {
+    pub(super) interfaces: HashMap<String, Vec<(String, KnownType)>>,
+    /// The names of [`FIX_GLOBALS`] declared anywhere in the file.
+    pub(super) declared: Vec<Atom>,
+    /// Every name assigned anywhere in the file (`x = …`, `x += …`, `x++`, `[x] = …`).
+    pub(super) reassigned: HashSet<Atom>,
+    /// How deep the walk is in `declare` blocks.
+    pub(super) ambient: usize,
+    /// Ambient globals with a known declared type (`declare const KV: KVNamespace`).
+    pub(super) globals: Vec<(String, KnownType)>,
+}
+
+/// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
+/// declares a name of its own for one.
+pub(super) const FIX_GLOBALS: [&str; 2] = ["JSON", "Promise"];
+
+impl Declarations {
+    /// Notes a declared name, if fixes need to know of it.
+    pub(super) fn declare(&mut self, name: &Atom) {
+        if FIX_GLOBALS.contains(&&**name) && !self.declared.contains(name) {
+            self.declared.push(name.clone());
+        }
+    }
+
+    pub(super) fn bindings(&self, file_label: &str) -> Bindings {
+        let mut bindings = Bindings::default();
+        // Only types that declare a binding (KV or Durable Object) describe an env.
+        let envs = self.interfaces.values().filter(|props| {
+            props
+                .iter()
+                .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
+        });
+        let kind = |k: &KnownType| match k {
+            KnownType::Kv => BindingKind::Kv,
+            KnownType::DurableObjectNamespace => BindingKind::DurableObject,
+            _ => BindingKind::Other,
+        };
+        let source = || BindingSource::Types(file_label.to_string());
+        for (name, k) in envs.flatten().chain(&self.globals) {
+            bindings.add(name, kind(k), source());
+        }
+        bindings
+    }
+
+    pub(super) fn add_interface(&mut self, name: &str, body: &[TsTypeElement]) {
+        // Members typed by a literal (SvelteKit's `interface Platform { env: { X: KVNamespace } }`)
+        // are env-like types of their own; their dotted name is no type a file can refer to.
+        for (member, t) in members(body) {
+            if let TsType::TsTypeLit(lit) = t {
+                if !name.contains('.') || name.matches('.').count() < 4 {
+                    self.add_interface(&format!("{name}.{member}"), &lit.members);
+                }
+            }
+        }
+        let props: Vec<_> = members(body)
+            .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+            .collect();
+        if !props.is_empty() {
+            self.interfaces
+                .entry(name.to_string())
+                .or_default()
+                .extend(props);
+        }
+    }
+}
+
+impl Visit for Declarations {
+    /// Types hold no calls, statements or runtime names: not walked.
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
+    fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
+        self.add_interface(&d.id.sym, &d.body.body);
+    }
+
+    fn visit_ts_type_alias_decl(&mut self, d: &TsTypeAliasDecl) {
+        if let TsType::TsTypeLit(lit) = &*d.type_ann {
+            self.add_interface(&d.id.sym, &lit.members);
+        }
+    }
+
+    fn visit_fn_decl(&mut self, d: &FnDecl) {
+        self.declare(&d.ident.sym);
+        d.visit_children_with(self);
+    }
+
+    fn visit_binding_ident(&mut self, b: &BindingIdent) {
+        self.declare(&b.id.sym);
+    }
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        self.reassigned.extend(scope::assigned_names(&a.left));
+        a.visit_children_with(self);
+    }
+
+    fn visit_update_expr(&mut self, u: &UpdateExpr) {
+        if let Expr::Ident(i) = &*u.arg {
+            self.reassigned.insert(i.sym.clone());
+        }
+        u.visit_children_with(self);
+    }
+
+    fn visit_class_decl(&mut self, d: &ClassDecl) {
+        self.declare(&d.ident.sym);
+        d.visit_children_with(self);
+    }
+
+    fn visit_fn_expr(&mut self, f: &FnExpr) {
+        if let Some(i) = &f.ident {
+            self.declare(&i.sym);
+        }
+        f.visit_children_with(self);
+    }
+
+    fn visit_class_expr(&mut self, c: &ClassExpr) {
+        if let Some(i) = &c.ident {
+            self.declare(&i.sym);
+        }
+        c.visit_children_with(self);
+    }
+
+    fn visit_import_specifier(&mut self, s: &ImportSpecifier) {
+        let local = match s {
+            ImportSpecifier::Named(n) => &n.local,
+            ImportSpecifier::Default(d) => &d.local,
+            ImportSpecifier::Namespace(n) => &n.local,
+        };
+        self.declare(&local.sym);
+    }
+
+    fn visit_ts_enum_decl(&mut self, d: &TsEnumDecl) {
+        self.declare(&d.id.sym);
+    }
+
+    fn visit_ts_module_decl(&mut self, d: &TsModuleDecl) {
+        if let TsModuleName::Ident(i) = &d.id {
+            self.declare(&i.sym);
+        }
+        // `declare global { const KV: KVNamespace }`: what it declares is ambient.
+        let ambient = d.declare || d.global;
+        self.ambient += usize::from(ambient);
+        d.visit_children_with(self);
+        self.ambient -= usize::from(ambient);
+    }
+
+    /// `declare const KV: KVNamespace;` (or inside `declare global`): a service worker's
+    /// global binding, by its declared type.
+    fn visit_var_decl(&mut self, v: &VarDecl) {
+        if v.declare || self.ambient > 0 {
+            for d in &v.decls {
+                if let Pat::Ident(b) = &d.name {
+                    if let Some(kind) = b.type_ann.as_ref().and_then(|t| known_type(&t.type_ann)) {
+                        self.globals.push((b.id.sym.to_string(), kind));
+                    }
+                }
+            }
+        }
+        v.visit_children_with(self);
+    }
+}
