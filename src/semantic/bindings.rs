@@ -65,6 +65,10 @@ impl fmt::Display for BindingSource {
 #[derive(Clone, Debug, Default)]
 pub struct Bindings {
     map: BTreeMap<String, (BindingKind, BindingSource)>,
+    /// The Env types the bindings come from when they come from types (`interface Env` of a
+    /// `worker-configuration.d.ts` or another `.d.ts` of the project): a value declared with
+    /// one of these types is an env, whatever it is called.
+    env_types: std::collections::BTreeSet<String>,
 }
 
 impl Bindings {
@@ -82,6 +86,17 @@ impl Bindings {
         for (name, (kind, source)) in &other.map {
             self.add(name, *kind, source.clone());
         }
+        self.env_types.extend(other.env_types.iter().cloned());
+    }
+
+    /// Notes an Env type the bindings are declared by (see [`Bindings::is_env_type`]).
+    pub fn add_env_type(&mut self, name: &str) {
+        self.env_types.insert(name.to_string());
+    }
+
+    /// Whether `name` is an Env type that declares bindings in a declaration file.
+    pub fn is_env_type(&self, name: &str) -> bool {
+        self.env_types.contains(name)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -57,6 +57,11 @@ impl<'p> Builder<'_, 'p> {
                 {
                     Some(Value::TypedEnv(n.to_string()))
                 }
+                // `e: Env` with `interface Env` declared in a `.d.ts` (`wrangler types`): an
+                // env whose members are the bindings that file declares.
+                Some(n) if !self.interfaces.contains_key(n) && self.bindings.is_env_type(n) => {
+                    Some(Value::Env)
+                }
                 _ => None,
             },
         }

@@ -41,11 +41,17 @@ impl Declarations {
     pub(super) fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
         // Only types that declare a binding (KV or Durable Object) describe an env.
-        let envs = self.interfaces.values().filter(|props| {
+        let declares = |props: &Vec<(String, KnownType)>| {
             props
                 .iter()
                 .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
-        });
+        };
+        for (name, _) in self.interfaces.iter().filter(|(_, p)| declares(p)) {
+            if !name.contains('.') {
+                bindings.add_env_type(name);
+            }
+        }
+        let envs = self.interfaces.values().filter(|props| declares(props));
         let kind = |k: &KnownType| match k {
             KnownType::Kv => BindingKind::Kv,
             KnownType::DurableObjectNamespace => BindingKind::DurableObject,
