@@ -90,11 +90,11 @@ impl<'p> Builder<'_, 'p> {
                 _ => Value::Other,
             },
             Expr::Await(a) => match strip(&a.arg) {
-                Expr::Call(CallExpr {
-                    callee: Callee::Expr(callee),
-                    span,
-                    ..
-                }) => self.classify_call(callee, true, *span),
+                Expr::Call(c) => match (self.platform_proxy(c), &c.callee) {
+                    (Some(v), _) => v,
+                    (None, Callee::Expr(callee)) => self.classify_call(callee, true, c.span),
+                    _ => Value::Other,
+                },
                 _ => Value::Other,
             },
             // `env.SESSIONS ?? null`, `kv || fallback`: the left side decides.
@@ -114,6 +114,24 @@ impl<'p> Builder<'_, 'p> {
             }
             _ => Value::Other,
         }
+    }
+
+    /// `await getPlatformProxy<E>()`, imported from wrangler: an object whose `env` is an
+    /// `E` (without a type argument, the [`Value::Returns`] it was imported as says: an env
+    /// of the wrangler config's bindings).
+    fn platform_proxy(&self, c: &CallExpr) -> Option<Value> {
+        let Callee::Expr(callee) = &c.callee else {
+            return None;
+        };
+        let Expr::Ident(f) = strip(callee) else {
+            return None;
+        };
+        let imported = self.scopes.resolve(&f.sym)?;
+        let t = c.type_args.as_ref()?.params.first()?;
+        (imported.value == super::platform_proxy(Value::Env)).then(|| {
+            let env = self.value_of_type(t, "env").unwrap_or(Value::Env);
+            Value::Shape(vec![("env".to_string(), Some(env))])
+        })
     }
 
     /// What a function is, by its written return type or, without one, by what its returns

@@ -903,6 +903,14 @@ impl<'p> Builder<'_, 'p> {
     }
 }
 
+/// What wrangler's `getPlatformProxy()` is: a function whose (awaited) result has `env`.
+fn platform_proxy(env: Value) -> Value {
+    Value::Returns(
+        Box::new(Value::Shape(vec![("env".to_string(), Some(env))])),
+        true,
+    )
+}
+
 /// The declaration a statement is, if it is one.
 fn decl_of(s: &Stmt) -> Option<&Decl> {
     match s {
@@ -978,13 +986,9 @@ impl Visit for Builder<'_, '_> {
                 self.scopes.declare(local.sym.clone(), b.clone());
             }
         }
-        // Vitest's pool for Workers gives the test's bindings as `env` of `cloudflare:test`.
-        if !matches!(
-            i.src.value.as_str(),
-            Some("cloudflare:workers" | "cloudflare:test")
-        ) {
-            return;
-        }
+        // Vitest's pool for Workers gives the test's bindings as `env` of `cloudflare:test`;
+        // wrangler's `getPlatformProxy()` gives scripts an object whose `env` holds them.
+        let source = i.src.value.as_str();
         for spec in &i.specifiers {
             if let ImportSpecifier::Named(n) = spec {
                 let imported = match &n.imported {
@@ -994,15 +998,18 @@ impl Visit for Builder<'_, '_> {
                     }
                     None => n.local.sym.to_string(),
                 };
-                if imported == "env" {
-                    self.scopes.declare(
-                        n.local.sym.clone(),
-                        Binding {
-                            value: Value::Env,
-                            const_init: None,
-                        },
-                    );
-                }
+                let value = match (source, imported.as_str()) {
+                    (Some("cloudflare:workers" | "cloudflare:test"), "env") => Value::Env,
+                    (Some("wrangler"), "getPlatformProxy") => platform_proxy(Value::Env),
+                    _ => continue,
+                };
+                self.scopes.declare(
+                    n.local.sym.clone(),
+                    Binding {
+                        value,
+                        const_init: None,
+                    },
+                );
             }
         }
     }
