@@ -27,10 +27,11 @@ impl<'p> Builder<'_, 'p> {
     }
 
     pub(super) fn value_of_type(&self, t: &TsType, shown: &str) -> Option<Value> {
-        // Hono's `Context<E>`: a route's context, with `E`'s variables.
+        // Hono's `Context<E>` (the type imported from hono): a route's context, with `E`'s
+        // variables.
         if let TsType::TsTypeRef(r) = t {
             if let (TsEntityName::Ident(i), Some(args)) = (&r.type_name, &r.type_params) {
-                if &*i.sym == "Context" {
+                if self.hono_context_types.contains(&i.sym) {
                     let vars = args.params.first().map(|e| self.variables_of(e, 0));
                     return Some(self.hono_context(&vars.unwrap_or_default()));
                 }

@@ -148,3 +148,34 @@ impl<'p> Builder<'_, 'p> {
         }
     }
 }
+
+/// The local names of hono's `Context` type in a module (`import { type Context } from
+/// 'hono'`, `import type { Context as C } from 'hono'`).
+pub(super) fn context_types(program: &Program) -> rustc_hash::FxHashSet<swc_atoms::Atom> {
+    let Program::Module(m) = program else {
+        return Default::default();
+    };
+    m.body
+        .iter()
+        .filter_map(|item| match item {
+            ModuleItem::ModuleDecl(ModuleDecl::Import(i))
+                if i.src.value.as_str() == Some("hono") =>
+            {
+                Some(i)
+            }
+            _ => None,
+        })
+        .flat_map(|i| &i.specifiers)
+        .filter_map(|spec| match spec {
+            ImportSpecifier::Named(n) => {
+                let imported = match &n.imported {
+                    Some(ModuleExportName::Ident(id)) => &*id.sym,
+                    Some(ModuleExportName::Str(s)) => s.value.as_str().unwrap_or_default(),
+                    None => &*n.local.sym,
+                };
+                (imported == "Context").then(|| n.local.sym.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}

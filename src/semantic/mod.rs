@@ -255,6 +255,7 @@ impl<'p> SemanticModel<'p> {
             returned: HashMap::default(),
             value_returning: HashMap::default(),
             hono_apps: HashMap::default(),
+            hono_context_types: hono::context_types(program),
             route_context: None,
             imported,
             explain,
@@ -336,6 +337,8 @@ struct Builder<'a, 'p> {
     value_returning: HashMap<Span, (Value, bool)>,
     /// Hono apps of the file (`const app = new Hono<E>()`): the variables `E` declares.
     hono_apps: HashMap<Atom, Vec<(String, KnownType)>>,
+    /// The names this file gives hono's `Context` type (`import type { Context } from 'hono'`).
+    hono_context_types: HashSet<Atom>,
     /// The context of the route whose handler is visited next, if any.
     route_context: Option<Value>,
     /// What imported names hold, from the project index.
