@@ -154,6 +154,14 @@ fn read_modify_write_compares_at_most_100000_pairs_per_file() {
     }
 }
 
+/// `no-kv-sessions` configured with the guide's Durable Object and its methods.
+const SESSIONS_CONFIG: &str = "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n";
+
+/// A kvlint.toml's text as its configuration.
+fn config(text: &str) -> kvlint::config::Config {
+    kvlint::config::Config::parse(std::path::Path::new("kvlint.toml"), text).unwrap()
+}
+
 /// How many findings one rule has in a TypeScript text, with the default configuration.
 fn findings(text: &str, rule: &str) -> usize {
     let config = kvlint::config::Config::default();
@@ -199,11 +207,7 @@ fn stale_while_revalidate_compares_at_most_100000_pairs_first() {
 /// one, and a run of 101 gets the `Promise.all` form.
 #[test]
 fn bulk_reads_take_at_most_a_hundred_keys() {
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-sequential-kv-reads]\nstrategy = \"bulk\"\n",
-    )
-    .unwrap();
+    let config = config("[rules.no-sequential-kv-reads]\nstrategy = \"bulk\"\n");
     let bindings = common::doc_bindings();
     let selection = common::only("no-sequential-kv-reads");
     for (n, bulk) in [(2, true), (100, true), (101, false)] {
@@ -225,9 +229,8 @@ fn bulk_reads_take_at_most_a_hundred_keys() {
 /// finding says which list it is.
 #[test]
 fn session_fixes_need_the_object_and_its_methods_and_lists_say_which() {
-    use kvlint::config::Config;
     let rule = RULES.iter().find(|r| r.id() == "no-kv-sessions").unwrap();
-    let parse = |text: &str| Config::parse(std::path::Path::new("kvlint.toml"), text).unwrap();
+    let parse = config;
     let object = "durable_object = \"USER_SESSIONS\"\n";
     let methods = "methods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n";
     for (options, kind) in [
@@ -279,11 +282,7 @@ fn session_fixes_need_the_object_and_its_methods_and_lists_say_which() {
 /// dropped instead of written twice.
 #[test]
 fn configured_write_methods_make_a_dual_write() {
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"load\", get_json = \"loadJson\", put = \"keep\", delete = \"forget\" }\n",
-    )
-    .unwrap();
+    let config = config("[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"load\", get_json = \"loadJson\", put = \"keep\", delete = \"forget\" }\n");
     let code = "export async function f(env: Env, id: string, v: string) {\n  await env.USER_SESSIONS.getByName(id).keep(id, v);\n  await env.SESSIONS.put(`session:${id}`, v);\n}\nexport async function g(env: Env, id: string) {\n  await env.USER_SESSIONS.getByName(id).forget(id);\n  await env.SESSIONS.delete(`session:${id}`);\n}\n";
     let (fixed, _) = common::fix_all(
         code,
@@ -301,11 +300,7 @@ fn configured_write_methods_make_a_dual_write() {
 /// object, which keeps what is stored. A `delete` with more than a key has no Durable Object counterpart.
 #[test]
 fn dual_writes_beyond_the_walk_budget_are_rewritten_and_odd_deletes_kept() {
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
-    )
-    .unwrap();
+    let config = config(SESSIONS_CONFIG);
     let fix = |code: &str| {
         common::fix_all(
             code,
@@ -358,11 +353,7 @@ fn dual_writes_beyond_the_walk_budget_are_rewritten_and_odd_deletes_kept() {
 /// (a Durable Object is read directly); options spread in from elsewhere keep it in place.
 #[test]
 fn session_reads_move_with_text_or_a_cache_ttl_but_not_opaque_options() {
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
-    )
-    .unwrap();
+    let config = config(SESSIONS_CONFIG);
     let fix = |code: &str| {
         common::fix_all(
             code,
@@ -402,11 +393,7 @@ fn session_reads_move_with_text_or_a_cache_ttl_but_not_opaque_options() {
 /// else; a value not known to be a string (`JSON.parse(…)`) is not moved.
 #[test]
 fn session_aliases_declared_with_others_stay_and_parsed_values_do_not_move() {
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
-    )
-    .unwrap();
+    let config = config(SESSIONS_CONFIG);
     let fix = |code: &str| {
         common::fix_all(
             code,
@@ -427,7 +414,6 @@ fn session_aliases_declared_with_others_stay_and_parsed_values_do_not_move() {
 /// `no-unprefixed-kv-key` fixes once `renames` or `prefix` (either one) is configured.
 #[test]
 fn unprefixed_keys_fix_with_renames_or_a_prefix() {
-    use kvlint::config::Config;
     let rule = RULES
         .iter()
         .find(|r| r.id() == "no-unprefixed-kv-key")
@@ -438,7 +424,7 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
         ("prefix = \"cache:\"\n", FixKind::Safe),
     ] {
         let text = format!("[rules.no-unprefixed-kv-key]\n{options}");
-        let config = Config::parse(std::path::Path::new("kvlint.toml"), &text).unwrap();
+        let config = config(&text);
         assert_eq!(rule.fix_kind(&config), kind, "{options}");
         let found = common::lint(
             "export async function f(env: Env) {\n  return env.SESSIONS.get('a');\n}\n",
@@ -458,11 +444,7 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
 #[test]
 fn unprefixed_key_lookups_stop_after_64_per_file() {
     use kvlint::fix::Applicability;
-    let config = kvlint::config::Config::parse(
-        std::path::Path::new("kvlint.toml"),
-        "[rules.no-unprefixed-kv-key]\nprefix = \"cache:\"\n",
-    )
-    .unwrap();
+    let config = config("[rules.no-unprefixed-kv-key]\nprefix = \"cache:\"\n");
     let lint = |code: &str| {
         common::lint(
             code,

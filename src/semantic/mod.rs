@@ -412,6 +412,14 @@ impl<'p> Builder<'_, 'p> {
         }
     }
 
+    /// Declares a function's name with what its calls give, when that is known.
+    fn declare_function(&mut self, name: Atom, value: Value) {
+        if value != Value::Other {
+            let const_init = None;
+            self.scopes.declare(name, Binding { value, const_init });
+        }
+    }
+
     /// Declares the function declarations of a statement list (hoisted: callable before
     /// they appear) by their written return type or JSDoc `@returns`.
     fn predeclare_fns<'s>(&mut self, decls: impl Iterator<Item = &'s Decl>) {
@@ -433,15 +441,7 @@ impl<'p> Builder<'_, 'p> {
                     }
                 }
             };
-            if value != Value::Other {
-                self.scopes.declare(
-                    f.ident.sym.clone(),
-                    Binding {
-                        value,
-                        const_init: None,
-                    },
-                );
-            }
+            self.declare_function(f.ident.sym.clone(), value);
         }
     }
 
@@ -1137,15 +1137,7 @@ impl Visit for Builder<'_, '_> {
         // on: calls above it are judged before its body is).
         if d.function.return_type.is_none() {
             let value = self.function_value(d.function.span, None);
-            if value != Value::Other {
-                self.scopes.declare(
-                    d.ident.sym.clone(),
-                    Binding {
-                        value,
-                        const_init: None,
-                    },
-                );
-            }
+            self.declare_function(d.ident.sym.clone(), value);
         }
     }
 
