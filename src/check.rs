@@ -193,6 +193,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             seen: Seen {
                 kv_calls: 0,
                 kv_bindings: resolved.bindings.kv_names().next().is_some(),
+                inferred: false,
             },
             skipped: true,
         };
@@ -641,6 +642,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         totals.skipped += usize::from(o.skipped);
         totals.kv_calls += o.seen.kv_calls;
         totals.kv_bindings |= o.seen.kv_bindings;
+        totals.inferred |= o.seen.inferred;
         if let Some(d) = o.diff {
             diffs.push_str(&d);
         }

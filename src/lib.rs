@@ -94,6 +94,8 @@ pub struct Seen {
     pub kv_calls: usize,
     /// Whether any KV binding was known for the file (config, wrangler, types).
     pub kv_bindings: bool,
+    /// Whether the file has KV calls and KV bindings inferred from their uses.
+    pub inferred: bool,
 }
 
 /// Lints one file's text. A file that does not parse gives one `syntax-error`. (The
@@ -107,6 +109,7 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
     let mut seen = Seen {
         kv_calls: 0,
         kv_bindings: settings.bindings.kv_names().next().is_some(),
+        inferred: false,
     };
     let parsed = match parse::parse(source, settings.lang, settings.dts) {
         Ok(p) => p,
@@ -148,6 +151,7 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
         unterminated: Default::default(),
     };
     seen.kv_calls = model.kv_calls.len();
+    seen.inferred = seen.kv_calls > 0 && settings.bindings.has_inferred_kv();
     seen.kv_bindings |= model.bindings.kv_names().next().is_some();
     let active = settings.selection.rules(settings.config);
     // Every rule is about KV calls: without one, none can report (and none need walk).

@@ -239,20 +239,30 @@ fn bindings_declared_nowhere_are_inferred_from_uses_only_kv_has() {
         why.contains("STORE: Kv (from uses only KV has: src/index.ts:3 put(…, { expirationTtl }))"),
         "{why}"
     );
+    // The summary says the findings rest on inferred bindings, and where to see them.
+    let human = |dir: &Path| {
+        let out = assert_cmd::Command::cargo_bin("kvlint")
+            .unwrap()
+            .current_dir(dir)
+            .args(["check", "."])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = human(dir.path());
+    assert!(
+        err.contains("Some KV bindings were inferred from uses only KV has, since nothing declares them: `kvlint debug bindings <file>` names them"),
+        "{err}"
+    );
     std::fs::write(
         dir.path().join("kvlint.toml"),
         "[bindings]\ninfer = false\n",
     )
     .unwrap();
     assert_eq!(compact(dir.path()), "");
-    let out = assert_cmd::Command::cargo_bin("kvlint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", "."])
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = human(dir.path());
     assert!(err.contains("No KV namespace found"), "{err}");
+    assert!(!err.contains("inferred"), "{err}");
     // Only a Worker's project is read for them: a wrangler config at its root (above), or a
     // package.json naming wrangler or a @cloudflare/ package; not a library's.
     for (package, inferred) in [

@@ -50,7 +50,12 @@ pub struct Totals {
     pub kv_calls: usize,
     /// Whether any KV binding was known for a file.
     pub kv_bindings: bool,
+    /// Whether a file with KV calls had KV bindings inferred from their uses.
+    pub inferred: bool,
 }
+
+/// What the summary says when bindings were inferred.
+const INFERRED: &str = " Some KV bindings were inferred from uses only KV has, since nothing declares them: `kvlint debug bindings <file>` names them and the uses; declare them in the wrangler config or kvlint.toml, or set `[bindings] infer = false`.";
 
 /// How to tell kvlint about KV it cannot see.
 const DECLARE_KV: &str = "If this code uses Workers KV, tell kvlint its bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint init` writes one from what it finds).";
@@ -108,8 +113,9 @@ impl Totals {
             ));
             return out;
         }
+        let inferred = if self.inferred { INFERRED } else { "" };
         if total == 0 && unchecked.is_empty() {
-            out.push_str(&format!("All checks passed ({files})."));
+            out.push_str(&format!("All checks passed ({files}).{inferred}"));
             return out;
         }
         if total == 0 && self.files == 0 {
@@ -148,6 +154,7 @@ impl Totals {
             ));
         }
         out.push_str(&unchecked);
+        out.push_str(inferred);
         out
     }
 }

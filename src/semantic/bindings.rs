@@ -94,6 +94,13 @@ impl Bindings {
         self.env_types.insert(name.to_string());
     }
 
+    /// Whether a KV binding was inferred from its uses ([`BindingSource::Evidence`]).
+    pub fn has_inferred_kv(&self) -> bool {
+        self.map
+            .values()
+            .any(|(k, s)| *k == BindingKind::Kv && matches!(s, BindingSource::Evidence(_)))
+    }
+
     /// Whether `name` is an Env type that declares bindings in a declaration file.
     pub fn is_env_type(&self, name: &str) -> bool {
         self.env_types.contains(name)
