@@ -5,10 +5,10 @@ use swc_common::{Span, Spanned};
 use swc_ecma_ast::*;
 
 use super::bindings::BindingKind;
+use super::builder::{member_of, prop_key_name, prop_name, Builder, MAX_SHAPE_MEMBERS};
 use super::scope::Value;
 use super::types::{known_type, members, promised, type_ref_name, KnownType};
 use super::values::strip;
-use super::{member_of, prop_key_name, prop_name, Builder, MAX_SHAPE_MEMBERS};
 
 impl<'p> Builder<'_, 'p> {
     pub(super) fn binding_value(&self, name: &str, shown: &str) -> Value {
@@ -129,7 +129,7 @@ impl<'p> Builder<'_, 'p> {
         };
         let imported = self.scopes.resolve(&f.sym)?;
         let t = c.type_args.as_ref()?.params.first()?;
-        (imported.value == super::platform_proxy(Value::Env)).then(|| {
+        (imported.value == super::builder::platform_proxy(Value::Env)).then(|| {
             let env = self.value_of_type(t, "env").unwrap_or(Value::Env);
             Value::Shape(vec![("env".to_string(), Some(env))])
         })

@@ -4,10 +4,10 @@
 use swc_common::Spanned;
 use swc_ecma_ast::*;
 
+use super::builder::{member_of, prop_name, Builder, ROUTE_METHODS};
 use super::scope::Value;
 use super::types::{known_type, members, type_ref_name, KnownType};
 use super::values::strip;
-use super::{member_of, prop_name, Builder, ROUTE_METHODS};
 
 impl<'p> Builder<'_, 'p> {
     /// Hono's `c.get('kv')` on a context whose type says what the variable holds (`c.var.kv`

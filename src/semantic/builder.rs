@@ -1,0 +1,189 @@
+//! The walk that builds a file's model: its state, and the helpers every part of it uses.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use swc_atoms::Atom;
+use swc_common::Span;
+use swc_ecma_ast::*;
+
+use super::classes::ClassInfo;
+
+use super::bindings::Bindings;
+use super::scope::Binding;
+use super::scope::Scopes;
+use super::scope::Value;
+use super::types::KnownType;
+use super::values::strip;
+use super::DoCall;
+use super::KvCall;
+use crate::source::Source;
+
+/// The methods of a Hono app that take handlers.
+pub(super) const ROUTE_METHODS: [&str; 9] = [
+    "get", "post", "put", "delete", "patch", "all", "on", "use", "options",
+];
+
+/// The most members an object literal may have to be read as a shape.
+pub(super) const MAX_SHAPE_MEMBERS: usize = 64;
+
+/// The largest `const` initialiser kept for key and TTL values.
+pub(super) const MAX_CONST_INIT: usize = 512;
+
+/// The walk that builds the model. `'p` is the program's lifetime: what the model keeps of
+/// the program (call arguments, `const` initialisers) borrows from it, never copies.
+pub(super) struct Builder<'a, 'p> {
+    pub(super) source: &'a Source,
+    pub(super) bindings: &'a Bindings,
+    pub(super) env_types: HashSet<String>,
+    /// The members with known types of the file's interfaces and type aliases.
+    pub(super) interfaces: HashMap<String, Vec<(String, KnownType)>>,
+    /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
+    pub(super) reassigned: HashSet<Atom>,
+    pub(super) scopes: Scopes<'p>,
+    /// What `this` is: a class, or something else (`None`).
+    pub(super) this: Vec<Option<ClassInfo>>,
+    /// The functions the walk is inside, innermost last (0: top level).
+    pub(super) functions: Vec<usize>,
+    pub(super) next_function: usize,
+    /// The span of each function, by id (0: the whole program).
+    pub(super) function_spans: Vec<Span>,
+    pub(super) calls: Vec<KvCall<'p>>,
+    pub(super) do_calls: Vec<DoCall>,
+    /// Calls whose promise an expression statement drops.
+    pub(super) dropped: Vec<Span>,
+    /// Per function id: how many of its returns are KV namespaces, and how many not.
+    pub(super) returns: HashMap<usize, (usize, usize)>,
+    /// Functions (by span) whose every return is a KV namespace, and whether they are async.
+    pub(super) kv_returning: HashMap<Span, bool>,
+    /// Per function id: the env object or shape every return so far gives (`None` once one
+    /// gives something else).
+    pub(super) returned: HashMap<usize, Option<Value>>,
+    /// Functions (by span) whose every return is that value, and whether they are async.
+    pub(super) value_returning: HashMap<Span, (Value, bool)>,
+    /// Hono apps of the file (`const app = new Hono<E>()`): the variables `E` declares.
+    pub(super) hono_apps: HashMap<Atom, Vec<(String, KnownType)>>,
+    /// The names this file gives hono's `Context` type (`import type { Context } from 'hono'`).
+    pub(super) hono_context_types: HashSet<Atom>,
+    /// The context of the route whose handler is visited next, if any.
+    pub(super) route_context: Option<Value>,
+    /// What imported names hold, from the project index.
+    pub(super) imported: HashMap<Atom, Binding<'p>>,
+    /// Whether to write out why each namespace is one (only `debug bindings` shows it).
+    pub(super) explain: bool,
+}
+
+/// Gives a node that swc's visitor handed the builder back the program's lifetime.
+///
+/// `Visit` methods take their node with an anonymous lifetime, but every node the builder
+/// visits is part of the program [`SemanticModel::build`] walks, borrowed unchanged for
+/// `'p`; the model keeps such references (call arguments, `const` initialisers) instead
+/// of cloning subtrees.
+///
+/// # Safety
+/// `node` must be a node of the program being walked, not a temporary.
+pub(crate) unsafe fn in_program<'p, T>(node: &T) -> &'p T {
+    // SAFETY: the caller guarantees `node` lives in the program, borrowed for `'p`.
+    unsafe { &*(node as *const T) }
+}
+
+pub(super) fn prop_name(p: &MemberProp) -> Option<String> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.to_string()),
+        MemberProp::PrivateName(p) => Some(format!("#{}", p.name)),
+        MemberProp::Computed(c) => match strip(&c.expr) {
+            Expr::Lit(Lit::Str(s)) => s.value.as_str().map(str::to_string),
+            Expr::Tpl(t) if t.exprs.is_empty() => {
+                t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string)
+            }
+            _ => None,
+        },
+    }
+}
+
+pub(super) fn prop_key_name(k: &PropName) -> Option<String> {
+    match k {
+        PropName::Ident(i) => Some(i.sym.to_string()),
+        PropName::Str(s) => s.value.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Initialisers that show the value is a plain local object, not an env.
+pub(super) fn is_plain_value(e: &Expr) -> bool {
+    matches!(
+        strip(e),
+        Expr::Object(_)
+            | Expr::Array(_)
+            | Expr::Lit(_)
+            | Expr::Tpl(_)
+            | Expr::New(_)
+            | Expr::Arrow(_)
+            | Expr::Fn(_)
+            | Expr::Class(_)
+    )
+}
+
+impl<'p> Builder<'_, 'p> {
+    pub(super) fn text(&self, span: Span) -> &str {
+        self.source.slice(span)
+    }
+
+    /// A reason, written out only when the model explains itself.
+    pub(super) fn why(&self, reason: impl FnOnce() -> String) -> String {
+        if self.explain {
+            reason()
+        } else {
+            String::new()
+        }
+    }
+
+    /// Walks a function: a new scope and a new function id.
+    pub(super) fn with_function(&mut self, span: Span, f: impl FnOnce(&mut Self)) {
+        self.functions.push(self.next_function);
+        self.function_spans.push(span);
+        self.next_function += 1;
+        self.with_scope(f);
+        self.functions.pop();
+    }
+
+    pub(super) fn current_function(&self) -> usize {
+        *self
+            .functions
+            .last()
+            .expect("the top level is always there")
+    }
+
+    pub(super) fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
+        self.scopes.push();
+        f(self);
+        self.scopes.pop();
+    }
+}
+
+/// What wrangler's `getPlatformProxy()` is: a function whose (awaited) result has `env`.
+pub(super) fn platform_proxy(env: Value) -> Value {
+    Value::Returns(
+        Box::new(Value::Shape(vec![("env".to_string(), Some(env))])),
+        true,
+    )
+}
+
+/// The member expression a call's callee is (`kv.get`, `kv?.get`), through parentheses and `!`.
+pub(super) fn member_of(callee: &Expr) -> Option<&MemberExpr> {
+    match strip_parens(callee) {
+        Expr::Member(m) => Some(m),
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(super) fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        Expr::TsNonNull(n) => strip_parens(&n.expr),
+        _ => e,
+    }
+}
