@@ -109,13 +109,7 @@ impl<'p> Builder<'_, 'p> {
                 ObjectPatProp::Assign(a) => {
                     let name = &a.key.id.sym;
                     let value = property(self, name, &format!("{{ {name} }}"));
-                    self.scopes.declare(
-                        name.clone(),
-                        Binding {
-                            value,
-                            const_init: None,
-                        },
-                    );
+                    self.scopes.declare(name.clone(), Binding::of(value));
                 }
                 ObjectPatProp::KeyValue(kv) => match (&*kv.value, prop_key_name(&kv.key)) {
                     // `({ env: { SESSIONS } }) => …`
@@ -124,13 +118,8 @@ impl<'p> Builder<'_, 'p> {
                     }
                     (Pat::Ident(local), Some(key)) => {
                         let value = property(self, &key, &format!("{{ {key}: {} }}", local.id.sym));
-                        self.scopes.declare(
-                            local.id.sym.clone(),
-                            Binding {
-                                value,
-                                const_init: None,
-                            },
-                        );
+                        self.scopes
+                            .declare(local.id.sym.clone(), Binding::of(value));
                     }
                     (p, _) => self.declare_others(p),
                 },
@@ -174,13 +163,7 @@ impl<'p> Builder<'_, 'p> {
             None if &**name == "env" => Value::Env,
             None => Value::Other,
         };
-        self.scopes.declare(
-            name.clone(),
-            Binding {
-                value,
-                const_init: None,
-            },
-        );
+        self.scopes.declare(name.clone(), Binding::of(value));
     }
 
     /// What a JSDoc type says a name holds.

@@ -5,8 +5,8 @@
 
 use swc_common::{Span, Spanned};
 use swc_ecma_ast::{
-    BinaryOp, Callee, Decl, Expr, MemberProp, ObjectPatProp, Pat, Prop, PropName, PropOrSpread,
-    Stmt, UnaryOp,
+    BinaryOp, Callee, Decl, Expr, ExprOrSpread, MemberProp, ObjectLit, ObjectPatProp, Pat, Prop,
+    PropName, PropOrSpread, Stmt, UnaryOp,
 };
 
 use super::values::strip;
@@ -115,71 +115,27 @@ fn reach(e: &Expr, target: Span) -> Reach {
             }
             sequence(a.elems.iter().flatten().map(|e| &*e.expr), target, false)
         }
-        Expr::Object(o) => {
-            let mut parts: Vec<&Expr> = Vec::new();
-            for p in &o.props {
-                match p {
-                    PropOrSpread::Spread(_) => return Reach::Blocked,
-                    PropOrSpread::Prop(p) => match &**p {
-                        Prop::KeyValue(kv) => {
-                            if let PropName::Computed(c) = &kv.key {
-                                parts.push(&c.expr);
-                            }
-                            parts.push(&kv.value);
-                        }
-                        Prop::Shorthand(_) => {}
-                        // Methods, getters and setters only create functions.
-                        other => {
-                            if contains_span(other.span(), target) {
-                                return Reach::Blocked;
-                            }
-                        }
-                    },
-                }
-            }
-            sequence(parts, target, false)
-        }
+        Expr::Object(o) => reach_object(o, target),
         Expr::Unary(u) => sequence([&*u.arg], target, u.op == UnaryOp::Delete),
         Expr::Bin(b) => match b.op {
             BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
-                match reach(&b.left, target) {
-                    Reach::Pure if contains(&b.right, target) => Reach::Blocked,
-                    Reach::Pure => sequence([&*b.right], target, false),
-                    other => other,
-                }
+                reach_branches(&b.left, &[&b.right], target)
             }
             _ => sequence([&*b.left, &*b.right], target, false),
         },
-        Expr::Cond(c) => match reach(&c.test, target) {
-            Reach::Pure if contains(&c.cons, target) || contains(&c.alt, target) => Reach::Blocked,
-            Reach::Pure => sequence([&*c.cons, &*c.alt], target, false),
-            other => other,
-        },
+        Expr::Cond(c) => reach_branches(&c.test, &[&c.cons, &c.alt], target),
         Expr::Call(c) => {
             let callee = match &c.callee {
                 Callee::Expr(e) => Some(&**e),
                 _ => None,
             };
-            if c.args.iter().any(|a| a.spread.is_some()) {
-                return Reach::Blocked;
-            }
-            sequence(
-                callee.into_iter().chain(c.args.iter().map(|a| &*a.expr)),
-                target,
-                true,
-            )
+            reach_call(callee, &c.args, target)
         }
-        Expr::New(n) => {
-            let args = n.args.iter().flatten();
-            if n.args.iter().flatten().any(|a| a.spread.is_some()) {
-                return Reach::Blocked;
-            }
-            sequence(
-                std::iter::once(&*n.callee).chain(args.map(|a| &*a.expr)),
-                target,
-                true,
-            )
-        }
+        Expr::New(n) => reach_call(
+            Some(&n.callee),
+            n.args.as_deref().unwrap_or_default(),
+            target,
+        ),
         Expr::Seq(s) => sequence(s.exprs.iter().map(|e| &**e), target, false),
         // An `await` lets other work run; an update or assignment writes.
         Expr::Await(a) => sequence([&*a.arg], target, true),
@@ -197,6 +153,55 @@ fn reach(e: &Expr, target: Span) -> Reach {
         Expr::Arrow(_) | Expr::Fn(_) if !contains(e, target) => Reach::Pure,
         _ => Reach::Blocked,
     }
+}
+
+/// An object literal: its computed keys and values in order; a spread runs getters.
+fn reach_object(o: &ObjectLit, target: Span) -> Reach {
+    let mut parts: Vec<&Expr> = Vec::new();
+    for p in &o.props {
+        match p {
+            PropOrSpread::Spread(_) => return Reach::Blocked,
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::KeyValue(kv) => {
+                    if let PropName::Computed(c) = &kv.key {
+                        parts.push(&c.expr);
+                    }
+                    parts.push(&kv.value);
+                }
+                Prop::Shorthand(_) => {}
+                // Methods, getters and setters only create functions.
+                other => {
+                    if contains_span(other.span(), target) {
+                        return Reach::Blocked;
+                    }
+                }
+            },
+        }
+    }
+    sequence(parts, target, false)
+}
+
+/// `a && b`, `a ?? b`, `t ? x : y`: the first part always runs; a target in a branch that
+/// may not run is not reached for sure.
+fn reach_branches(first: &Expr, branches: &[&Expr], target: Span) -> Reach {
+    match reach(first, target) {
+        Reach::Pure if branches.iter().any(|b| contains(b, target)) => Reach::Blocked,
+        Reach::Pure => sequence(branches.iter().copied(), target, false),
+        other => other,
+    }
+}
+
+/// A call or `new`: the callee, then the arguments (a spread runs an iterator), then the
+/// call itself, which may do anything.
+fn reach_call(callee: Option<&Expr>, args: &[ExprOrSpread], target: Span) -> Reach {
+    if args.iter().any(|a| a.spread.is_some()) {
+        return Reach::Blocked;
+    }
+    sequence(
+        callee.into_iter().chain(args.iter().map(|a| &*a.expr)),
+        target,
+        true,
+    )
 }
 
 fn contains_span(outer: Span, target: Span) -> bool {

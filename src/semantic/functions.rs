@@ -37,13 +37,7 @@ impl Builder<'_, '_> {
                             v => v,
                         });
                     if let Some(value) = value {
-                        s.scopes.declare(
-                            b.id.sym.clone(),
-                            Binding {
-                                value,
-                                const_init: None,
-                            },
-                        );
+                        s.scopes.declare(b.id.sym.clone(), Binding::of(value));
                     }
                 }
             }

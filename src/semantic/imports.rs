@@ -24,7 +24,6 @@ pub(super) fn imported_names<'p>(
     decls: &mut Declarations,
     bindings: &mut Cow<Bindings>,
 ) -> HashMap<Atom, Binding<'p>> {
-    use project::Export;
     let mut out = HashMap::default();
     let Program::Module(m) = program else {
         return out;
@@ -38,94 +37,99 @@ pub(super) fn imported_names<'p>(
         };
         for spec in &i.specifiers {
             let (local, imported) = match spec {
-                ImportSpecifier::Named(n) => (
-                    &n.local,
-                    match &n.imported {
-                        Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
-                        Some(ModuleExportName::Str(s)) => {
-                            s.value.as_str().unwrap_or_default().to_string()
-                        }
-                        None => n.local.sym.to_string(),
-                    },
-                ),
+                ImportSpecifier::Named(n) => (&n.local, named_import(n)),
                 ImportSpecifier::Default(d) => (&d.local, "default".to_string()),
                 // `import * as store`: the module's exports are its members.
                 ImportSpecifier::Namespace(n) => {
-                    let members = exports
-                        .iter()
-                        .filter_map(|(name, fact)| {
-                            let shown = format!("{}.{name}", n.local.sym);
-                            Some((name.clone(), Some(export_value(fact, &shown)?)))
-                        })
-                        .collect::<Vec<_>>();
-                    if !members.is_empty() {
-                        out.insert(
-                            n.local.sym.clone(),
-                            Binding {
-                                value: Value::Shape(members),
-                                const_init: None,
-                            },
-                        );
+                    if let Some(b) = namespace_import(&n.local.sym, exports) {
+                        out.insert(n.local.sym.clone(), b);
                     }
                     continue;
                 }
             };
-            // The Env types its members declare: `AppEnv.Variables` of `import type { AppEnv }`.
-            let nested = format!("{imported}.");
-            for (dotted, fact) in exports.iter().filter(|(n, _)| n.starts_with(&nested)) {
-                if let Export::EnvType(members) = &fact.export {
-                    let member = &dotted[nested.len()..];
-                    let here = format!("{}.{member}", local.sym);
-                    // Only a Hono environment's `Bindings` are bindings (not its `Variables`).
-                    let bound = (member == "Bindings").then_some(&mut *bindings);
-                    import_env_type(&here, dotted, members, &fact.at, decls, bound);
-                }
-            }
-            let Some(fact) = exports.get(&imported) else {
-                continue;
-            };
-            let name = &local.sym;
-            match &fact.export {
-                Export::KvFunction { promise } => {
-                    let reason =
-                        format!("declared to return KVNamespace (imported from {})", fact.at);
-                    out.insert(
-                        name.clone(),
-                        Binding {
-                            value: Value::Returns(Box::new(Value::Kv(reason)), *promise),
-                            const_init: None,
-                        },
-                    );
-                }
-                Export::KvValue | Export::Object(_) | Export::ObjectFunction { .. } => {
-                    if let Some(value) = export_value(fact, name) {
-                        out.insert(
-                            name.clone(),
-                            Binding {
-                                value,
-                                const_init: None,
-                            },
-                        );
-                    }
-                }
-                Export::EnvType(members) => {
-                    import_env_type(name, &imported, members, &fact.at, decls, Some(bindings));
-                }
-                // Resolved to an `Object` by the project index, or left out.
-                Export::TypedAs { .. } => {}
-                Export::Constant(init) => {
-                    out.insert(
-                        name.clone(),
-                        Binding {
-                            value: Value::Other,
-                            const_init: Some(init),
-                        },
-                    );
+            nested_env_types(&local.sym, &imported, exports, decls, bindings);
+            if let Some(fact) = exports.get(&imported) {
+                let name = &local.sym;
+                if let Some(b) = import_fact(name, &imported, fact, decls, bindings) {
+                    out.insert(name.clone(), b);
                 }
             }
         }
     }
     out
+}
+
+/// The name a named import has in its module (`b` of `import { b as a }`).
+fn named_import(n: &swc_ecma_ast::ImportNamedSpecifier) -> String {
+    match &n.imported {
+        Some(ModuleExportName::Ident(id)) => id.sym.to_string(),
+        Some(ModuleExportName::Str(s)) => s.value.as_str().unwrap_or_default().to_string(),
+        None => n.local.sym.to_string(),
+    }
+}
+
+/// `import * as store`: a shape of the module's exports that hold something.
+fn namespace_import<'p>(local: &Atom, exports: &project::Exports) -> Option<Binding<'p>> {
+    let members = exports
+        .iter()
+        .filter_map(|(name, fact)| {
+            let shown = format!("{local}.{name}");
+            Some((name.clone(), Some(export_value(fact, &shown)?)))
+        })
+        .collect::<Vec<_>>();
+    (!members.is_empty()).then(|| Binding::of(Value::Shape(members)))
+}
+
+/// The Env types an imported type's members declare: `AppEnv.Variables` of `import type {
+/// AppEnv }`. Only a Hono environment's `Bindings` are bindings (not its `Variables`).
+fn nested_env_types(
+    local: &Atom,
+    imported: &str,
+    exports: &project::Exports,
+    decls: &mut Declarations,
+    bindings: &mut Cow<Bindings>,
+) {
+    let nested = format!("{imported}.");
+    for (dotted, fact) in exports.iter().filter(|(n, _)| n.starts_with(&nested)) {
+        if let project::Export::EnvType(members) = &fact.export {
+            let member = &dotted[nested.len()..];
+            let here = format!("{local}.{member}");
+            let bound = (member == "Bindings").then_some(&mut *bindings);
+            import_env_type(&here, dotted, members, &fact.at, decls, bound);
+        }
+    }
+}
+
+/// What an imported name holds, by what its module exports under `imported`; an Env type
+/// is declared instead (its members join the bindings).
+fn import_fact<'p>(
+    name: &Atom,
+    imported: &str,
+    fact: &'p project::Fact,
+    decls: &mut Declarations,
+    bindings: &mut Cow<Bindings>,
+) -> Option<Binding<'p>> {
+    use project::Export;
+    match &fact.export {
+        Export::KvFunction { promise } => {
+            let reason = format!("declared to return KVNamespace (imported from {})", fact.at);
+            let value = Value::Returns(Box::new(Value::Kv(reason)), *promise);
+            Some(Binding::of(value))
+        }
+        Export::KvValue | Export::Object(_) | Export::ObjectFunction { .. } => {
+            export_value(fact, name).map(Binding::of)
+        }
+        Export::EnvType(members) => {
+            import_env_type(name, imported, members, &fact.at, decls, Some(bindings));
+            None
+        }
+        // Resolved to an `Object` by the project index, or left out.
+        Export::TypedAs { .. } => None,
+        Export::Constant(init) => Some(Binding {
+            value: Value::Other,
+            const_init: Some(init),
+        }),
+    }
 }
 
 /// An imported Env type, known here as `name` (`imported` there, declared `at`): with

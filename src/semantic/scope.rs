@@ -38,11 +38,16 @@ pub struct Binding<'p> {
 }
 
 impl Binding<'_> {
-    pub fn other() -> Self {
+    /// A name that holds `value` (and no `const` initialiser worth keeping).
+    pub fn of(value: Value) -> Self {
         Binding {
-            value: Value::Other,
+            value,
             const_init: None,
         }
+    }
+
+    pub fn other() -> Self {
+        Binding::of(Value::Other)
     }
 }
 

@@ -77,13 +77,7 @@ impl Visit for Builder<'_, '_> {
                     (Some("wrangler"), "getPlatformProxy") => platform_proxy(Value::Env),
                     _ => continue,
                 };
-                self.scopes.declare(
-                    n.local.sym.clone(),
-                    Binding {
-                        value,
-                        const_init: None,
-                    },
-                );
+                self.scopes.declare(n.local.sym.clone(), Binding::of(value));
             }
         }
     }
@@ -153,13 +147,7 @@ impl Visit for Builder<'_, '_> {
                     .and_then(|t| t.ty)
                     .and_then(|k| self.jsdoc_value(k, &b.id.sym))
                 {
-                    self.scopes.declare(
-                        b.id.sym.clone(),
-                        Binding {
-                            value,
-                            const_init: None,
-                        },
-                    );
+                    self.scopes.declare(b.id.sym.clone(), Binding::of(value));
                 }
             }
         }
@@ -178,13 +166,8 @@ impl Visit for Builder<'_, '_> {
                 s.declare_param(p);
                 if let (0, Some(context), Pat::Ident(b)) = (i, &context, p) {
                     if b.type_ann.is_none() {
-                        s.scopes.declare(
-                            b.id.sym.clone(),
-                            Binding {
-                                value: context.clone(),
-                                const_init: None,
-                            },
-                        );
+                        s.scopes
+                            .declare(b.id.sym.clone(), Binding::of(context.clone()));
                     }
                 }
             }

@@ -1,0 +1,442 @@
+//! One module's facts: what its top level declares that matters to KV (functions and values
+//! typed `KVNamespace`, Env types, objects with KV members, key constants) and what it
+//! re-exports, read from its declarations alone.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use swc_common::{Span, Spanned};
+use swc_ecma_ast::{
+    Decl, DefaultDecl, Expr, ModuleDecl, ModuleExportName, ModuleItem, Pat, Program, TsType,
+};
+
+use super::{Export, Fact, ModuleFacts, Project};
+use crate::semantic::types::{known_type, members, promised, KnownType};
+use crate::source::Source;
+
+impl Project {
+    /// The facts of a parsed module (a script exports nothing).
+    pub(super) fn module_facts(
+        &self,
+        path: &Path,
+        source: &Source,
+        program: &Program,
+    ) -> ModuleFacts {
+        let Program::Module(module) = program else {
+            return ModuleFacts::default();
+        };
+        let mut c = Collector {
+            project: self,
+            path,
+            source,
+            label: self.label(path),
+            local: HashMap::new(),
+            exported: Vec::new(),
+            typed: Vec::new(),
+            imported: HashMap::new(),
+            facts: ModuleFacts::default(),
+        };
+        for item in &module.body {
+            c.import(item);
+        }
+        for item in &module.body {
+            c.declaration(item);
+            c.export(item);
+        }
+        c.finish()
+    }
+}
+
+/// What a module's top level says, collected item by item.
+struct Collector<'a> {
+    project: &'a Project,
+    path: &'a Path,
+    source: &'a Source,
+    label: String,
+    /// Top-level declarations, exported or not: `export { x }` may name any of them.
+    local: HashMap<String, Fact>,
+    /// Exported name → local name.
+    exported: Vec<(String, String)>,
+    /// Values typed by a type of the module (`export let ENV: Bindings`): the type's members,
+    /// once every declaration is known.
+    typed: Vec<Typed>,
+    /// Imported names: local name → (module, name there), for values typed by them.
+    imported: HashMap<String, (PathBuf, String)>,
+    facts: ModuleFacts,
+}
+
+impl Collector<'_> {
+    /// Where a span is: `src/lib/kv.ts:12`.
+    fn at(&self, span: Span) -> String {
+        let line = self.source.position(self.source.range(span).start).line;
+        format!("{}:{line}", self.label)
+    }
+
+    fn resolve(&self, spec: Option<&str>) -> Option<PathBuf> {
+        self.project.resolve(self.path, spec?)
+    }
+
+    /// `import { Bindings as B } from './types'`.
+    fn import(&mut self, item: &ModuleItem) {
+        let ModuleItem::ModuleDecl(ModuleDecl::Import(i)) = item else {
+            return;
+        };
+        let Some(from) = self.resolve(i.src.value.as_str()) else {
+            return;
+        };
+        for spec in &i.specifiers {
+            if let swc_ecma_ast::ImportSpecifier::Named(n) = spec {
+                let there = n.imported.as_ref().map(export_name);
+                let name = there.unwrap_or_else(|| n.local.sym.to_string());
+                self.imported
+                    .insert(n.local.sym.to_string(), (from.clone(), name));
+            }
+        }
+    }
+
+    /// A declaration, exported (`export const …`) or not.
+    fn declaration(&mut self, item: &ModuleItem) {
+        let (d, is_export) = match item {
+            ModuleItem::Stmt(swc_ecma_ast::Stmt::Decl(d)) => (d, false),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => (&e.decl, true),
+            _ => return,
+        };
+        for t in typed_values(d, &|s| self.at(s)) {
+            if is_export {
+                self.exported.push((t.name.clone(), t.name.clone()));
+            }
+            self.typed.push(t);
+        }
+        for (name, fact) in decl_facts(d, &|s| self.at(s), self.source) {
+            if is_export {
+                self.exported.push((name.clone(), name.clone()));
+            }
+            self.local.insert(name, fact);
+        }
+    }
+
+    /// `export { a as b }`, `export { a } from '…'`, `export * from '…'`, `export default …`.
+    fn export(&mut self, item: &ModuleItem) {
+        let ModuleItem::ModuleDecl(decl) = item else {
+            return;
+        };
+        match decl {
+            ModuleDecl::ExportNamed(n) => {
+                let from = self.resolve(n.src.as_ref().and_then(|s| s.value.as_str()));
+                for spec in &n.specifiers {
+                    let swc_ecma_ast::ExportSpecifier::Named(s) = spec else {
+                        continue;
+                    };
+                    let orig = export_name(&s.orig);
+                    let name = s.exported.as_ref().map(export_name).unwrap_or(orig.clone());
+                    match (&n.src, &from) {
+                        (Some(_), Some(from)) => self.facts.named.push((name, orig, from.clone())),
+                        (None, _) => self.exported.push((name, orig)),
+                        _ => {}
+                    }
+                }
+            }
+            ModuleDecl::ExportAll(a) => {
+                if let Some(from) = self.resolve(a.src.value.as_str()) {
+                    self.facts.stars.push(from);
+                }
+            }
+            ModuleDecl::ExportDefaultDecl(d) => {
+                if let DefaultDecl::Fn(f) = &d.decl {
+                    let export = fn_export(f.function.return_type.as_deref());
+                    self.default_export(export, f.function.span);
+                }
+            }
+            // `export default kv`, `export default (env: Env): KVNamespace => env.KV`.
+            ModuleDecl::ExportDefaultExpr(d) => {
+                let ret = match crate::semantic::values::strip(&d.expr) {
+                    Expr::Ident(i) => {
+                        self.exported.push(("default".into(), i.sym.to_string()));
+                        None
+                    }
+                    Expr::Arrow(a) => Some(a.return_type.as_deref()),
+                    Expr::Fn(f) => Some(f.function.return_type.as_deref()),
+                    _ => None,
+                };
+                self.default_export(ret.and_then(fn_export), d.span);
+            }
+            _ => {}
+        }
+    }
+
+    fn default_export(&mut self, export: Option<Export>, span: Span) {
+        if let Some(export) = export {
+            let fact = Fact {
+                export,
+                at: self.at(span),
+            };
+            self.facts.exports.insert("default".into(), fact);
+        }
+    }
+
+    /// The facts, once values typed by the module's types (or imported ones) have them.
+    fn finish(mut self) -> ModuleFacts {
+        for t in std::mem::take(&mut self.typed) {
+            let export = match (
+                self.local.get(&t.type_name),
+                self.imported.get(&t.type_name),
+            ) {
+                (
+                    Some(Fact {
+                        export: Export::EnvType(members),
+                        ..
+                    }),
+                    _,
+                ) => typed_export(members.clone(), t.call),
+                (None, Some((module, name))) => Export::TypedAs {
+                    module: module.clone(),
+                    name: name.clone(),
+                    call: t.call,
+                },
+                _ => continue,
+            };
+            self.local
+                .entry(t.name)
+                .or_insert(Fact { export, at: t.at });
+        }
+        for (name, orig) in std::mem::take(&mut self.exported) {
+            if let Some(f) = self.local.get(&orig) {
+                self.facts.exports.insert(name, f.clone());
+            }
+        }
+        self.facts
+    }
+}
+
+fn export_name(n: &ModuleExportName) -> String {
+    match n {
+        ModuleExportName::Ident(i) => i.sym.to_string(),
+        ModuleExportName::Str(s) => s.value.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// What a function's declared return type makes it: a KV function, or one returning an
+/// object type literal with KV members.
+fn fn_export(ret: Option<&swc_ecma_ast::TsTypeAnn>) -> Option<Export> {
+    let (t, promise) = returned(ret)?;
+    match t {
+        _ if known_type(t) == Some(KnownType::Kv) => Some(Export::KvFunction { promise }),
+        TsType::TsTypeLit(lit) => {
+            let members = env_members(&lit.members);
+            members
+                .iter()
+                .any(|(_, k)| *k == KnownType::Kv)
+                .then_some(Export::ObjectFunction { members, promise })
+        }
+        _ => None,
+    }
+}
+
+/// The members of a type literal or interface body with known binding types.
+fn env_members(body: &[swc_ecma_ast::TsTypeElement]) -> Vec<(String, KnownType)> {
+    members(body)
+        .filter_map(|(n, t)| Some((n.to_string(), known_type(t)?)))
+        .collect()
+}
+
+/// A constant usable in keys: a string, a template, a `+` of those, an object of them
+/// (`as const` or not).
+fn key_constant(e: &Expr) -> bool {
+    use swc_ecma_ast::{Lit, Prop, PropOrSpread};
+    match crate::semantic::values::strip(e) {
+        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
+        Expr::Bin(b) => key_constant(&b.left) && key_constant(&b.right),
+        Expr::Object(o) => o.props.iter().all(|p| match p {
+            PropOrSpread::Prop(p) => matches!(&**p, Prop::KeyValue(kv) if key_constant(&kv.value)),
+            PropOrSpread::Spread(_) => false,
+        }),
+        _ => false,
+    }
+}
+
+/// A variable typed by a named type (`let ENV: Bindings`), or a function declared to return
+/// one (`function getEnv(): Env`), for [`Export::Object`] and [`Export::ObjectFunction`] once
+/// the module's types are known.
+struct Typed {
+    name: String,
+    type_name: String,
+    at: String,
+    /// For a function: whether it returns a `Promise` of the type.
+    call: Option<bool>,
+}
+
+/// What a value or function typed by an Env type's members exports.
+pub(super) fn typed_export(members: Vec<(String, KnownType)>, call: Option<bool>) -> Export {
+    match call {
+        None => Export::Object(members),
+        Some(promise) => Export::ObjectFunction { members, promise },
+    }
+}
+
+/// A written return type: the type, and whether it is a `Promise` of it.
+fn returned(ret: Option<&swc_ecma_ast::TsTypeAnn>) -> Option<(&TsType, bool)> {
+    let t = &*ret?.type_ann;
+    Some(match promised(t) {
+        Some(inner) => (inner, true),
+        None => (t, false),
+    })
+}
+
+/// The variables and functions of a declaration typed by a named type (see [`Typed`]).
+fn typed_values(d: &Decl, at: &dyn Fn(swc_common::Span) -> String) -> Vec<Typed> {
+    let named = |name: &swc_ecma_ast::Ident, t: &TsType, call: Option<bool>| {
+        Some(Typed {
+            name: name.sym.to_string(),
+            type_name: crate::semantic::types::type_ref_name(t)?.to_string(),
+            at: at(name.span),
+            call,
+        })
+    };
+    match d {
+        Decl::Fn(f) => returned(f.function.return_type.as_deref())
+            .and_then(|(t, promise)| named(&f.ident, t, Some(promise)))
+            .into_iter()
+            .collect(),
+        Decl::Var(v) => v
+            .decls
+            .iter()
+            .filter_map(|d| {
+                let Pat::Ident(name) = &d.name else {
+                    return None;
+                };
+                let ret = match d.init.as_deref().map(crate::semantic::values::strip) {
+                    Some(Expr::Arrow(a)) => Some(a.return_type.as_deref()),
+                    Some(Expr::Fn(f)) => Some(f.function.return_type.as_deref()),
+                    _ => None,
+                };
+                match ret {
+                    Some(ret) => {
+                        let (t, promise) = returned(ret)?;
+                        named(&name.id, t, Some(promise))
+                    }
+                    None => named(&name.id, declared_type(name, d.init.as_deref())?, None),
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A variable's declared type: its annotation, or the type its initialiser is cast to (`{}
+/// as { CACHE: KVNamespace }`).
+fn declared_type<'a>(
+    name: &'a swc_ecma_ast::BindingIdent,
+    init: Option<&'a Expr>,
+) -> Option<&'a TsType> {
+    if let Some(t) = &name.type_ann {
+        return Some(&t.type_ann);
+    }
+    match init? {
+        Expr::TsAs(a) => Some(&a.type_ann),
+        Expr::TsSatisfies(s) => Some(&s.type_ann),
+        Expr::TsTypeAssertion(a) => Some(&a.type_ann),
+        _ => None,
+    }
+}
+
+/// The Env type an interface or type literal declares, and those its members typed by type
+/// literals declare under dotted names (`AppEnv.Variables`, `AppEnv.Bindings` of a Hono
+/// environment type).
+fn env_types(
+    id: &swc_ecma_ast::Ident,
+    body: &[swc_ecma_ast::TsTypeElement],
+    at: &dyn Fn(swc_common::Span) -> String,
+    out: &mut Vec<(String, Fact)>,
+) {
+    let mut add = |name: String, m: Vec<(String, KnownType)>| {
+        if !m.is_empty() {
+            let export = Export::EnvType(m);
+            out.push((
+                name,
+                Fact {
+                    export,
+                    at: at(id.span),
+                },
+            ));
+        }
+    };
+    add(id.sym.to_string(), env_members(body));
+    for (member, t) in members(body) {
+        if let TsType::TsTypeLit(lit) = t {
+            add(format!("{}.{member}", id.sym), env_members(&lit.members));
+        }
+    }
+}
+
+pub(super) fn decl_facts(
+    d: &Decl,
+    at: &dyn Fn(swc_common::Span) -> String,
+    source: &Source,
+) -> Vec<(String, Fact)> {
+    let mut out = Vec::new();
+    // JavaScript: the JSDoc comment before the declaration.
+    let doc =
+        || crate::semantic::jsdoc::before(source, source.range(d.span()).start).unwrap_or_default();
+    match d {
+        Decl::Fn(f) => {
+            let export =
+                fn_export(f.function.return_type.as_deref()).or_else(|| match doc().returns {
+                    Some((KnownType::Kv, promise)) => Some(Export::KvFunction { promise }),
+                    _ => None,
+                });
+            if let Some(export) = export {
+                out.push((
+                    f.ident.sym.to_string(),
+                    Fact {
+                        export,
+                        at: at(f.ident.span),
+                    },
+                ));
+            }
+        }
+        Decl::Var(v) => {
+            for d in &v.decls {
+                let Pat::Ident(name) = &d.name else { continue };
+                let declared = declared_type(name, d.init.as_deref());
+                let export = match (declared, d.init.as_deref()) {
+                    (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
+                    (Some(TsType::TsTypeLit(lit)), _)
+                        if env_members(&lit.members)
+                            .iter()
+                            .any(|(_, k)| *k == KnownType::Kv) =>
+                    {
+                        Some(Export::Object(env_members(&lit.members)))
+                    }
+                    (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
+                    (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
+                    (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
+                    (None, Some(init))
+                        if v.kind == swc_ecma_ast::VarDeclKind::Const
+                            && key_constant(init)
+                            && init.span().hi.0 - init.span().lo.0 <= 4096 =>
+                    {
+                        Some(Export::Constant(Box::new(init.clone())))
+                    }
+                    _ => None,
+                };
+                if let Some(export) = export {
+                    out.push((
+                        name.id.sym.to_string(),
+                        Fact {
+                            export,
+                            at: at(name.id.span),
+                        },
+                    ));
+                }
+            }
+        }
+        Decl::TsInterface(i) => env_types(&i.id, &i.body.body, at, &mut out),
+        Decl::TsTypeAlias(t) => {
+            if let TsType::TsTypeLit(lit) = &*t.type_ann {
+                env_types(&t.id, &lit.members, at, &mut out);
+            }
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,440 @@
+//! The project index (DESIGN §2): what other files of a project declare about KV.
+//!
+//! The project of a file is the folder of its nearest `package.json`, `tsconfig.json` or
+//! wrangler config. The index holds the KV and Durable Object members of Env-like declarations
+//! in the project's `.d.ts` files (global and module augmentations included), and, for the
+//! modules a linted file imports, their exported declarations: functions and values declared
+//! `KVNamespace`, Env types, and string constants used in keys, followed through re-exports.
+//! Imports resolve as TypeScript's `bundler` resolution does (extension-less paths,
+//! `index.ts`, tsconfig `paths` and `baseUrl` with `extends`, SvelteKit's `$lib`), never
+//! outside the project. Only declared types count. Files are filtered by text before they are
+//! parsed, parsed at most once per run, and cached by path.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use swc_ecma_ast::Expr;
+
+use super::bindings::Bindings;
+use super::declared_bindings;
+use super::types::KnownType;
+use crate::fs::Listings;
+
+use super::wrangler::{GENERATED_TYPES, WRANGLER_FILES};
+use crate::parse::{is_declaration_file, parse, Lang};
+use crate::source::Source;
+
+mod facts;
+mod resolve;
+
+use facts::typed_export;
+pub use resolve::specifiers;
+use resolve::tsconfig_paths;
+
+/// How many files of a project's `.d.ts` search are read at most.
+const MAX_DTS_FILES: usize = 2_000;
+/// How deep re-exports are followed.
+const MAX_REEXPORT_DEPTH: usize = 8;
+/// The largest module read for its exports.
+const MAX_MODULE_BYTES: u64 = 2 * 1024 * 1024;
+/// Other files are parsed on the caller's thread, not isolated like linted files: deeper
+/// nesting than real modules have is not parsed.
+pub const MAX_INDEX_NESTING: usize = 256;
+
+/// What a module exports that matters to KV.
+#[derive(Clone, Debug)]
+pub enum Export {
+    /// A function declared to return `KVNamespace` (`true`: a `Promise` of one).
+    KvFunction { promise: bool },
+    /// A value declared `KVNamespace`.
+    KvValue,
+    /// An Env type: its members' names and types.
+    EnvType(Vec<(String, KnownType)>),
+    /// A value whose declared type is an object type with binding-typed members (`export
+    /// const ENV: { CACHE?: KVNamespace } = {}`, or typed by an Env type of the module): its
+    /// members' names and types.
+    Object(Vec<(String, KnownType)>),
+    /// A function declared to return such an object type (`export function getEnv(): Env`
+    /// with `Env` a type literal or an Env type of the module; `true`: a `Promise` of it).
+    ObjectFunction {
+        members: Vec<(String, KnownType)>,
+        promise: bool,
+    },
+    /// A value (or, with `call`, a function returning one: `Some(promise)`) typed by a type
+    /// another module exports (`export let ENV: Bindings` with `import type { Bindings } from
+    /// './types'`): an [`Export::Object`] or [`Export::ObjectFunction`] once that module's
+    /// exports are read, else nothing.
+    TypedAs {
+        module: PathBuf,
+        name: String,
+        call: Option<bool>,
+    },
+    /// A `const` string, template or `as const` object of strings (its initialiser).
+    Constant(Box<Expr>),
+}
+
+/// An export and where it is declared (`src/lib/kv.ts:12`).
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub export: Export,
+    pub at: String,
+}
+
+/// The exports of one module, re-exports followed.
+pub type Exports = HashMap<String, Fact>;
+
+/// What the modules a file imports export, by the import's specifier as written.
+#[derive(Clone, Debug, Default)]
+pub struct Imports {
+    pub modules: HashMap<String, Arc<Exports>>,
+    /// Imports resolved but not read yet, as (specifier, module): they cannot make a
+    /// namespace KV, so the prefilter needs nothing of them; [`Project::read_pending`]
+    /// reads their key constants once the file is linted.
+    pending: Vec<(String, PathBuf)>,
+}
+
+impl Imports {
+    fn add(&mut self, spec: String, exports: Arc<Exports>) {
+        if !exports.is_empty() {
+            self.modules.insert(spec, exports);
+        }
+    }
+
+    /// Whether `text` (the importing file) may hold a finding through what it imports: it
+    /// names an imported function or value declared `KVNamespace`, or a KV member of an
+    /// imported Env type (the prefilter's part for imports: without one of those names, no
+    /// receiver in the file can be KV through an import).
+    pub fn may_hold_finding(&self, text: &str) -> bool {
+        self.modules
+            .values()
+            .flat_map(|m| m.iter())
+            .any(|(name, f)| match &f.export {
+                Export::KvFunction { .. } | Export::KvValue => text.contains(name.as_str()),
+                Export::EnvType(members)
+                | Export::Object(members)
+                | Export::ObjectFunction { members, .. } => members
+                    .iter()
+                    .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
+                Export::Constant(_) | Export::TypedAs { .. } => false,
+            })
+    }
+}
+
+/// One module's own declarations and re-exports, before re-exports are followed.
+#[derive(Default)]
+struct ModuleFacts {
+    exports: Exports,
+    /// `export * from '…'`.
+    stars: Vec<PathBuf>,
+    /// `export { a as b } from '…'`: exported name, name in the other module, module.
+    named: Vec<(String, String, PathBuf)>,
+}
+
+/// One project: its root, tsconfig paths, `.d.ts` bindings and the modules read so far.
+pub struct Project {
+    root: PathBuf,
+    /// `paths` patterns with their targets, as absolute path patterns.
+    paths: Vec<(String, Vec<PathBuf>)>,
+    base_url: Option<PathBuf>,
+    dts: OnceLock<Bindings>,
+    /// KV bindings inferred from uses only KV has (`evidence`), read once when asked.
+    inferred: OnceLock<Bindings>,
+    modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
+    /// Where each import specifier leads, by the importing folder.
+    resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
+    listings: Arc<Listings>,
+    /// Whether a module's text (or that of a module it re-exports from) says `KVNamespace`.
+    says_kv: Mutex<HashMap<PathBuf, bool>>,
+    /// Each module's exports, re-exports followed.
+    merged: Mutex<HashMap<PathBuf, Arc<Exports>>>,
+}
+
+/// Finds and caches the project of each folder.
+#[derive(Default)]
+pub struct ProjectResolver {
+    by_dir: Mutex<HashMap<PathBuf, Option<Arc<Project>>>>,
+    by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
+    /// Folder listings, shared with the other resolvers of a run.
+    listings: Arc<Listings>,
+}
+
+const PROJECT_FILES: &[&str] = &["package.json", "tsconfig.json"];
+
+impl ProjectResolver {
+    pub fn with_listings(listings: Arc<Listings>) -> Self {
+        ProjectResolver {
+            listings,
+            ..ProjectResolver::default()
+        }
+    }
+
+    /// The project of a file (an absolute path), if it has one.
+    pub fn for_file(&self, file: &Path) -> Option<Arc<Project>> {
+        self.for_dir(file.parent()?)
+    }
+
+    /// The project of a folder: its own, or its parent's (each folder looked at once).
+    fn for_dir(&self, dir: &Path) -> Option<Arc<Project>> {
+        if let Some(hit) = self.by_dir.lock().unwrap().get(dir) {
+            return hit.clone();
+        }
+        let is_root = PROJECT_FILES
+            .iter()
+            .chain(WRANGLER_FILES.iter())
+            .any(|n| self.listings.has_file(dir, n));
+        let project = if is_root {
+            Some(
+                self.by_root
+                    .lock()
+                    .unwrap()
+                    .entry(dir.to_path_buf())
+                    .or_insert_with(|| Arc::new(Project::new(dir, self.listings.clone())))
+                    .clone(),
+            )
+        } else {
+            dir.parent().and_then(|p| self.for_dir(p))
+        };
+        self.by_dir
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), project.clone());
+        project
+    }
+}
+
+impl Project {
+    fn new(root: &Path, listings: Arc<Listings>) -> Self {
+        let (base_url, mut paths) = tsconfig_paths(&root.join("tsconfig.json"), 0);
+        // SvelteKit: `$lib` is `src/lib`, unless the project maps it itself.
+        let svelte = ["svelte.config.js", "svelte.config.ts", "svelte.config.mjs"]
+            .iter()
+            .any(|f| root.join(f).is_file());
+        if svelte && !paths.iter().any(|(p, _)| p.starts_with("$lib")) {
+            paths.push(("$lib".into(), vec![root.join("src/lib")]));
+            paths.push(("$lib/*".into(), vec![root.join("src/lib/*")]));
+        }
+        Project {
+            root: root.to_path_buf(),
+            paths,
+            base_url,
+            dts: OnceLock::new(),
+            inferred: OnceLock::new(),
+            modules: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+            listings,
+            says_kv: Mutex::new(HashMap::new()),
+            merged: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bindings that the project's `.d.ts` files type (interfaces and type aliases with
+    /// KV or Durable Object members, in global and module augmentations too).
+    pub fn dts_bindings(&self) -> &Bindings {
+        self.dts.get_or_init(|| {
+            let mut out = Bindings::default();
+            let walker = crate::fs::walker(&self.root).build();
+            let mut read = 0;
+            for entry in walker.flatten() {
+                let path = entry.path();
+                // A `worker-configuration.d.ts` beside a wrangler config is the wrangler
+                // resolver's (DESIGN §2): not read twice.
+                let generated = path.file_name().is_some_and(|n| n == GENERATED_TYPES)
+                    && path.parent().is_some_and(|d| {
+                        WRANGLER_FILES.iter().any(|w| self.listings.has_file(d, w))
+                    });
+                if !is_declaration_file(path) || generated {
+                    continue;
+                }
+                read += 1;
+                if read > MAX_DTS_FILES {
+                    break;
+                }
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                if !text.contains("KVNamespace") && !text.contains("DurableObjectNamespace")
+                    || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some()
+                {
+                    continue;
+                }
+                let source = Source::new(text);
+                if let Ok(parsed) = parse(&source, Lang::TypeScript, true) {
+                    out.merge(&declared_bindings(&parsed.program, &self.label(path)));
+                }
+            }
+            out
+        })
+    }
+
+    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once;
+    /// none in a project that is not a Worker's (no wrangler config at its root, and no
+    /// `wrangler` or `@cloudflare/` package in its `package.json`): a library's files are
+    /// not read for them.
+    pub fn inferred_bindings(&self) -> &Bindings {
+        self.inferred.get_or_init(|| {
+            if self.is_worker() {
+                crate::evidence::bindings(crate::evidence::collect(&self.root))
+            } else {
+                Bindings::default()
+            }
+        })
+    }
+
+    /// Whether the project is a Worker's: a wrangler config at its root, or a `package.json`
+    /// that names `wrangler` or a `@cloudflare/` package.
+    fn is_worker(&self) -> bool {
+        WRANGLER_FILES
+            .iter()
+            .any(|w| self.listings.has_file(&self.root, w))
+            || std::fs::read_to_string(self.root.join("package.json"))
+                .is_ok_and(|t| t.contains("\"wrangler\"") || t.contains("\"@cloudflare/"))
+    }
+
+    fn label(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
+    /// Whether a module's text, or that of a module it re-exports from, says `KVNamespace`:
+    /// only such a module can export a KV function, value or Env type. Read, not parsed.
+    fn module_says_kv(&self, path: &Path, depth: usize) -> bool {
+        if depth > MAX_REEXPORT_DEPTH {
+            return false;
+        }
+        if let Some(&hit) = self.says_kv.lock().unwrap().get(path) {
+            return hit;
+        }
+        // A cycle reads as `false` while the module is being looked at.
+        self.says_kv
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), false);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let says = text.contains("KVNamespace")
+            || (text.contains("export") && text.contains(" from ") && {
+                specifiers(&text)
+                    .iter()
+                    .filter_map(|s| self.resolve(path, s))
+                    .any(|m| self.module_says_kv(&m, depth + 1))
+            });
+        self.says_kv
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), says);
+        says
+    }
+
+    /// What the modules that `text` (the file at `file`) imports export. With `constants`
+    /// false, only modules that can export KV functions, values or Env types are parsed:
+    /// enough for the prefilter; key constants are read when the file is linted.
+    pub fn imports(&self, file: &Path, text: &str, constants: bool) -> Imports {
+        let mut out = Imports::default();
+        for spec in specifiers(text) {
+            let Some(target) = self.resolve(file, &spec) else {
+                continue;
+            };
+            if constants || self.module_says_kv(&target, 0) {
+                out.add(spec, self.module_exports(&target));
+            } else {
+                out.pending.push((spec, target));
+            }
+        }
+        out
+    }
+
+    /// Completes imports found with `constants` false: the modules left pending are read
+    /// (as [`Project::imports`] with `constants` true reads them), without resolving the
+    /// file's imports again.
+    pub fn read_pending(&self, imports: &mut Imports) {
+        for (spec, target) in std::mem::take(&mut imports.pending) {
+            imports.add(spec, self.module_exports(&target));
+        }
+    }
+
+    /// A module's exports with its re-exports followed, worked out once per module: every
+    /// file that imports it shares them.
+    fn module_exports(&self, path: &Path) -> Arc<Exports> {
+        if let Some(hit) = self.merged.lock().unwrap().get(path) {
+            return hit.clone();
+        }
+        let exports = Arc::new(self.exports(path, 0, &mut HashSet::new()));
+        self.merged
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), exports.clone());
+        exports
+    }
+
+    /// A module's exports with its re-exports followed (cycles and depth bounded).
+    fn exports(&self, path: &Path, depth: usize, seen: &mut HashSet<PathBuf>) -> Exports {
+        if depth > MAX_REEXPORT_DEPTH || !seen.insert(path.to_path_buf()) {
+            return Exports::new();
+        }
+        let facts = self.facts(path);
+        let mut out = facts.exports.clone();
+        // Values typed by another module's Env type take its members (cycles read as none;
+        // the walk there does not count as visiting it: a re-export of it below still reads
+        // it).
+        for fact in out.values_mut() {
+            if let Export::TypedAs { module, name, call } = &fact.export {
+                let mut beside = seen.clone();
+                let members = match self.exports(module, depth + 1, &mut beside).remove(name) {
+                    Some(Fact {
+                        export: Export::EnvType(m),
+                        ..
+                    }) => Some(m),
+                    _ => None,
+                };
+                if let Some(members) = members {
+                    fact.export = typed_export(members, *call);
+                }
+            }
+        }
+        out.retain(|_, f| !matches!(f.export, Export::TypedAs { .. }));
+        for (exported, name, from) in &facts.named {
+            if let Some(f) = self.exports(from, depth + 1, seen).remove(name) {
+                out.entry(exported.clone()).or_insert(f);
+            }
+        }
+        for from in &facts.stars {
+            for (k, v) in self.exports(from, depth + 1, seen) {
+                out.entry(k).or_insert(v);
+            }
+        }
+        out
+    }
+
+    /// One module's own facts, parsed at most once.
+    fn facts(&self, path: &Path) -> Arc<ModuleFacts> {
+        if let Some(hit) = self.modules.lock().unwrap().get(path) {
+            return hit.clone();
+        }
+        let facts = Arc::new(self.read_facts(path).unwrap_or_default());
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(path.to_path_buf(), facts.clone());
+        facts
+    }
+
+    fn read_facts(&self, path: &Path) -> Option<ModuleFacts> {
+        if std::fs::metadata(path).ok()?.len() > MAX_MODULE_BYTES {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        // Without `export` there is nothing to import.
+        if !text.contains("export") || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some() {
+            return None;
+        }
+        let lang = Lang::from_path(path)?;
+        let dts = is_declaration_file(path);
+        let source = Source::new(text);
+        let parsed = std::panic::catch_unwind(|| parse(&source, lang, dts))
+            .ok()?
+            .ok()?;
+        Some(self.module_facts(path, &source, &parsed.program))
+    }
+}
