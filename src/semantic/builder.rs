@@ -3,7 +3,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use swc_atoms::Atom;
-use swc_common::Span;
+use swc_common::{Span, Spanned};
 use swc_ecma_ast::*;
 
 use super::classes::ClassInfo;
@@ -31,12 +31,15 @@ pub(super) const MAX_CONST_INIT: usize = 512;
 
 /// The walk that builds the model. `'p` is the program's lifetime: what the model keeps of
 /// the program (call arguments, `const` initialisers) borrows from it, never copies.
+/// The members with known types of a file's interfaces and type aliases, by name.
+pub(super) type Interfaces = HashMap<String, Vec<(String, KnownType)>>;
+
 pub(super) struct Builder<'a, 'p> {
     pub(super) source: &'a Source,
     pub(super) bindings: &'a Bindings,
     pub(super) env_types: HashSet<String>,
     /// The members with known types of the file's interfaces and type aliases.
-    pub(super) interfaces: HashMap<String, Vec<(String, KnownType)>>,
+    pub(super) interfaces: Interfaces,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
     pub(super) reassigned: HashSet<Atom>,
     pub(super) scopes: Scopes<'p>,
@@ -121,6 +124,53 @@ pub(super) fn is_plain_value(e: &Expr) -> bool {
             | Expr::Fn(_)
             | Expr::Class(_)
     )
+}
+
+impl<'a, 'p> Builder<'a, 'p> {
+    /// A walk of `program` with the file's interfaces and reassigned names (collected
+    /// before it), and what its imports hold.
+    pub(super) fn new(
+        program: &Program,
+        source: &'a Source,
+        bindings: &'a Bindings,
+        (interfaces, reassigned): (Interfaces, HashSet<Atom>),
+        imported: HashMap<Atom, Binding<'p>>,
+        explain: bool,
+    ) -> Self {
+        let env_types = interfaces
+            .iter()
+            .filter(|(_, props)| {
+                props
+                    .iter()
+                    .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        Builder {
+            source,
+            bindings,
+            env_types,
+            interfaces,
+            reassigned,
+            scopes: Scopes::default(),
+            this: Vec::new(),
+            functions: vec![0],
+            next_function: 1,
+            function_spans: vec![program.span()],
+            calls: Vec::new(),
+            do_calls: Vec::new(),
+            dropped: Vec::new(),
+            returns: HashMap::default(),
+            kv_returning: HashMap::default(),
+            returned: HashMap::default(),
+            value_returning: HashMap::default(),
+            hono_apps: HashMap::default(),
+            hono_context_types: super::hono::context_types(program),
+            route_context: None,
+            imported,
+            explain,
+        }
+    }
 }
 
 impl<'p> Builder<'_, 'p> {

@@ -5,8 +5,8 @@
 
 use swc_common::{Span, Spanned};
 use swc_ecma_ast::{
-    BinaryOp, Callee, Decl, Expr, ExprOrSpread, MemberProp, ObjectLit, ObjectPatProp, Pat, Prop,
-    PropName, PropOrSpread, Stmt, UnaryOp,
+    AssignExpr, BinaryOp, Callee, Decl, Expr, ExprOrSpread, MemberProp, ObjectLit, ObjectPatProp,
+    Pat, Prop, PropName, PropOrSpread, Stmt, UnaryOp,
 };
 
 use super::values::strip;
@@ -140,18 +140,21 @@ fn reach(e: &Expr, target: Span) -> Reach {
         // An `await` lets other work run; an update or assignment writes.
         Expr::Await(a) => sequence([&*a.arg], target, true),
         Expr::Update(u) => sequence([&*u.arg], target, true),
-        Expr::Assign(a) => {
-            let left = a.left.as_simple().and_then(|s| s.as_member());
-            match left {
-                Some(m) => sequence([&*m.obj, &*a.right], target, true),
-                None if a.left.as_ident().is_some() => sequence([&*a.right], target, true),
-                None => Reach::Blocked,
-            }
-        }
+        Expr::Assign(a) => reach_assign(a, target),
         // Functions and classes: their bodies run later, if ever. Everything else (optional
         // chains, tagged templates, `yield`, JSX…) is taken as having effects.
         Expr::Arrow(_) | Expr::Fn(_) if !contains(e, target) => Reach::Pure,
         _ => Reach::Blocked,
+    }
+}
+
+/// `x = v`, `o.p = v`: the object, the value, then the write; other targets (patterns) are
+/// taken as having effects.
+fn reach_assign(a: &AssignExpr, target: Span) -> Reach {
+    match a.left.as_simple().and_then(|s| s.as_member()) {
+        Some(m) => sequence([&*m.obj, &*a.right], target, true),
+        None if a.left.as_ident().is_some() => sequence([&*a.right], target, true),
+        None => Reach::Blocked,
     }
 }
 

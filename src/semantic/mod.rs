@@ -47,7 +47,7 @@ use std::borrow::Cow;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use swc_atoms::Atom;
-use swc_common::{Span, Spanned};
+use swc_common::Span;
 use swc_ecma_ast::*;
 use swc_ecma_visit::VisitWith;
 
@@ -56,8 +56,6 @@ use bindings::Bindings;
 pub(crate) use builder::in_program;
 use builder::Builder;
 use declarations::{Declarations, FIX_GLOBALS};
-use scope::Scopes;
-use types::KnownType;
 use values::Consts;
 
 /// The KV namespace methods.
@@ -246,40 +244,14 @@ impl<'p> SemanticModel<'p> {
         let imported = imports
             .map(|i| imports::imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
-        let env_types = decls
-            .interfaces
-            .iter()
-            .filter(|(_, props)| {
-                props
-                    .iter()
-                    .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        let mut builder = Builder {
+        let mut builder = Builder::new(
+            program,
             source,
-            bindings: &bindings,
-            env_types,
-            interfaces: decls.interfaces,
-            reassigned: decls.reassigned,
-            scopes: Scopes::default(),
-            this: Vec::new(),
-            functions: vec![0],
-            next_function: 1,
-            function_spans: vec![program.span()],
-            calls: Vec::new(),
-            do_calls: Vec::new(),
-            dropped: Vec::new(),
-            returns: HashMap::default(),
-            kv_returning: HashMap::default(),
-            returned: HashMap::default(),
-            value_returning: HashMap::default(),
-            hono_apps: HashMap::default(),
-            hono_context_types: hono::context_types(program),
-            route_context: None,
+            &bindings,
+            (decls.interfaces, decls.reassigned),
             imported,
             explain,
-        };
+        );
         program.visit_with(&mut builder);
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
         let hono_apps = builder.hono_apps.into_keys().collect();

@@ -153,38 +153,12 @@ fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
     if depth > MAX_DEPTH {
         return KeyValue::Unknown;
     }
-    let prefix = |s: String| {
-        if s.is_empty() {
-            KeyValue::Unknown
-        } else {
-            KeyValue::Prefix(s)
-        }
-    };
     match strip(e) {
         Expr::Lit(Lit::Str(s)) => match s.value.as_str() {
             Some(v) => KeyValue::Static(v.to_string()),
             None => KeyValue::Unknown,
         },
-        Expr::Tpl(t) => {
-            let mut text = String::new();
-            for (i, q) in t.quasis.iter().enumerate() {
-                let Some(cooked) = q.cooked.as_ref().and_then(|c| c.as_str()) else {
-                    return prefix(text);
-                };
-                text.push_str(cooked);
-                if let Some(e) = t.exprs.get(i) {
-                    match key_at(e, consts, depth + 1) {
-                        KeyValue::Static(s) => text.push_str(&s),
-                        KeyValue::Prefix(p) => {
-                            text.push_str(&p);
-                            return prefix(text);
-                        }
-                        KeyValue::Unknown => return prefix(text),
-                    }
-                }
-            }
-            KeyValue::Static(text)
-        }
+        Expr::Tpl(t) => template_key(t, consts, depth),
         Expr::Bin(b) if b.op == BinaryOp::Add => match key_at(&b.left, consts, depth + 1) {
             KeyValue::Static(l) => match key_at(&b.right, consts, depth + 1) {
                 KeyValue::Static(r) => KeyValue::Static(l + &r),
@@ -211,6 +185,37 @@ fn key_at(e: &Expr, consts: &Consts, depth: usize) -> KeyValue {
         },
         _ => KeyValue::Unknown,
     }
+}
+
+/// Text known to start a key: a prefix, unless it is empty (then nothing is known).
+fn prefix(s: String) -> KeyValue {
+    if s.is_empty() {
+        KeyValue::Unknown
+    } else {
+        KeyValue::Prefix(s)
+    }
+}
+
+/// A template's value, or its text up to the first substitution not statically known.
+fn template_key(t: &swc_ecma_ast::Tpl, consts: &Consts, depth: usize) -> KeyValue {
+    let mut text = String::new();
+    for (i, q) in t.quasis.iter().enumerate() {
+        let Some(cooked) = q.cooked.as_ref().and_then(|c| c.as_str()) else {
+            return prefix(text);
+        };
+        text.push_str(cooked);
+        if let Some(e) = t.exprs.get(i) {
+            match key_at(e, consts, depth + 1) {
+                KeyValue::Static(s) => text.push_str(&s),
+                KeyValue::Prefix(p) => {
+                    text.push_str(&p);
+                    return prefix(text);
+                }
+                KeyValue::Unknown => return prefix(text),
+            }
+        }
+    }
+    KeyValue::Static(text)
 }
 
 /// The value of a property of an object literal without spreads, by its name.

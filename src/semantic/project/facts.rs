@@ -368,6 +368,8 @@ fn env_types(
     }
 }
 
+/// The facts of one top-level declaration: functions and values typed `KVNamespace` (or by
+/// JSDoc), objects with KV members, key constants, Env types.
 pub(super) fn decl_facts(
     d: &Decl,
     at: &dyn Fn(swc_common::Span) -> String,
@@ -377,6 +379,10 @@ pub(super) fn decl_facts(
     // JavaScript: the JSDoc comment before the declaration.
     let doc =
         || crate::semantic::jsdoc::before(source, source.range(d.span()).start).unwrap_or_default();
+    let mut add = |name: &swc_ecma_ast::Ident, export: Export| {
+        let at = at(name.span);
+        out.push((name.sym.to_string(), Fact { export, at }));
+    };
     match d {
         Decl::Fn(f) => {
             let export =
@@ -385,48 +391,15 @@ pub(super) fn decl_facts(
                     _ => None,
                 });
             if let Some(export) = export {
-                out.push((
-                    f.ident.sym.to_string(),
-                    Fact {
-                        export,
-                        at: at(f.ident.span),
-                    },
-                ));
+                add(&f.ident, export);
             }
         }
         Decl::Var(v) => {
+            let is_const = v.kind == swc_ecma_ast::VarDeclKind::Const;
             for d in &v.decls {
                 let Pat::Ident(name) = &d.name else { continue };
-                let declared = declared_type(name, d.init.as_deref());
-                let export = match (declared, d.init.as_deref()) {
-                    (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
-                    (Some(TsType::TsTypeLit(lit)), _)
-                        if env_members(&lit.members)
-                            .iter()
-                            .any(|(_, k)| *k == KnownType::Kv) =>
-                    {
-                        Some(Export::Object(env_members(&lit.members)))
-                    }
-                    (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
-                    (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
-                    (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
-                    (None, Some(init))
-                        if v.kind == swc_ecma_ast::VarDeclKind::Const
-                            && key_constant(init)
-                            && init.span().hi.0 - init.span().lo.0 <= 4096 =>
-                    {
-                        Some(Export::Constant(Box::new(init.clone())))
-                    }
-                    _ => None,
-                };
-                if let Some(export) = export {
-                    out.push((
-                        name.id.sym.to_string(),
-                        Fact {
-                            export,
-                            at: at(name.id.span),
-                        },
-                    ));
+                if let Some(export) = var_export(name, d.init.as_deref(), is_const, &doc) {
+                    add(&name.id, export);
                 }
             }
         }
@@ -439,4 +412,33 @@ pub(super) fn decl_facts(
         _ => {}
     }
     out
+}
+
+/// What a variable exports: a KV value (declared, or by JSDoc `@type`), an object with KV
+/// members, a function declared to return KV, or a key constant.
+fn var_export(
+    name: &swc_ecma_ast::BindingIdent,
+    init: Option<&Expr>,
+    is_const: bool,
+    doc: &dyn Fn() -> crate::semantic::jsdoc::Tags,
+) -> Option<Export> {
+    match (declared_type(name, init), init) {
+        (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
+        (Some(TsType::TsTypeLit(lit)), _)
+            if env_members(&lit.members)
+                .iter()
+                .any(|(_, k)| *k == KnownType::Kv) =>
+        {
+            Some(Export::Object(env_members(&lit.members)))
+        }
+        (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
+        (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
+        (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
+        (None, Some(init))
+            if is_const && key_constant(init) && init.span().hi.0 - init.span().lo.0 <= 4096 =>
+        {
+            Some(Export::Constant(Box::new(init.clone())))
+        }
+        _ => None,
+    }
 }
