@@ -13,7 +13,8 @@
 # on (a) a real-TypeScript corpus of npm packages that ship their sources, (b) the same files
 # with a config under which every file passes kvlint's prefilter, (c) a generated KV-heavy
 # Worker corpus of 2,000 files (bench/gen-worker-corpus.py --kv-heavy); and kvlint on one
-# file, `--fix --unsafe-fixes` on a copy of (c), 1 vs 2 threads, and 500 → 2,000 files of (c).
+# file, one file of a 3,000-file project (p) with bindings declared and inferred, `--fix
+# --unsafe-fixes` on a copy of (c), 1 vs 2 threads, and 500 → 2,000 files of (c).
 # It prints wall time, CPU time, peak RSS and the ratios. Not part of the test suite.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +62,15 @@ printf '[bindings]\nkv = ["e"]\n' > all-files.toml
 # (c): generated KV-heavy Workers.
 [ -d corpus-c ] || python3 "$root/bench/gen-worker-corpus.py" corpus-c 2000 --kv-heavy
 [ -d corpus-c500 ] || python3 "$root/bench/gen-worker-corpus.py" corpus-c500 500 --kv-heavy
+# (p): a 3,000-file project of ordinary files, for one-file (pre-commit) runs; and the same
+# project with no KV binding declared anywhere, where bindings are inferred from uses only KV
+# has: that run reads every file of the project for them.
+[ -d corpus-p ] || python3 "$root/bench/gen-worker-corpus.py" corpus-p 3000
+if [ ! -d corpus-p-undeclared ]; then
+  cp -r corpus-p corpus-p-undeclared
+  printf 'name = "generated"\n' > corpus-p-undeclared/wrangler.toml
+  rm corpus-p-undeclared/env.d.ts
+fi
 files_a=$(find corpus-a -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.mts' -o -name '*.cts' \) | wc -l)
 mb_a=$(du -sm corpus-a | cut -f1)
 files_c=$(find corpus-c -name '*.ts' | wc -l)
@@ -109,6 +119,8 @@ BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fi
 BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fix' && sync" \
   measure "c: atomic rewrite, no linting" python3 "$root/bench/replace-files.py" corpus-c-fix
 measure "one file (pre-commit)" "$kvlint" check corpus-c/src/area1/m1.ts --exit-zero
+measure "one file of 3,000" "$kvlint" check corpus-p/src/area1/m1.ts --exit-zero
+measure "one file of 3,000, inferred" "$kvlint" check corpus-p-undeclared/src/area1/m1.ts --exit-zero
 if [ -n "${BENCH_ESLINT:-}" ]; then
   cat > eslint.config.mjs <<'JS'
 import parser from "@typescript-eslint/parser";
@@ -149,5 +161,7 @@ awk -F'\t' '
     printf "  (c) kvlint wall / oxlint wall:              %s\n", ratio("c: kvlint", "c: oxlint (1 rule)", wall)
     printf "  (c) kvlint wall / ast-grep wall:            %s\n", ratio("c: kvlint", "c: ast-grep (6 rules)", wall)
     printf "  one file: %.3f s wall, %d MB  (<= 0.005 s, <= 20 MB)\n", wall[idx["one file (pre-commit)"]], rss[idx["one file (pre-commit)"]]
+    printf "  one file of a 3,000-file project: %.3f s wall, %d MB  (<= 0.020 s)\n", wall[idx["one file of 3,000"]], rss[idx["one file of 3,000"]]
+    printf "  the same, bindings inferred (every file read): %.3f s wall, %d MB  (<= 0.020 s)\n", wall[idx["one file of 3,000, inferred"]], rss[idx["one file of 3,000, inferred"]]
     printf "  peak RSS, any kvlint run on a corpus: <= 100 MB\n"
   }' results.tsv

@@ -117,17 +117,22 @@ const MARKERS: [&str; 10] = [
     "'stream'",
 ];
 
-/// The evidence in the project under `dir` (`.gitignore` honoured, `node_modules` skipped),
-/// files read in parallel.
-pub fn collect(dir: &Path) -> Evidence {
-    use rayon::prelude::*;
-    let paths: Vec<std::path::PathBuf> = crate::fs::walker(dir)
+/// The source files of the project under `dir` (`.gitignore` honoured, `node_modules`
+/// skipped).
+pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    crate::fs::walker(dir)
         .build()
         .flatten()
         .filter(|e| Lang::from_path(e.path()).is_some())
-        .take(MAX_FILES)
         .map(|e| e.into_path())
-        .collect();
+        .collect()
+}
+
+/// The evidence in the project under `dir`, from its source files (as [`source_files`]
+/// lists them; the first [`MAX_FILES`]), read in parallel.
+pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
+    use rayon::prelude::*;
+    let paths = &paths[..paths.len().min(MAX_FILES)];
     let per_file: Vec<Evidence> = paths.par_iter().map(|p| in_file(dir, p)).collect();
     let mut found = Evidence::new();
     for (name, places) in per_file.into_iter().flatten() {

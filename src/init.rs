@@ -106,7 +106,7 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
          # kvlint also reads these from the wrangler config; listing them here makes them win.\n",
     );
     // Bindings the wrangler config does not list, proposed from usage only KV has.
-    let evidence: Vec<(String, Vec<String>)> = crate::evidence::collect(dir)
+    let evidence: Vec<(String, Vec<String>)> = crate::evidence::collect(dir, &crate::evidence::source_files(dir))
         .into_iter()
         .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
         .filter(|(name, _)| below_bindings.kind(name).is_none())

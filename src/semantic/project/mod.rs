@@ -138,6 +138,8 @@ pub struct Project {
     paths: Vec<(String, Vec<PathBuf>)>,
     base_url: Option<PathBuf>,
     dts: OnceLock<Bindings>,
+    /// The project's source files, listed when first asked for.
+    files: OnceLock<Vec<PathBuf>>,
     /// KV bindings inferred from uses only KV has (`evidence`), read once when asked.
     inferred: OnceLock<Bindings>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
@@ -219,6 +221,7 @@ impl Project {
             paths,
             base_url,
             dts: OnceLock::new(),
+            files: OnceLock::new(),
             inferred: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
@@ -228,15 +231,19 @@ impl Project {
         }
     }
 
+    /// The project's source files (`.d.ts` included), listed once.
+    fn source_files(&self) -> &[PathBuf] {
+        self.files
+            .get_or_init(|| crate::evidence::source_files(&self.root))
+    }
+
     /// The bindings that the project's `.d.ts` files type (interfaces and type aliases with
     /// KV or Durable Object members, in global and module augmentations too).
     pub fn dts_bindings(&self) -> &Bindings {
         self.dts.get_or_init(|| {
             let mut out = Bindings::default();
-            let walker = crate::fs::walker(&self.root).build();
             let mut read = 0;
-            for entry in walker.flatten() {
-                let path = entry.path();
+            for path in self.source_files() {
                 // A `worker-configuration.d.ts` beside a wrangler config is the wrangler
                 // resolver's (DESIGN §2): not read twice.
                 let generated = path.file_name().is_some_and(|n| n == GENERATED_TYPES)
@@ -274,7 +281,8 @@ impl Project {
     pub fn inferred_bindings(&self) -> &Bindings {
         self.inferred.get_or_init(|| {
             if self.is_worker() {
-                crate::evidence::bindings(crate::evidence::collect(&self.root))
+                let files = self.source_files();
+                crate::evidence::bindings(crate::evidence::collect(&self.root, files))
             } else {
                 Bindings::default()
             }
