@@ -3,16 +3,22 @@
 //! project where nothing declares a KV binding has them inferred at lint time (DESIGN §2;
 //! `[bindings] infer = false` turns that off).
 //!
-//! Evidence is a call on `<env>.NAME` (an expression ending in `env`) that no other binding
-//! type takes: `getWithMetadata`, `put` options with `expirationTtl`, `expiration` or
-//! `metadata` (R2 names its own `httpMetadata` and `customMetadata`), `get` with a KV type
-//! (`'json'`, `'text'`, `'arrayBuffer'`, `'stream'`) or with `{ type }` / `{ cacheTtl }`
-//! options.
+//! Evidence is a call on `<env>.NAME` (an expression ending in `env`), or on a global `NAME`
+//! that the file does not declare (service-worker syntax), that no other binding type takes:
+//! `getWithMetadata`, `put` options with `expirationTtl`, `expiration` or `metadata`, `get`
+//! with a KV type (`'json'`, `'text'`, `'arrayBuffer'`, `'stream'`, as the second argument or
+//! as `{ type }`) or with `{ cacheTtl }`, and a `list` whose result's `.keys` is read. R2's own uses are
+//! evidence against: `put` with `httpMetadata` or `customMetadata`, `get` with `onlyIf` or
+//! `range`, a `list` whose result's `.objects` is read. A name with evidence against is not
+//! inferred.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use swc_ecma_ast::{CallExpr, Expr, Lit, MemberExpr, MemberProp, ObjectLit};
+use swc_atoms::Atom;
+use swc_ecma_ast::{
+    CallExpr, Expr, Lit, MemberExpr, MemberProp, ObjectLit, ObjectPatProp, Pat, PropName,
+};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::parse::{parse, Lang};
@@ -40,43 +46,219 @@ fn ends_in_env(e: &Expr) -> bool {
     }
 }
 
-/// What makes a call KV's alone, if anything.
-fn kv_only(method: &str, call: &CallExpr) -> Option<String> {
+/// What a use says of the binding it is made on.
+enum Says {
+    /// Only a KV binding takes this (shown in `debug bindings`); `unique`: no other API of
+    /// any kind has it either (`getWithMetadata`, `expirationTtl`, `cacheTtl`), unlike a
+    /// `get(url, 'json')`, which other libraries' globals take too.
+    Kv { why: String, unique: bool },
+    /// Only R2 takes this.
+    R2,
+}
+
+/// What a call says of its receiver, if anything.
+fn call_says(method: &str, call: &CallExpr) -> Option<Says> {
     let arg = |i: usize| {
         call.args
             .get(i)
             .filter(|a| a.spread.is_none())
             .map(|a| strip(&a.expr))
     };
+    let options = |i: usize| match arg(i) {
+        Some(Expr::Object(o)) => prop_names(o),
+        _ => Vec::new(),
+    };
+    let option = |i: usize, kv: &[&str], r2: &[&str], show: &dyn Fn(&str) -> String| {
+        let names = options(i);
+        if names.iter().any(|n| r2.contains(&n.as_str())) {
+            return Some(Says::R2);
+        }
+        let n = names.iter().find(|n| kv.contains(&n.as_str()))?;
+        Some(Says::Kv {
+            why: show(n),
+            unique: true,
+        })
+    };
     match method {
-        "getWithMetadata" => Some("getWithMetadata".into()),
-        "put" => match arg(2) {
-            Some(Expr::Object(o)) => prop_names(o)
-                .into_iter()
-                .find(|n| n == "expirationTtl" || n == "expiration" || n == "metadata")
-                .map(|n| format!("put(…, {{ {n} }})")),
-            _ => None,
-        },
+        "getWithMetadata" => Some(Says::Kv {
+            why: "getWithMetadata".into(),
+            unique: true,
+        }),
+        "put" => option(
+            2,
+            &["expirationTtl", "expiration", "metadata"],
+            &["httpMetadata", "customMetadata"],
+            &|n| format!("put(…, {{ {n} }})"),
+        ),
         "get" => match arg(1) {
-            Some(Expr::Lit(Lit::Str(s))) => s
-                .value
-                .as_str()
-                .filter(|t| matches!(*t, "json" | "text" | "arrayBuffer" | "stream"))
-                .map(|t| format!("get(key, '{t}')")),
-            Some(Expr::Object(o)) => prop_names(o)
-                .into_iter()
-                .find(|n| n == "type" || n == "cacheTtl")
-                .map(|n| format!("get(key, {{ {n} }})")),
+            Some(Expr::Lit(Lit::Str(s))) => kv_type(s).map(|t| Says::Kv {
+                why: format!("get(key, '{t}')"),
+                unique: false,
+            }),
+            Some(Expr::Object(o)) => {
+                let consts = Consts::default();
+                let props: Vec<_> = properties(o, &consts).collect();
+                let has = |n: &str| props.iter().any(|p| p.name == n);
+                let typed = props
+                    .iter()
+                    .find_map(|p| match (&*p.name, strip(&p.value)) {
+                        ("type", Expr::Lit(Lit::Str(s))) => kv_type(s),
+                        _ => None,
+                    });
+                if has("onlyIf") {
+                    Some(Says::R2)
+                } else if has("cacheTtl") {
+                    Some(Says::Kv {
+                        why: "get(key, { cacheTtl })".into(),
+                        unique: true,
+                    })
+                } else {
+                    typed.map(|t| Says::Kv {
+                        why: format!("get(key, {{ type: '{t}' }})"),
+                        unique: false,
+                    })
+                }
+            }
             _ => None,
         },
         _ => None,
     }
 }
 
+/// A type only KV's `get` takes: `'json'`, `'text'`, `'arrayBuffer'`, `'stream'`.
+fn kv_type(s: &swc_ecma_ast::Str) -> Option<&str> {
+    s.value
+        .as_str()
+        .filter(|t| matches!(*t, "json" | "text" | "arrayBuffer" | "stream"))
+}
+
+/// What reading `prop` of a `list()` result says: `.keys` is KV's, `.objects` R2's.
+fn list_result_says(prop: &str) -> Option<Says> {
+    match prop {
+        "keys" => Some(Says::Kv {
+            why: "list().keys".into(),
+            unique: false,
+        }),
+        "objects" | "delimitedPrefixes" => Some(Says::R2),
+        _ => None,
+    }
+}
+
+/// The binding a call's receiver names: `<env>.NAME`, or a global `NAME` the file does not
+/// declare (`true`: a global).
+fn receiver_name<'e>(obj: &'e Expr, declared: &HashSet<Atom>) -> Option<(&'e Atom, bool)> {
+    match strip(obj) {
+        Expr::Member(ns) => match (&ns.prop, ends_in_env(&ns.obj)) {
+            (MemberProp::Ident(name), true) => Some((&name.sym, false)),
+            _ => None,
+        },
+        Expr::Ident(i) if !declared.contains(&i.sym) && &*i.sym != "env" => Some((&i.sym, true)),
+        _ => None,
+    }
+}
+
+/// The binding and method of a call `<receiver>.method(…)`, and whether the binding is a
+/// global.
+fn kv_like_call<'e>(
+    call: &'e CallExpr,
+    declared: &HashSet<Atom>,
+) -> Option<(&'e Atom, &'e str, bool)> {
+    let Some(Expr::Member(MemberExpr { obj, prop, .. })) = call.callee.as_expr().map(|e| strip(e))
+    else {
+        return None;
+    };
+    let MemberProp::Ident(method) = prop else {
+        return None;
+    };
+    let (name, global) = receiver_name(obj, declared)?;
+    Some((name, &method.sym, global))
+}
+
+/// The `list()` call an expression awaits: `await env.NAME.list(…)`.
+fn awaited_list<'e>(e: &'e Expr, declared: &HashSet<Atom>) -> Option<&'e Atom> {
+    let Expr::Await(a) = strip(e) else {
+        return None;
+    };
+    let Expr::Call(call) = strip(&a.arg) else {
+        return None;
+    };
+    match kv_like_call(call, declared)? {
+        (name, "list", false) => Some(name),
+        _ => None,
+    }
+}
+
+/// The names a file declares anywhere (variables, parameters, functions, classes, imports):
+/// a call on one of them is not a global binding's.
+#[derive(Default)]
+struct Declared(HashSet<Atom>);
+
+impl Visit for Declared {
+    fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
+
+    fn visit_binding_ident(&mut self, b: &swc_ecma_ast::BindingIdent) {
+        self.0.insert(b.id.sym.clone());
+    }
+
+    fn visit_fn_decl(&mut self, f: &swc_ecma_ast::FnDecl) {
+        self.0.insert(f.ident.sym.clone());
+        f.visit_children_with(self);
+    }
+
+    fn visit_class_decl(&mut self, c: &swc_ecma_ast::ClassDecl) {
+        self.0.insert(c.ident.sym.clone());
+        c.visit_children_with(self);
+    }
+
+    fn visit_import_specifier(&mut self, s: &swc_ecma_ast::ImportSpecifier) {
+        let local = match s {
+            swc_ecma_ast::ImportSpecifier::Named(n) => &n.local,
+            swc_ecma_ast::ImportSpecifier::Default(d) => &d.local,
+            swc_ecma_ast::ImportSpecifier::Namespace(n) => &n.local,
+        };
+        self.0.insert(local.sym.clone());
+    }
+
+    fn visit_object_pat_prop(&mut self, p: &swc_ecma_ast::ObjectPatProp) {
+        if let swc_ecma_ast::ObjectPatProp::Assign(a) = p {
+            self.0.insert(a.key.id.sym.clone());
+        }
+        p.visit_children_with(self);
+    }
+}
+
+/// What one file's uses say, by binding name.
+#[derive(Default)]
+struct Uses {
+    kv: Evidence,
+    r2: HashSet<String>,
+}
+
 struct Finder<'a> {
     source: &'a Source,
     label: &'a str,
-    found: &'a mut Evidence,
+    declared: HashSet<Atom>,
+    /// Names given an awaited `list()` result (`const page = await env.NAME.list()`): the
+    /// binding it came from.
+    lists: HashMap<Atom, Atom>,
+    uses: Uses,
+}
+
+impl Finder<'_> {
+    fn note(&mut self, name: &Atom, says: Says, span: swc_common::Span) {
+        match says {
+            Says::R2 => {
+                self.uses.r2.insert(name.to_string());
+            }
+            Says::Kv { why, .. } => {
+                let line = self.source.position(self.source.range(span).start).line;
+                let places = self.uses.kv.entry(name.to_string()).or_default();
+                if places.len() < 3 {
+                    places.push(format!("{}:{line} {why}", self.label));
+                }
+            }
+        }
+    }
 }
 
 impl Visit for Finder<'_> {
@@ -84,37 +266,87 @@ impl Visit for Finder<'_> {
     fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
 
     fn visit_call_expr(&mut self, c: &CallExpr) {
-        let callee = c.callee.as_expr().map(|e| strip(e));
-        if let Some(Expr::Member(MemberExpr { obj, prop, .. })) = callee {
-            if let (Expr::Member(ns), MemberProp::Ident(method)) = (strip(obj), prop) {
-                if let (true, MemberProp::Ident(name)) = (ends_in_env(&ns.obj), &ns.prop) {
-                    if let Some(why) = kv_only(&method.sym, c) {
-                        let line = self.source.position(self.source.range(c.span).start).line;
-                        let places = self.found.entry(name.sym.to_string()).or_default();
-                        if places.len() < 3 {
-                            places.push(format!("{}:{line} {why}", self.label));
-                        }
-                    }
+        if let Some((name, method, global)) = kv_like_call(c, &self.declared) {
+            match call_says(method, c) {
+                // A global's `get(key, 'json')` may be another library's (jQuery's `$.get`):
+                // only a method or option no other API has names a global binding.
+                Some(Says::Kv { unique: false, .. }) if global => {}
+                Some(says) => {
+                    let name = name.clone();
+                    self.note(&name, says, c.span);
                 }
+                None => {}
             }
         }
         c.visit_children_with(self);
     }
+
+    /// `(await env.NAME.list()).keys`, `page.keys` of `const page = await env.NAME.list()`.
+    fn visit_member_expr(&mut self, m: &MemberExpr) {
+        if let MemberProp::Ident(prop) = &m.prop {
+            let from = match strip(&m.obj) {
+                Expr::Ident(i) => self.lists.get(&i.sym).cloned(),
+                other => awaited_list(other, &self.declared).cloned(),
+            };
+            if let (Some(name), Some(says)) = (from, list_result_says(&prop.sym)) {
+                self.note(&name, says, m.span);
+            }
+        }
+        m.visit_children_with(self);
+    }
+
+    /// `const { keys } = await env.NAME.list()`, and names given a `list()` result.
+    fn visit_var_declarator(&mut self, d: &swc_ecma_ast::VarDeclarator) {
+        if let Some(name) = d
+            .init
+            .as_deref()
+            .and_then(|i| awaited_list(i, &self.declared))
+        {
+            let name = name.clone();
+            match &d.name {
+                Pat::Ident(b) => {
+                    self.lists.insert(b.id.sym.clone(), name);
+                }
+                Pat::Object(o) => {
+                    for p in &o.props {
+                        let key = match p {
+                            ObjectPatProp::Assign(a) => Some(a.key.id.sym.to_string()),
+                            ObjectPatProp::KeyValue(kv) => match &kv.key {
+                                PropName::Ident(i) => Some(i.sym.to_string()),
+                                _ => None,
+                            },
+                            ObjectPatProp::Rest(_) => None,
+                        };
+                        if let Some(says) = key.as_deref().and_then(list_result_says) {
+                            self.note(&name, says, d.span);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        d.visit_children_with(self);
+    }
 }
 
-/// Words one of which the text of a file with evidence holds: a file without any is not
-/// parsed.
-const MARKERS: [&str; 10] = [
-    "getWithMetadata",
-    "expiration",
+/// Words one of which the text of a file with evidence (for or against) holds: a file
+/// without any is not parsed. Each use above needs one (`getWithMetadata`, `httpMetadata` and
+/// `customMetadata` hold "Metadata").
+const MARKERS: [&str; 14] = [
+    "Metadata",
     "metadata",
+    "expiration",
     "cacheTtl",
+    "onlyIf",
+    ".list(",
     "'json'",
     "\"json\"",
     "'text'",
     "\"text\"",
     "'arrayBuffer'",
+    "\"arrayBuffer\"",
     "'stream'",
+    "\"stream\"",
 ];
 
 /// The source files of the project under `dir` (`.gitignore` honoured, `node_modules`
@@ -133,38 +365,57 @@ pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
     use rayon::prelude::*;
     let paths = &paths[..paths.len().min(MAX_FILES)];
-    let per_file: Vec<Evidence> = paths.par_iter().map(|p| in_file(dir, p)).collect();
+    let per_file: Vec<Uses> = paths.par_iter().map(|p| in_file(dir, p)).collect();
+    merge(per_file)
+}
+
+/// The evidence of a project's files together: a few places per name, and no name that R2
+/// uses are made on, whatever else is.
+fn merge(per_file: Vec<Uses>) -> Evidence {
     let mut found = Evidence::new();
-    for (name, places) in per_file.into_iter().flatten() {
-        let all = found.entry(name).or_default();
-        all.extend(places.into_iter().take(3 - all.len().min(3)));
+    let mut against = HashSet::new();
+    for uses in per_file {
+        against.extend(uses.r2);
+        for (name, places) in uses.kv {
+            let all = found.entry(name).or_default();
+            all.extend(places.into_iter().take(3 - all.len().min(3)));
+        }
     }
+    found.retain(|name, _| !against.contains(name));
     found
 }
 
-/// The evidence in one file (`dir` is the project's root, for its label).
-fn in_file(dir: &Path, path: &Path) -> Evidence {
-    let mut found = Evidence::new();
+/// What the uses in one file say (`dir` is the project's root, for its label).
+fn in_file(dir: &Path, path: &Path) -> Uses {
     let (Some(lang), Ok(text)) = (Lang::from_path(path), std::fs::read_to_string(path)) else {
-        return found;
+        return Uses::default();
     };
-    if !text.contains("env")
-        || !MARKERS.iter().any(|m| text.contains(m))
+    let label = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+    uses_in(&label, lang, text)
+}
+
+/// What the uses in a file's text say.
+fn uses_in(label: &str, lang: Lang, text: String) -> Uses {
+    if !MARKERS.iter().any(|m| text.contains(m))
         || crate::depth::too_deep(&text, crate::semantic::project::MAX_INDEX_NESTING).is_some()
     {
-        return found;
+        return Uses::default();
     }
     let source = Source::new(text);
     let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, false)) else {
-        return found;
+        return Uses::default();
     };
-    let label = path.strip_prefix(dir).unwrap_or(path).display().to_string();
-    parsed.program.visit_with(&mut Finder {
+    let mut declared = Declared::default();
+    parsed.program.visit_with(&mut declared);
+    let mut finder = Finder {
         source: &source,
-        label: &label,
-        found: &mut found,
-    });
-    found
+        label,
+        declared: declared.0,
+        lists: HashMap::new(),
+        uses: Uses::default(),
+    };
+    parsed.program.visit_with(&mut finder);
+    finder.uses
 }
 
 /// The evidence as bindings: each name a KV binding, inferred where it was seen.
@@ -175,4 +426,84 @@ pub fn bindings(evidence: Evidence) -> crate::semantic::bindings::Bindings {
         b.add(&name, BindingKind::Kv, BindingSource::Evidence(places));
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(files: &[&str]) -> Evidence {
+        let per_file = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| uses_in(&format!("f{i}.ts"), Lang::TypeScript, text.to_string()))
+            .collect();
+        merge(per_file)
+    }
+
+    fn names(files: &[&str]) -> Vec<String> {
+        evidence(files).into_keys().collect()
+    }
+
+    #[test]
+    fn a_list_whose_keys_are_read_is_kv() {
+        let code = "async function f(env: any) {\n  const a = (await env.A.list()).keys;\n  const { keys } = await env.B.list({ prefix: 'p' });\n  const page = await env.C.list();\n  return page.keys.length + a.length + keys.length;\n}\n";
+        assert_eq!(names(&[code]), ["A", "B", "C"]);
+        let why = evidence(&[code]);
+        assert_eq!(why["C"], ["f0.ts:5 list().keys"]);
+        // Another property of the result, or a list that is not awaited, says nothing.
+        let other = "async function f(env: any) {\n  const page = await env.A.list();\n  const p = env.B.list();\n  return page.cursor + p.keys;\n}\n";
+        assert!(names(&[other]).is_empty());
+    }
+
+    #[test]
+    fn r2_uses_are_evidence_against() {
+        let kv = "async function f(env: any) { await env.FILES.get('k', 'json'); await env.OK.getWithMetadata('k'); }\n";
+        let r2 = [
+            "async function g(env: any) { await env.FILES.put('k', 'v', { httpMetadata: {} }); }\n",
+            "async function g(env: any) { await env.FILES.put('k', 'v', { customMetadata: {} }); }\n",
+            "async function g(env: any) { await env.FILES.get('k', { onlyIf: {} }); }\n",
+            "async function g(env: any) { return (await env.FILES.list()).objects; }\n",
+        ];
+        for r in r2 {
+            assert_eq!(names(&[kv, r]), ["OK"], "{r}");
+        }
+        assert_eq!(names(&[kv]), ["FILES", "OK"]);
+    }
+
+    #[test]
+    fn a_get_type_counts_only_as_a_literal_kv_type() {
+        let code = "async function f(env: any, t: any) {\n  await env.A.get('k', { type: 'json' });\n  await env.B.get('k', { type: t });\n  await env.C.get('k', { type: 'blob' });\n  await env.D.get('k', \"arrayBuffer\");\n  await env.E.get('k', 'stream');\n}\n";
+        assert_eq!(names(&[code]), ["A", "D", "E"]);
+    }
+
+    #[test]
+    fn undeclared_globals_count_only_by_uses_no_other_api_has() {
+        let sw = "addEventListener('fetch', (e: any) => e.respondWith(handle()));\nasync function handle() {\n  await TOKENS.getWithMetadata('t');\n  await LINKS.put('l', 'v', { expirationTtl: 60 });\n  await PAGES.get('p', { cacheTtl: 30 });\n  await $.get('/api', 'json');\n  return new Response();\n}\n";
+        assert_eq!(names(&[sw]), ["LINKS", "PAGES", "TOKENS"]);
+        // A name the file declares is not a global: not a binding.
+        let local = "import { store } from './store';\nconst cache = new Map();\nfunction f(kv: any) {\n  store.getWithMetadata('a');\n  kv.put('k', 'v', { expirationTtl: 60 });\n  const { inner } = kv;\n  inner.getWithMetadata('b');\n}\nclass Box {}\nBox.getWithMetadata('c');\n";
+        assert!(names(&[local]).is_empty(), "{:?}", names(&[local]));
+    }
+
+    #[test]
+    fn files_without_a_marker_are_not_parsed_and_markers_cover_every_use() {
+        // Every use above holds one of the markers (the prefilter never drops evidence).
+        for use_text in [
+            "env.A.getWithMetadata('k')",
+            "env.A.put('k', 'v', { expiration: 1 })",
+            "env.A.put('k', 'v', { metadata: {} })",
+            "env.A.put('k', 'v', { httpMetadata: {} })",
+            "env.A.put('k', 'v', { customMetadata: {} })",
+            "env.A.get('k', { cacheTtl: 1 })",
+            "env.A.get('k', { onlyIf: {} })",
+            "(await env.A.list()).keys",
+            "env.A.get('k', \"text\")",
+            "env.A.get('k', { type: \"stream\" })",
+        ] {
+            assert!(MARKERS.iter().any(|m| use_text.contains(m)), "{use_text}");
+        }
+        let none = "async function f(env: any) { await env.A.get('k', { type: t }); }\n";
+        assert!(names(&[none]).is_empty());
+    }
 }

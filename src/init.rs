@@ -106,11 +106,12 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
          # kvlint also reads these from the wrangler config; listing them here makes them win.\n",
     );
     // Bindings the wrangler config does not list, proposed from usage only KV has.
-    let evidence: Vec<(String, Vec<String>)> = crate::evidence::collect(dir, &crate::evidence::source_files(dir))
-        .into_iter()
-        .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
-        .filter(|(name, _)| below_bindings.kind(name).is_none())
-        .collect();
+    let evidence: Vec<(String, Vec<String>)> =
+        crate::evidence::collect(dir, &crate::evidence::source_files(dir))
+            .into_iter()
+            .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
+            .filter(|(name, _)| below_bindings.kind(name).is_none())
+            .collect();
     if evidence.is_empty() && !below.is_empty() {
         // An empty list here would read as "no KV": the subfolders' configs say.
         out.push_str("# kv = []   # read from the wrangler configs listed above\n");

@@ -273,3 +273,44 @@ fn bindings_declared_nowhere_are_inferred_from_uses_only_kv_has() {
         assert_eq!(!compact(dir.path()).is_empty(), inferred, "{package}");
     }
 }
+
+#[test]
+fn service_worker_globals_declared_nowhere_are_inferred_from_uses_no_other_api_has() {
+    // Service-worker syntax: bindings are globals. TOKENS is read with getWithMetadata, so
+    // its bare `put` is KV's; `$.get(url, 'json')` is another library's and stays unknown,
+    // and FILES is R2's by its `httpMetadata`, whatever else it is used for.
+    let code = "addEventListener('fetch', (event) => event.respondWith(handle(event.request)));\nasync function handle(request) {\n  const hit = await TOKENS.getWithMetadata('token:a');\n  await TOKENS.put('token:b', 'v');\n  await $.get('/api', 'json');\n  await $.put('/api', 'v');\n  await FILES.get('f', 'json');\n  await FILES.put('f', 'v', { httpMetadata: {} });\n  await FILES.put('g', 'v');\n  return new Response(hit.value);\n}\n";
+    let dir = common::files(&[
+        ("wrangler.toml", "name = \"sw\"\n"),
+        ("src/worker.js", code),
+    ]);
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "compact",
+            "--exit-zero",
+            "--select",
+            "require-kv-ttl",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out,
+        "src/worker.js:4:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        "{out}"
+    );
+    let why = kvlint::commands::debug_bindings(&dir.path().join("src/worker.js"), None).unwrap();
+    assert!(
+        why.contains("TOKENS: Kv (from uses only KV has: src/worker.js:3 getWithMetadata)"),
+        "{why}"
+    );
+    assert!(
+        !why.contains("FILES: Kv") && !why.contains("$: Kv"),
+        "{why}"
+    );
+}
