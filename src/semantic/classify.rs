@@ -7,7 +7,7 @@ use swc_ecma_ast::*;
 use super::bindings::BindingKind;
 use super::builder::{member_of, prop_key_name, prop_name, Builder, MAX_SHAPE_MEMBERS};
 use super::scope::Value;
-use super::types::{known_type, members, promised, type_ref_name, KnownType};
+use super::types::{indexed_access, known_type, members, promised, type_ref_name, KnownType};
 use super::values::strip;
 
 impl<'p> Builder<'_, 'p> {
@@ -23,6 +23,16 @@ impl<'p> Builder<'_, 'p> {
             })),
             Some(BindingKind::DurableObject) => Value::DurableObjectNamespace,
             _ => Value::Other,
+        }
+    }
+
+    /// What a value of a known type is.
+    fn known_value(&self, kind: KnownType, shown: &str) -> Value {
+        match kind {
+            KnownType::Kv => Value::Kv(self.why(|| format!("`{shown}` is typed KVNamespace"))),
+            KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
+            KnownType::DurableObjectStub => Value::DurableObjectStub,
+            KnownType::Other => Value::Other,
         }
     }
 
@@ -42,13 +52,19 @@ impl<'p> Builder<'_, 'p> {
                 members(&lit.members).map(|(n, t)| (n.to_string(), self.value_of_type(t, n)));
             return Some(Value::Shape(members.collect()));
         }
+        // `AppVariables['kv']`, `AppEnv['Bindings']`: the member of a type of the file (or
+        // one it imports).
+        if let Some((ty, key)) = indexed_access(t) {
+            let dotted = format!("{ty}.{key}");
+            if self.env_types.contains(&dotted) {
+                return Some(Value::TypedEnv(dotted));
+            }
+            let members = self.interfaces.get(ty)?;
+            let (_, kind) = members.iter().find(|(n, _)| n == key)?;
+            return Some(self.known_value(*kind, &format!("{shown}: {ty}['{key}']")));
+        }
         match known_type(t) {
-            Some(KnownType::Kv) => Some(Value::Kv(
-                self.why(|| format!("`{shown}` is typed KVNamespace")),
-            )),
-            Some(KnownType::DurableObjectNamespace) => Some(Value::DurableObjectNamespace),
-            Some(KnownType::DurableObjectStub) => Some(Value::DurableObjectStub),
-            Some(KnownType::Other) => Some(Value::Other),
+            Some(kind) => Some(self.known_value(kind, shown)),
             // An `env` typed with an interface of the file is that interface, whether or not
             // it declares a binding: its members' declared types outrank binding names.
             None => match type_ref_name(t) {

@@ -8,7 +8,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 
 use super::bindings::{BindingKind, BindingSource, Bindings};
 use super::scope;
-use super::types::{known_type, members, KnownType};
+use super::types::{indexed_members, known_type, members, type_ref_name, KnownType};
 
 /// Declarations the walk needs before it starts: interfaces / type aliases with their
 /// binding-typed members, ambient globals, and the names assigned anywhere. (Functions are
@@ -24,6 +24,13 @@ pub(super) struct Declarations {
     pub(super) ambient: usize,
     /// Ambient globals with a known declared type (`declare const KV: KVNamespace`).
     pub(super) globals: Vec<(String, KnownType)>,
+    /// Members typed by another type's member (`kv: Bindings['KV']`): interface, member,
+    /// type, key; given that member's type by [`Declarations::resolve_indexed`].
+    pub(super) indexed: Vec<(String, String, String, String)>,
+    /// Types that name another type: a member typed by a type reference (`AppEnv.Variables`
+    /// for `Variables: Vars`) or an alias (`type Env = Bindings`), with the name they refer
+    /// to; given that type's members by [`Declarations::resolve_indexed`].
+    pub(super) refs: Vec<(String, String)>,
 }
 
 /// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
@@ -83,6 +90,69 @@ impl Declarations {
                 .or_default()
                 .extend(props);
         }
+        for (member, ty, key) in indexed_members(body) {
+            let entry = (
+                name.to_string(),
+                member.to_string(),
+                ty.to_string(),
+                key.into(),
+            );
+            self.indexed.push(entry);
+        }
+        if name.matches('.').count() < 4 {
+            for (member, t) in members(body) {
+                if let (None, Some(to)) = (known_type(t), type_ref_name(t)) {
+                    self.refs.push((format!("{name}.{member}"), to.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Gives members typed by an indexed access (`kv: Bindings['KV']`) the type of the member
+    /// they name, and types that name another type (`Variables: Vars`, `type Env = Bindings`)
+    /// that type's members, where the file (or what it imports) declares them: chains of
+    /// them too, a bounded number of rounds.
+    pub(super) fn resolve_indexed(&mut self) {
+        for _ in 0..4 {
+            let found = self.indexed_round();
+            let named: Vec<_> = self
+                .refs
+                .iter()
+                .filter_map(|(name, to)| Some((name.clone(), self.interfaces.get(to)?.clone())))
+                .collect();
+            let mut changed = !found.is_empty();
+            for (iface, member, k) in found {
+                self.interfaces.entry(iface).or_default().push((member, k));
+            }
+            for (name, members) in named {
+                let entry = self.interfaces.entry(name).or_default();
+                changed |= *entry != members;
+                *entry = members;
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    /// The indexed members whose type is now known, taken off the list.
+    fn indexed_round(&mut self) -> Vec<(String, String, KnownType)> {
+        let mut found = Vec::new();
+        self.indexed.retain(|(iface, member, ty, key)| {
+            let kind = self
+                .interfaces
+                .get(ty)
+                .and_then(|m| m.iter().find(|(n, _)| n == key))
+                .map(|(_, k)| *k);
+            match kind {
+                Some(k) => {
+                    found.push((iface.clone(), member.clone(), k));
+                    false
+                }
+                None => true,
+            }
+        });
+        found
     }
 }
 
@@ -95,8 +165,13 @@ impl Visit for Declarations {
     }
 
     fn visit_ts_type_alias_decl(&mut self, d: &TsTypeAliasDecl) {
-        if let TsType::TsTypeLit(lit) = &*d.type_ann {
-            self.add_interface(&d.id.sym, &lit.members);
+        match &*d.type_ann {
+            TsType::TsTypeLit(lit) => self.add_interface(&d.id.sym, &lit.members),
+            t => {
+                if let (None, Some(to)) = (known_type(t), type_ref_name(t)) {
+                    self.refs.push((d.id.sym.to_string(), to.to_string()));
+                }
+            }
         }
     }
 

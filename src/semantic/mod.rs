@@ -200,6 +200,7 @@ impl<'p> SemanticModel<'p> {
 pub fn declared_bindings(program: &Program, file_label: &str) -> Bindings {
     let mut decls = Declarations::default();
     program.visit_with(&mut decls);
+    decls.resolve_indexed();
     decls.bindings(file_label)
 }
 
@@ -236,6 +237,7 @@ impl<'p> SemanticModel<'p> {
     ) -> Self {
         let mut decls = Declarations::default();
         program.visit_with(&mut decls);
+        decls.resolve_indexed();
         let own = decls.bindings(file_label);
         let mut bindings = Cow::Borrowed(base);
         if !own.is_empty() {
@@ -244,6 +246,10 @@ impl<'p> SemanticModel<'p> {
         let imported = imports
             .map(|i| imports::imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
+        // Members typed by an imported type's member.
+        if imports.is_some() && !decls.indexed.is_empty() {
+            decls.resolve_indexed();
+        }
         let mut builder = Builder::new(
             program,
             source,

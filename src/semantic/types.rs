@@ -92,6 +92,39 @@ pub fn type_ref_name(t: &TsType) -> Option<&str> {
     }
 }
 
+/// An indexed access type by a string key: `Bindings['KV']` → (`Bindings`, `KV`).
+pub fn indexed_access(t: &TsType) -> Option<(&str, &str)> {
+    match t {
+        TsType::TsParenthesizedType(p) => indexed_access(&p.type_ann),
+        TsType::TsIndexedAccessType(i) => {
+            let TsType::TsLitType(swc_ecma_ast::TsLitType {
+                lit: swc_ecma_ast::TsLit::Str(key),
+                ..
+            }) = &*i.index_type
+            else {
+                return None;
+            };
+            let TsType::TsTypeRef(r) = &*i.obj_type else {
+                return None;
+            };
+            if r.type_params.is_some() {
+                return None;
+            }
+            Some((entity_last(&r.type_name), key.value.as_str()?))
+        }
+        _ => None,
+    }
+}
+
+/// The members of a member list typed by an indexed access (`kv: Bindings['KV']`): member,
+/// type name, key.
+pub fn indexed_members(list: &[TsTypeElement]) -> impl Iterator<Item = (&str, &str, &str)> {
+    members(list).filter_map(|(m, t)| {
+        let (ty, key) = indexed_access(t)?;
+        Some((m, ty, key))
+    })
+}
+
 /// The type of member `name` in a list of type members (an interface body or a type literal).
 pub fn member_type<'a>(members: &'a [TsTypeElement], name: &str) -> Option<&'a TsType> {
     members.iter().find_map(|m| match m {

@@ -10,8 +10,8 @@ use swc_ecma_ast::{
     Decl, DefaultDecl, Expr, ModuleDecl, ModuleExportName, ModuleItem, Pat, Program, TsType,
 };
 
-use super::{Export, Fact, ModuleFacts, Project};
-use crate::semantic::types::{known_type, members, promised, KnownType};
+use super::{Export, Fact, IndexedMember, ModuleFacts, Project};
+use crate::semantic::types::{indexed_members, known_type, members, promised, KnownType};
 use crate::source::Source;
 
 impl Project {
@@ -34,6 +34,7 @@ impl Project {
             exported: Vec::new(),
             typed: Vec::new(),
             imported: HashMap::new(),
+            indexed: Vec::new(),
             facts: ModuleFacts::default(),
         };
         for item in &module.body {
@@ -62,6 +63,9 @@ struct Collector<'a> {
     typed: Vec<Typed>,
     /// Imported names: local name → (module, name there), for values typed by them.
     imported: HashMap<String, (PathBuf, String)>,
+    /// Members of interfaces and type literals typed by an indexed access: interface,
+    /// member, type, key, where.
+    indexed: Vec<(String, String, String, String, String)>,
     facts: ModuleFacts,
 }
 
@@ -112,6 +116,76 @@ impl Collector<'_> {
                 self.exported.push((name.clone(), name.clone()));
             }
             self.local.insert(name, fact);
+        }
+        let (id, body) = match d {
+            Decl::TsInterface(i) => (&i.id, &i.body.body[..]),
+            Decl::TsTypeAlias(a) => match &*a.type_ann {
+                TsType::TsTypeLit(lit) => (&a.id, &lit.members[..]),
+                _ => return,
+            },
+            _ => return,
+        };
+        let at = self.at(id.span);
+        for (member, ty, key) in indexed_members(body) {
+            let iface = id.sym.to_string();
+            if is_export && !self.exported.iter().any(|(n, _)| *n == iface) {
+                self.exported.push((iface.clone(), iface.clone()));
+            }
+            let entry = (iface, member.into(), ty.into(), key.into(), at.clone());
+            self.indexed.push(entry);
+        }
+    }
+
+    /// Members typed by an indexed access get the type of the member they name: one of the
+    /// module's Env types (a few rounds, for chains), or, for an imported type, when the
+    /// module's exports are followed ([`ModuleFacts::indexed`]).
+    fn resolve_indexed(&mut self) {
+        for _ in 0..4 {
+            let mut found = Vec::new();
+            self.indexed.retain(|(iface, member, ty, key, at)| {
+                let kind = match self.local.get(ty) {
+                    Some(Fact {
+                        export: Export::EnvType(m),
+                        ..
+                    }) => m.iter().find(|(n, _)| n == key).map(|(_, k)| *k),
+                    _ => None,
+                };
+                kind.map(|k| found.push((iface.clone(), member.clone(), k, at.clone())))
+                    .is_none()
+            });
+            if found.is_empty() {
+                break;
+            }
+            for (iface, member, k, at) in found {
+                if let Some(members) = self.env_type(iface, at) {
+                    members.push((member, k));
+                }
+            }
+        }
+        for (iface, member, ty, key, at) in std::mem::take(&mut self.indexed) {
+            let imported = self.imported.get(&ty).cloned();
+            if let (Some((module, name)), Some(_)) = (imported, self.env_type(iface.clone(), at)) {
+                self.facts.indexed.push(IndexedMember {
+                    iface,
+                    member,
+                    module,
+                    name,
+                    key,
+                });
+            }
+        }
+    }
+
+    /// The members of the module's Env type `name`, made (empty) if nothing has that name
+    /// yet; none if a value does.
+    fn env_type(&mut self, name: String, at: String) -> Option<&mut Vec<(String, KnownType)>> {
+        let fact = self.local.entry(name).or_insert(Fact {
+            export: Export::EnvType(Vec::new()),
+            at,
+        });
+        match &mut fact.export {
+            Export::EnvType(m) => Some(m),
+            _ => None,
         }
     }
 
@@ -176,6 +250,7 @@ impl Collector<'_> {
 
     /// The facts, once values typed by the module's types (or imported ones) have them.
     fn finish(mut self) -> ModuleFacts {
+        self.resolve_indexed();
         for t in std::mem::take(&mut self.typed) {
             let export = match (
                 self.local.get(&t.type_name),

@@ -129,6 +129,19 @@ struct ModuleFacts {
     stars: Vec<PathBuf>,
     /// `export { a as b } from '…'`: exported name, name in the other module, module.
     named: Vec<(String, String, PathBuf)>,
+    /// Members of exported Env types typed by a member of a type another module exports
+    /// (`kv: Bindings['KV']` with `import type { Bindings } from './types'`).
+    indexed: Vec<IndexedMember>,
+}
+
+/// A member typed by another module's type's member: `member: name['key']`, on the Env type
+/// exported as `iface`.
+struct IndexedMember {
+    iface: String,
+    member: String,
+    module: PathBuf,
+    name: String,
+    key: String,
 }
 
 /// One project: its root, tsconfig paths, `.d.ts` bindings and the modules read so far.
@@ -402,6 +415,34 @@ impl Project {
             }
         }
         out.retain(|_, f| !matches!(f.export, Export::TypedAs { .. }));
+        for m in &facts.indexed {
+            let mut beside = seen.clone();
+            let kind = match self
+                .exports(&m.module, depth + 1, &mut beside)
+                .remove(&m.name)
+            {
+                Some(Fact {
+                    export: Export::EnvType(members),
+                    ..
+                }) => members
+                    .into_iter()
+                    .find(|(n, _)| *n == m.key)
+                    .map(|(_, k)| k),
+                _ => None,
+            };
+            if let (
+                Some(k),
+                Some(Fact {
+                    export: Export::EnvType(members),
+                    ..
+                }),
+            ) = (kind, out.get_mut(&m.iface))
+            {
+                members.push((m.member.clone(), k));
+            }
+        }
+        // Env types whose members all stayed unknown.
+        out.retain(|_, f| !matches!(&f.export, Export::EnvType(m) if m.is_empty()));
         for (exported, name, from) in &facts.named {
             if let Some(f) = self.exports(from, depth + 1, seen).remove(name) {
                 out.entry(exported.clone()).or_insert(f);
