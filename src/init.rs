@@ -99,7 +99,7 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
         None => out.push_str("# No wrangler config was found: list your bindings below.\n"),
     }
     out.push_str(
-        "\n# Files to lint, relative to this file (default: every .ts/.tsx/.js/.jsx/.mts/.cts/.mjs/.cjs).\n\
+        "\n# Files to lint, relative to this file (default: every .ts/.tsx/.js/.jsx/.mts/.cts/.mjs/.cjs/.astro).\n\
          # include = [\"src/**/*.ts\"]\n\
          # exclude = [\"**/*.test.ts\"]\n\n\
          [bindings]\n\

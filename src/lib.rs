@@ -188,8 +188,31 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
             diagnostics.extend(suppressions.unused(source, known, ran, !active.is_empty()));
         }
     }
+    if settings.lang == parse::Lang::Astro {
+        keep_fixes_in_frontmatter(source, &mut diagnostics);
+    }
     sort(&mut diagnostics);
     (diagnostics, seen)
+}
+
+/// An Astro component is code only in its frontmatter: a fix that would edit anything else
+/// (the fences, the template) is not offered.
+fn keep_fixes_in_frontmatter(source: &Source, diagnostics: &mut [Diagnostic]) {
+    let bom = source.text().len() - source.parser_text().len();
+    let Some(code) = parse::astro_frontmatter(source.parser_text()) else {
+        return;
+    };
+    let code = code.start + bom..code.end + bom;
+    for d in diagnostics {
+        let outside = d.fix.as_ref().is_some_and(|f| {
+            f.edits
+                .iter()
+                .any(|e| e.range.start < code.start || e.range.end > code.end)
+        });
+        if outside {
+            d.fix = None;
+        }
+    }
 }
 
 /// Deterministic order: by position, then rule registry order.
@@ -291,5 +314,33 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             ),
             first,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fix::{Applicability, Edit, Fix};
+
+    #[test]
+    fn astro_fixes_that_edit_outside_the_frontmatter_are_not_offered() {
+        let text = "\u{feff}---\nconst a = 1;\n---\n<p>{a}</p>\n";
+        let source = Source::new(text.to_string());
+        let code = text.find("const").unwrap();
+        let fence = text.rfind("---").unwrap();
+        let with = |edits: Vec<Edit>| {
+            let fix = Fix::new("f", Applicability::Safe, edits);
+            Diagnostic::new("r", code..code + 5, "m", "h").with_fix(Some(fix))
+        };
+        let mut ds = vec![
+            with(vec![Edit::replace(code..code + 5, "let")]),
+            // Up to the closing fence, not into it.
+            with(vec![Edit::insert(fence, "x;\n")]),
+            with(vec![Edit::insert(0, "import x from 'x';\n")]),
+            with(vec![Edit::insert(code, "a"), Edit::insert(fence + 4, "b")]),
+        ];
+        keep_fixes_in_frontmatter(&source, &mut ds);
+        let kept: Vec<bool> = ds.iter().map(|d| d.fix.is_some()).collect();
+        assert_eq!(kept, [true, true, false, false]);
     }
 }

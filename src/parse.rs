@@ -7,6 +7,7 @@ use swc_common::comments::SingleThreadedComments;
 use swc_common::input::StringInput;
 use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::Program;
+use swc_ecma_parser::error::SyntaxError;
 use swc_ecma_parser::{EsSyntax, Parser, Syntax, TsSyntax};
 
 use crate::depth::{too_deep, MAX_NESTING};
@@ -19,6 +20,9 @@ pub enum Lang {
     Tsx,
     /// JavaScript, JSX allowed.
     JavaScript,
+    /// An Astro component: its frontmatter (the TypeScript between the `---` fences at the
+    /// top) is parsed; the template is not code kvlint reads.
+    Astro,
 }
 
 impl Lang {
@@ -28,12 +32,13 @@ impl Lang {
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
             "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
+            "astro" => Lang::Astro,
             _ => return None,
         })
     }
 
     pub fn is_typescript(self) -> bool {
-        matches!(self, Lang::TypeScript | Lang::Tsx)
+        matches!(self, Lang::TypeScript | Lang::Tsx | Lang::Astro)
     }
 }
 
@@ -61,7 +66,7 @@ pub struct ParseError {
 
 fn syntax(lang: Lang, dts: bool) -> Syntax {
     match lang {
-        Lang::TypeScript | Lang::Tsx => Syntax::Typescript(TsSyntax {
+        Lang::TypeScript | Lang::Tsx | Lang::Astro => Syntax::Typescript(TsSyntax {
             tsx: lang == Lang::Tsx,
             decorators: true,
             dts,
@@ -78,9 +83,68 @@ fn syntax(lang: Lang, dts: bool) -> Syntax {
     }
 }
 
-/// Parses a file. An error the parser recovered from still counts as an error.
+/// The byte range of an Astro component's frontmatter code in `text`: after the `---` line
+/// that opens the file (blank lines before it allowed), up to the next `---` line. `None`
+/// without one.
+pub fn astro_frontmatter(text: &str) -> Option<Range<usize>> {
+    let mut at = 0;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        let fence = line.trim_end() == "---";
+        match start {
+            None if fence => start = Some(at + line.len()),
+            None if !line.trim().is_empty() => return None,
+            Some(s) if fence => return Some(s..at),
+            _ => {}
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// An Astro component as the parser sees it: every byte outside the frontmatter a space
+/// (line breaks kept), so that offsets and lines are the file's own.
+fn astro_code(text: &str) -> String {
+    let code = astro_frontmatter(text).unwrap_or(0..0);
+    let bytes: Vec<u8> = text
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            if code.contains(&i) || b == b'\n' || b == b'\r' {
+                b
+            } else {
+                b' '
+            }
+        })
+        .collect();
+    // Line starts are character boundaries: what is kept is whole characters.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Parses a file. An error the parser recovered from still counts as an error (in an Astro
+/// frontmatter, a top-level `return` is allowed: `return Astro.redirect('/')`).
 pub fn parse(source: &Source, lang: Lang, dts: bool) -> Result<Parsed, ParseError> {
-    let text = source.parser_text();
+    let astro;
+    let text = if lang == Lang::Astro {
+        let text = source.parser_text();
+        let opens = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .map(str::trim_end)
+            == Some("---");
+        if opens && astro_frontmatter(text).is_none() {
+            let at = source.text().len() - text.len() + text.find("---").unwrap_or(0);
+            return Err(ParseError {
+                range: at..at + 3,
+                message: "the Astro frontmatter opened here has no closing `---`".into(),
+                too_deep: false,
+            });
+        }
+        astro = astro_code(text);
+        astro.as_str()
+    } else {
+        source.parser_text()
+    };
     if let Some(at) = too_deep(text, MAX_NESTING) {
         let at = at + (source.text().len() - text.len());
         return Err(ParseError {
@@ -95,7 +159,10 @@ pub fn parse(source: &Source, lang: Lang, dts: bool) -> Result<Parsed, ParseErro
     let input = StringInput::new(text, BytePos(1), BytePos(1 + text.len() as u32));
     let mut parser = Parser::new(syntax(lang, dts), input, Some(&comments));
     let result = parser.parse_program();
-    let recovered = parser.take_errors();
+    let mut recovered = parser.take_errors();
+    if lang == Lang::Astro {
+        recovered.retain(|e| !matches!(e.kind(), SyntaxError::ReturnNotAllowed));
+    }
     let to_error = |e: swc_ecma_parser::error::Error| ParseError {
         range: source.range(e.span()),
         message: e.kind().msg().into_owned(),
@@ -131,5 +198,39 @@ mod tests {
         let jsx = Source::new("const a = <div>{x}</div>;".into());
         assert!(parse(&jsx, Lang::JavaScript, false).is_ok());
         assert!(parse(&jsx, Lang::TypeScript, false).is_err());
+    }
+
+    #[test]
+    fn astro_frontmatter_is_the_code_between_the_fences() {
+        let page = "\n---\nconst a = 1;\n---\n<p>{a}</p>\n---\n";
+        let code = astro_frontmatter(page).unwrap();
+        assert_eq!(&page[code], "const a = 1;\n");
+        assert_eq!(astro_frontmatter("<p>no frontmatter</p>\n---\n"), None);
+        assert_eq!(astro_frontmatter("---\nconst a = 1;\n"), None, "unclosed");
+        let crlf = "---\r\nconst a = 1;\r\n---\r\n<p/>";
+        assert_eq!(&crlf[astro_frontmatter(crlf).unwrap()], "const a = 1;\r\n");
+        assert_eq!(astro_frontmatter("---\n---\n<p/>"), Some(4..4));
+    }
+
+    #[test]
+    fn astro_components_parse_as_their_frontmatter_at_the_file_s_offsets() {
+        let page = "---\nconst é = await env.KV.get('k');\nif (!é) return Astro.redirect('/');\n---\n<p>{é} ünïcode {</p>\n";
+        let s = Source::new(page.to_string());
+        let parsed = parse(&s, Lang::Astro, false).expect("the frontmatter parses");
+        let Program::Module(m) = &parsed.program else {
+            panic!("a module")
+        };
+        let first = s.range(m.body[0].span());
+        assert_eq!(&page[first], "const é = await env.KV.get('k');");
+        // A top-level `return` is Astro's, not TypeScript's; other errors still count.
+        assert!(parse(&s, Lang::TypeScript, false).is_err());
+        let broken = Source::new("---\nconst = ;\n---\n<p/>".into());
+        assert!(parse(&broken, Lang::Astro, false).is_err());
+        // Without a frontmatter there is no code, and nothing to fail on.
+        let plain = Source::new("<p>{a.get(</p>".into());
+        assert!(parse(&plain, Lang::Astro, false).is_ok());
+        let unclosed = Source::new("\n---\nconst a = 1;\n<p/>".into());
+        let e = parse(&unclosed, Lang::Astro, false).err().expect("an error");
+        assert_eq!((e.range, e.message.contains("no closing")), (1..4, true));
     }
 }
