@@ -230,7 +230,9 @@ mod tests {
         let plain = Source::new("<p>{a.get(</p>".into());
         assert!(parse(&plain, Lang::Astro, false).is_ok());
         let unclosed = Source::new("\n---\nconst a = 1;\n<p/>".into());
-        let e = parse(&unclosed, Lang::Astro, false).err().expect("an error");
+        let e = parse(&unclosed, Lang::Astro, false)
+            .err()
+            .expect("an error");
         assert_eq!((e.range, e.message.contains("no closing")), (1..4, true));
     }
 }

@@ -6,8 +6,9 @@
 //! modules a linted file imports, their exported declarations: functions and values declared
 //! `KVNamespace`, Env types, and string constants used in keys, followed through re-exports.
 //! Imports resolve as TypeScript's `bundler` resolution does (extension-less paths,
-//! `index.ts`, tsconfig `paths` and `baseUrl` with `extends`, SvelteKit's `$lib`), never
-//! outside the project. Only declared types count. Files are filtered by text before they are
+//! `index.ts`, tsconfig `paths` and `baseUrl` with `extends`, SvelteKit's `$lib`, the
+//! packages of a monorepo's workspace by name), never outside the project or its workspace,
+//! never into `node_modules`. Only declared types count. Files are filtered by text before they are
 //! parsed, parsed at most once per run, and cached by path.
 
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,7 @@ use crate::source::Source;
 
 mod facts;
 mod resolve;
+mod workspace;
 
 use facts::typed_export;
 pub use resolve::specifiers;
@@ -153,6 +155,8 @@ pub struct Project {
     dts: OnceLock<Bindings>,
     /// The project's source files, listed when first asked for.
     files: OnceLock<Vec<PathBuf>>,
+    /// The monorepo workspace the project is a package of, if any.
+    workspace: OnceLock<Option<workspace::Workspace>>,
     /// KV bindings inferred from uses only KV has (`evidence`), read once when asked.
     inferred: OnceLock<Bindings>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
@@ -235,6 +239,7 @@ impl Project {
             base_url,
             dts: OnceLock::new(),
             files: OnceLock::new(),
+            workspace: OnceLock::new(),
             inferred: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),

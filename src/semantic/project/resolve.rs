@@ -4,6 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::workspace::Workspace;
 use super::Project;
 use crate::fs::Listings;
 use crate::parse::Lang;
@@ -129,18 +130,25 @@ pub(super) fn source_file(listings: &Listings, path: &Path) -> Option<PathBuf> {
 }
 
 impl Project {
+    /// Whether a path is the project's, or its workspace's (never a `node_modules` one).
     pub(super) fn inside(&self, p: &Path) -> bool {
-        p.starts_with(&self.root) && !p.components().any(|c| c.as_os_str() == "node_modules")
+        let ours = p.starts_with(&self.root) || self.workspace().is_some_and(|w| w.contains(p));
+        ours && !p.components().any(|c| c.as_os_str() == "node_modules")
     }
 
-    /// Where an import from `from` (a file) leads, inside the project (cached by folder).
+    /// The workspace the project is a package of, found when first asked for.
+    fn workspace(&self) -> Option<&Workspace> {
+        self.workspace
+            .get_or_init(|| Workspace::find(&self.root))
+            .as_ref()
+    }
+
+    /// Where an import from `from` (a file) leads, inside the project or its workspace
+    /// (cached by folder).
     pub fn resolve(&self, from: &Path, spec: &str) -> Option<PathBuf> {
-        // Bare package names are not the project's.
-        if !spec.starts_with('.')
-            && !spec.starts_with('$')
-            && self.paths.is_empty()
-            && self.base_url.is_none()
-        {
+        // Bare package names are not the project's, unless its workspace has them.
+        let bare = !spec.starts_with('.') && !spec.starts_with('$') && !spec.starts_with('/');
+        if bare && self.paths.is_empty() && self.base_url.is_none() && self.workspace().is_none() {
             return None;
         }
         let key = (from.parent()?.to_path_buf(), spec.to_string());
@@ -182,11 +190,16 @@ impl Project {
             }
             c
         };
-        candidates
+        let found = candidates
             .iter()
             .filter(|p| self.inside(p))
             .find_map(|p| source_file(&self.listings, p))
-            .filter(|p| self.inside(p))
+            .filter(|p| self.inside(p));
+        // A package of the workspace, imported by its name (`@acme/kv`).
+        found.or_else(|| {
+            let target = self.workspace()?.resolve(spec)?;
+            source_file(&self.listings, &target).filter(|p| self.inside(p))
+        })
     }
 }
 
