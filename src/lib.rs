@@ -338,9 +338,12 @@ mod tests {
             with(vec![Edit::insert(fence, "x;\n")]),
             with(vec![Edit::insert(0, "import x from 'x';\n")]),
             with(vec![Edit::insert(code, "a"), Edit::insert(fence + 4, "b")]),
+            // The opening fence's line break (after the BOM) is not code either.
+            with(vec![Edit::insert(code - 1, "x")]),
+            with(vec![Edit::replace(code - 4..code, "")]),
         ];
         keep_fixes_in_frontmatter(&source, &mut ds);
         let kept: Vec<bool> = ds.iter().map(|d| d.fix.is_some()).collect();
-        assert_eq!(kept, [true, true, false, false]);
+        assert_eq!(kept, [true, true, false, false, false, false]);
     }
 }
