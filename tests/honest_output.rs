@@ -461,3 +461,20 @@ fn the_scaffold_picks_a_free_binding_and_follows_the_configs_form() {
         "{scaffold}"
     );
 }
+
+#[test]
+fn no_kv_call_with_bindings_known_says_the_files_do_not_use_them() {
+    let dir = project(&[
+        ("wrangler.toml", WRANGLER),
+        ("src/util.ts", "export const x = new Map().get('a');\n"),
+    ]);
+    let out = kvlint(dir.path()).arg("check").output().unwrap();
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("No KV namespace found (0 files checked, 1 skipped: no KV)")
+            && err.contains("kvlint knows KV bindings here, but no file checked calls one.")
+            && err.contains("If this code uses other KV namespaces")
+            && !err.contains("knows no KV binding"),
+        "{err}"
+    );
+}

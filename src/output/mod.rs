@@ -57,6 +57,9 @@ pub struct Totals {
 /// What the summary says when bindings were inferred.
 const INFERRED: &str = " Some KV bindings were inferred from uses only KV has, since nothing declares them: `kvlint debug bindings <file>` names them and the uses; declare them in the wrangler config or kvlint.toml, or set `[bindings] infer = false`.";
 
+/// How to tell kvlint about KV bindings other than those it knows.
+const DECLARE_OTHER_KV: &str = "If this code uses other KV namespaces, tell kvlint their bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint debug bindings <file>` lists the ones it knows).";
+
 /// How to tell kvlint about KV it cannot see.
 const DECLARE_KV: &str = "If this code uses Workers KV, tell kvlint its bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint init` writes one from what it finds).";
 
@@ -103,13 +106,18 @@ impl Totals {
             String::new()
         };
         if total == 0 && unchecked.is_empty() && self.kv_calls == 0 && self.files > 0 {
-            let known = if self.kv_bindings {
-                ""
+            // With bindings known, the files checked just do not use them; the advice is for
+            // bindings kvlint does not know yet.
+            let (known, declare) = if self.kv_bindings {
+                (
+                    " kvlint knows KV bindings here, but no file checked calls one.",
+                    DECLARE_OTHER_KV,
+                )
             } else {
-                " kvlint knows no KV binding here."
+                (" kvlint knows no KV binding here.", DECLARE_KV)
             };
             out.push_str(&format!(
-                "No KV namespace found ({files}): kvlint saw no KV call, so its rules had nothing to check.{known} {DECLARE_KV}"
+                "No KV namespace found ({files}): kvlint saw no KV call, so its rules had nothing to check.{known} {declare}"
             ));
             return out;
         }
