@@ -472,6 +472,21 @@ mod tests {
     }
 
     #[test]
+    fn at_most_three_places_are_kept_per_name() {
+        let one = "async function f(env: any) {\n  await env.A.getWithMetadata('1');\n  await env.A.getWithMetadata('2');\n  await env.A.getWithMetadata('3');\n  await env.A.getWithMetadata('4');\n}\n";
+        assert_eq!(evidence(&[one])["A"].len(), 3);
+        // Across files too.
+        assert_eq!(
+            evidence(&[one, one])["A"],
+            [
+                "f0.ts:2 getWithMetadata",
+                "f0.ts:3 getWithMetadata",
+                "f0.ts:4 getWithMetadata"
+            ]
+        );
+    }
+
+    #[test]
     fn a_get_type_counts_only_as_a_literal_kv_type() {
         let code = "async function f(env: any, t: any) {\n  await env.A.get('k', { type: 'json' });\n  await env.B.get('k', { type: t });\n  await env.C.get('k', { type: 'blob' });\n  await env.D.get('k', \"arrayBuffer\");\n  await env.E.get('k', 'stream');\n}\n";
         assert_eq!(names(&[code]), ["A", "D", "E"]);

@@ -314,3 +314,50 @@ fn service_worker_globals_declared_nowhere_are_inferred_from_uses_no_other_api_h
         "{why}"
     );
 }
+
+#[test]
+fn astro_pages_are_checked_and_fixed_in_their_frontmatter_only() {
+    let page = "---\nconst kv = Astro.locals.runtime.env.PAGES;\nconst data = JSON.parse(await kv.get('page:home'));\nif (!data) return Astro.redirect('/');\n---\n<p>{JSON.parse(await kv.get('page:x'))}</p>\n";
+    let wrangler = "name = \"site\"\n[[kv_namespaces]]\nbinding = \"PAGES\"\nid = \"p\"\n";
+    let dir = common::files(&[("wrangler.toml", wrangler), ("src/pages/index.astro", page)]);
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("kvlint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let found = run(&[
+        "check",
+        "--format",
+        "compact",
+        "--exit-zero",
+        "--select",
+        "prefer-kv-json-type",
+        ".",
+    ]);
+    assert_eq!(
+        found,
+        "src/pages/index.astro:3:31: warning [prefer-kv-json-type] `JSON.parse` of a KV text read: read it as JSON instead\n",
+        "{found}"
+    );
+    run(&[
+        "check",
+        "--fix",
+        "--exit-zero",
+        "--select",
+        "prefer-kv-json-type",
+        ".",
+    ]);
+    let fixed = std::fs::read_to_string(dir.path().join("src/pages/index.astro")).unwrap();
+    // The frontmatter is fixed; the template, which kvlint does not read, is left alone.
+    assert_eq!(
+        fixed,
+        page.replace(
+            "JSON.parse(await kv.get('page:home'))",
+            "await kv.get<any>('page:home', 'json')"
+        )
+    );
+}
