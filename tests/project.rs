@@ -118,6 +118,23 @@ fn the_reasons_name_the_file_that_declares() {
         ),
         "{out}"
     );
+    // Types by indexed access and imported Env types: the module that declares them.
+    let out = kvlint::commands::debug_bindings(&modules.join("variables.ts"), None).unwrap();
+    assert!(
+        out.contains("because `kv: AppVariables['kv']` is typed KVNamespace (src/variables.ts:9)")
+            && out.contains(
+                "because `bindings.ROUTES`: AppEnv.Bindings declares ROUTES: KVNamespace (src/app-env.ts:2)"
+            ),
+        "{out}"
+    );
+    // Another package of the workspace: relative to the workspace's root.
+    let worker =
+        common::root().join("fixtures/project/pnpm-workspace/packages/worker/src/index.ts");
+    let out = kvlint::commands::debug_bindings(&worker, None).unwrap();
+    assert!(
+        out.contains("(imported from packages/shared/src/index.ts:7)"),
+        "{out}"
+    );
     let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");
     let out = kvlint::commands::debug_bindings(&route, None).unwrap();
     assert!(

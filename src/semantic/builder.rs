@@ -40,6 +40,8 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) env_types: HashSet<String>,
     /// The members with known types of the file's interfaces and type aliases.
     pub(super) interfaces: Interfaces,
+    /// Where the interfaces another module declares come from, by name here.
+    pub(super) origins: HashMap<String, String>,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
     pub(super) reassigned: HashSet<Atom>,
     pub(super) scopes: Scopes<'p>,
@@ -133,7 +135,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         program: &Program,
         source: &'a Source,
         bindings: &'a Bindings,
-        (interfaces, reassigned): (Interfaces, HashSet<Atom>),
+        (interfaces, reassigned, origins): (Interfaces, HashSet<Atom>, HashMap<String, String>),
         imported: HashMap<Atom, Binding<'p>>,
         explain: bool,
     ) -> Self {
@@ -151,6 +153,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             bindings,
             env_types,
             interfaces,
+            origins,
             reassigned,
             scopes: Scopes::default(),
             this: Vec::new(),

@@ -61,7 +61,12 @@ impl<'p> Builder<'_, 'p> {
             }
             let members = self.interfaces.get(ty)?;
             let (_, kind) = members.iter().find(|(n, _)| n == key)?;
-            return Some(self.known_value(*kind, &format!("{shown}: {ty}['{key}']")));
+            let shown = format!("{shown}: {ty}['{key}']");
+            let value = self.known_value(*kind, &shown);
+            return Some(match value {
+                Value::Kv(r) => Value::Kv(self.why(|| format!("{r}{}", self.declared_at(ty)))),
+                v => v,
+            });
         }
         match known_type(t) {
             Some(kind) => Some(self.known_value(kind, shown)),
@@ -352,9 +357,12 @@ impl<'p> Builder<'_, 'p> {
                 _ => Value::Other,
             },
             Value::TypedEnv(t) => match self.declared_member(t, name) {
-                Some(KnownType::Kv) => {
-                    Value::Kv(self.why(|| format!("`{shown}`: {t} declares {name}: KVNamespace")))
-                }
+                Some(KnownType::Kv) => Value::Kv(self.why(|| {
+                    format!(
+                        "`{shown}`: {t} declares {name}: KVNamespace{}",
+                        self.declared_at(t)
+                    )
+                })),
                 Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
                 Some(KnownType::DurableObjectStub | KnownType::Other) => Value::Other,
                 None => self.binding_value(name, shown),
@@ -382,6 +390,15 @@ impl<'p> Builder<'_, 'p> {
                 t.quasis[0].cooked.as_ref()?.as_str().map(str::to_string)
             }
             _ => None,
+        }
+    }
+
+    /// Where a type another module declares comes from, as a reason's ending
+    /// (` (src/types.ts:3)`); nothing for the file's own.
+    fn declared_at(&self, ty: &str) -> String {
+        match self.origins.get(ty) {
+            Some(at) => format!(" ({at})"),
+            None => String::new(),
         }
     }
 

@@ -31,6 +31,8 @@ pub(super) struct Declarations {
     /// for `Variables: Vars`) or an alias (`type Env = Bindings`), with the name they refer
     /// to; given that type's members by [`Declarations::resolve_indexed`].
     pub(super) refs: Vec<(String, String)>,
+    /// Where the types another module declares come from (`src/types.ts:3`), by name here.
+    pub(super) origins: HashMap<String, String>,
 }
 
 /// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
@@ -125,6 +127,10 @@ impl Declarations {
                 self.interfaces.entry(iface).or_default().push((member, k));
             }
             for (name, members) in named {
+                let to = self.refs.iter().find(|(n, _)| *n == name).map(|(_, t)| t);
+                if let Some(at) = to.and_then(|t| self.origins.get(t)).cloned() {
+                    self.origins.insert(name.clone(), at);
+                }
                 let entry = self.interfaces.entry(name).or_default();
                 changed |= *entry != members;
                 *entry = members;

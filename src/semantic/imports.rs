@@ -143,6 +143,7 @@ fn import_env_type(
     bindings: Option<&mut Cow<Bindings>>,
 ) {
     decls.interfaces.insert(name.to_string(), members.to_vec());
+    decls.origins.insert(name.to_string(), at.to_string());
     let Some(bindings) = bindings else { return };
     for (member, kind) in members {
         let kind = match kind {

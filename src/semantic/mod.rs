@@ -254,7 +254,7 @@ impl<'p> SemanticModel<'p> {
             program,
             source,
             &bindings,
-            (decls.interfaces, decls.reassigned),
+            (decls.interfaces, decls.reassigned, decls.origins),
             imported,
             explain,
         );

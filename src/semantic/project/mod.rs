@@ -317,11 +317,14 @@ impl Project {
                 .is_ok_and(|t| t.contains("\"wrangler\"") || t.contains("\"@cloudflare/"))
     }
 
+    /// A path as reasons show it: relative to the project, or for another package of its
+    /// workspace, to the workspace's root.
     fn label(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
+        let relative = path.strip_prefix(&self.root).ok().or_else(|| {
+            let root = self.workspace()?.root();
+            path.strip_prefix(root).ok()
+        });
+        relative.unwrap_or(path).display().to_string()
     }
 
     /// Whether a module's text, or that of a module it re-exports from, says `KVNamespace`:

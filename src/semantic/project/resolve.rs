@@ -137,7 +137,7 @@ impl Project {
     }
 
     /// The workspace the project is a package of, found when first asked for.
-    fn workspace(&self) -> Option<&Workspace> {
+    pub(super) fn workspace(&self) -> Option<&Workspace> {
         self.workspace
             .get_or_init(|| Workspace::find(&self.root))
             .as_ref()

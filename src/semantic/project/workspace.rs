@@ -51,6 +51,11 @@ impl Workspace {
         None
     }
 
+    /// The workspace's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Whether a path is inside the workspace.
     pub fn contains(&self, p: &Path) -> bool {
         p.starts_with(&self.root)
