@@ -447,10 +447,10 @@ mod tests {
 
     #[test]
     fn a_list_whose_keys_are_read_is_kv() {
-        let code = "async function f(env: any) {\n  const a = (await env.A.list()).keys;\n  const { keys } = await env.B.list({ prefix: 'p' });\n  const page = await env.C.list();\n  return page.keys.length + a.length + keys.length;\n}\n";
-        assert_eq!(names(&[code]), ["A", "B", "C"]);
+        let code = "async function f(env: any) {\n  const a = (await env.A.list()).keys;\n  const { keys } = await env.B.list({ prefix: 'p' });\n  const page = await env.C.list();\n  const { keys: found } = await env.D.list();\n  return page.keys.length + a.length + keys.length + found.length;\n}\n";
+        assert_eq!(names(&[code]), ["A", "B", "C", "D"]);
         let why = evidence(&[code]);
-        assert_eq!(why["C"], ["f0.ts:5 list().keys"]);
+        assert_eq!(why["C"], ["f0.ts:6 list().keys"]);
         // Another property of the result, or a list that is not awaited, says nothing.
         let other = "async function f(env: any) {\n  const page = await env.A.list();\n  const p = env.B.list();\n  return page.cursor + p.keys;\n}\n";
         assert!(names(&[other]).is_empty());
