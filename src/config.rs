@@ -63,7 +63,8 @@ pub struct BindingsTable {
     pub kv: Vec<String>,
     #[serde(default)]
     pub durable_objects: Vec<String>,
-    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on).
+    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on),
+    /// beside those declared.
     pub infer: Option<bool>,
 }
 

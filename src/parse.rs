@@ -103,14 +103,14 @@ pub fn astro_frontmatter(text: &str) -> Option<Range<usize>> {
 }
 
 /// An Astro component as the parser sees it: every byte outside the frontmatter a space
-/// (line breaks kept), so that offsets and lines are the file's own.
+/// (line feeds kept), so that offsets are the file's own.
 fn astro_code(text: &str) -> String {
     let code = astro_frontmatter(text).unwrap_or(0..0);
     let bytes: Vec<u8> = text
         .bytes()
         .enumerate()
         .map(|(i, b)| {
-            if code.contains(&i) || b == b'\n' || b == b'\r' {
+            if code.contains(&i) || b == b'\n' {
                 b
             } else {
                 b' '
@@ -206,6 +206,8 @@ mod tests {
         let code = astro_frontmatter(page).unwrap();
         assert_eq!(&page[code], "const a = 1;\n");
         assert_eq!(astro_frontmatter("<p>no frontmatter</p>\n---\n"), None);
+        // Fences after the template has begun are the template's (a horizontal rule).
+        assert_eq!(astro_frontmatter("<p>x</p>\n---\nconst a = 1;\n---\n"), None);
         assert_eq!(astro_frontmatter("---\nconst a = 1;\n"), None, "unclosed");
         let crlf = "---\r\nconst a = 1;\r\n---\r\n<p/>";
         assert_eq!(&crlf[astro_frontmatter(crlf).unwrap()], "const a = 1;\r\n");

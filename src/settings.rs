@@ -98,9 +98,10 @@ impl Resolvers {
         };
         if let Some(p) = &project {
             bindings.merge(p.dts_bindings());
-            // Where nothing declares a KV binding (dashboard or Terraform bindings, a
-            // commented-out wrangler block), uses only KV has declare them.
-            if config.file.bindings.infer != Some(false) && bindings.kv_names().next().is_none() {
+            // Bindings nothing declares (dashboard or Terraform bindings, a commented-out
+            // wrangler block) are declared by uses only KV has; what a config or a type
+            // declares wins.
+            if config.file.bindings.infer != Some(false) {
                 bindings.merge(p.inferred_bindings());
             }
         }

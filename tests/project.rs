@@ -378,3 +378,89 @@ fn astro_pages_are_checked_and_fixed_in_their_frontmatter_only() {
         )
     );
 }
+
+#[test]
+fn bindings_declared_nowhere_are_inferred_beside_declared_ones() {
+    // The wrangler config declares CACHE; TOKENS exists only in the dashboard, and its
+    // getWithMetadata says it is KV. FILES is R2 by the config, whatever its uses.
+    let code = "export default {\n  async fetch(r: Request, env: any) {\n    await env.CACHE.put('cache:a', 'v');\n    await env.TOKENS.getWithMetadata('token:a');\n    await env.TOKENS.put('token:b', 'v');\n    await env.FILES.get('f', 'json');\n    await env.FILES.put('f', 'v');\n    await env.OTHER.put('o', 'v');\n  },\n};\n";
+    let wrangler = "name = \"w\"\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"f\"\n";
+    let dir = common::files(&[("wrangler.toml", wrangler), ("src/index.ts", code)]);
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "compact",
+            "--exit-zero",
+            "--select",
+            "require-kv-ttl",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out,
+        "src/index.ts:3:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\nsrc/index.ts:5:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn evidence_is_kept_between_runs_and_read_again_when_a_file_changes() {
+    let uses =
+        "export async function f(env: any) {\n  await env.TOKENS.getWithMetadata('token:a');\n}\n";
+    let other = "export async function g(env: any) {\n  await env.TOKENS.put('token:b', 'v');\n}\n";
+    let dir = common::files(&[
+        ("wrangler.toml", "name = \"w\"\n"),
+        ("node_modules/.keep", ""),
+        ("src/a.ts", uses),
+        ("src/b.ts", other),
+    ]);
+    let run = || {
+        let out = assert_cmd::Command::cargo_bin("kvlint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--format",
+                "compact",
+                "--exit-zero",
+                "--select",
+                "require-kv-ttl",
+                ".",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let finding = "src/b.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n";
+    assert_eq!(run(), finding);
+    let cache = dir.path().join("node_modules/.cache/kvlint/evidence.json");
+    let stored = std::fs::read_to_string(&cache).expect("the cache is written");
+    assert!(
+        stored.contains("src/a.ts") && stored.contains("getWithMetadata"),
+        "{stored}"
+    );
+    // From the cache, the same.
+    assert_eq!(run(), finding);
+    // The file that gave the evidence no longer does: it is read again, and TOKENS is no
+    // longer known.
+    std::fs::write(dir.path().join("src/a.ts"), "export const a = 1;\n").unwrap();
+    assert_eq!(run(), "");
+    // A broken cache is no cache.
+    std::fs::write(dir.path().join("src/a.ts"), uses).unwrap();
+    std::fs::write(&cache, "{ not json").unwrap();
+    assert_eq!(run(), finding);
+    // Without node_modules, nothing is written.
+    let bare = common::files(&[("wrangler.toml", "name = \"w\"\n"), ("src/a.ts", uses)]);
+    assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(bare.path())
+        .args(["check", "--exit-zero", "."])
+        .output()
+        .unwrap();
+    assert!(!bare.path().join("node_modules").exists());
+}

@@ -122,7 +122,6 @@ impl Declarations {
                 .iter()
                 .filter_map(|(name, to)| Some((name.clone(), self.interfaces.get(to)?.clone())))
                 .collect();
-            let mut changed = !found.is_empty();
             for (iface, member, k) in found {
                 self.interfaces.entry(iface).or_default().push((member, k));
             }
@@ -131,12 +130,7 @@ impl Declarations {
                 if let Some(at) = to.and_then(|t| self.origins.get(t)).cloned() {
                     self.origins.insert(name.clone(), at);
                 }
-                let entry = self.interfaces.entry(name).or_default();
-                changed |= *entry != members;
-                *entry = members;
-            }
-            if !changed {
-                return;
+                self.interfaces.insert(name, members);
             }
         }
     }

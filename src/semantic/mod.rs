@@ -246,8 +246,8 @@ impl<'p> SemanticModel<'p> {
         let imported = imports
             .map(|i| imports::imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
-        // Members typed by an imported type's member.
-        if imports.is_some() && !decls.indexed.is_empty() {
+        // Members typed by an imported type's member, types named after an imported one.
+        if imports.is_some() {
             decls.resolve_indexed();
         }
         let mut builder = Builder::new(

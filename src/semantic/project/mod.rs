@@ -292,7 +292,8 @@ impl Project {
         })
     }
 
-    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once;
+    /// The KV bindings uses only KV has in the project's files give (DESIGN §2), read once per
+    /// run (and per file kept between runs where the project has `node_modules`);
     /// none in a project that is not a Worker's (no wrangler config at its root, and no
     /// `wrangler` or `@cloudflare/` package in its `package.json`): a library's files are
     /// not read for them.

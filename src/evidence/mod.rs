@@ -26,6 +26,8 @@ use crate::rules::options::properties;
 use crate::semantic::values::{strip, Consts};
 use crate::source::Source;
 
+mod cache;
+
 /// The most files read for evidence.
 const MAX_FILES: usize = 20_000;
 
@@ -228,7 +230,7 @@ impl Visit for Declared {
 }
 
 /// What one file's uses say, by binding name.
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Uses {
     kv: Evidence,
     r2: HashSet<String>,
@@ -365,8 +367,34 @@ pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
     use rayon::prelude::*;
     let paths = &paths[..paths.len().min(MAX_FILES)];
-    let per_file: Vec<Uses> = paths.par_iter().map(|p| in_file(dir, p)).collect();
-    merge(per_file)
+    let cache = cache::Cache::load(dir);
+    let per_file: Vec<(String, Option<cache::Stamp>, Uses)> = paths
+        .par_iter()
+        .map(|p| {
+            let label = path_label(dir, p);
+            let stamp = cache::Stamp::of(p);
+            let uses = match stamp.and_then(|s| cache.get(&label, s)) {
+                Some(known) => known.clone(),
+                None => in_file(&label, p),
+            };
+            (label, stamp, uses)
+        })
+        .collect();
+    let mut kept = std::collections::HashMap::new();
+    let mut all = Vec::with_capacity(per_file.len());
+    for (label, stamp, uses) in per_file {
+        if let Some(stamp) = stamp {
+            kept.insert(label, (stamp, uses.clone()));
+        }
+        all.push(uses);
+    }
+    cache.store(kept);
+    merge(all)
+}
+
+/// A file as evidence names it: relative to the project's root.
+fn path_label(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
 /// The evidence of a project's files together: a few places per name, and no name that R2
@@ -385,13 +413,12 @@ fn merge(per_file: Vec<Uses>) -> Evidence {
     found
 }
 
-/// What the uses in one file say (`dir` is the project's root, for its label).
-fn in_file(dir: &Path, path: &Path) -> Uses {
+/// What the uses in one file say (`label`: the file as evidence names it).
+fn in_file(label: &str, path: &Path) -> Uses {
     let (Some(lang), Ok(text)) = (Lang::from_path(path), std::fs::read_to_string(path)) else {
         return Uses::default();
     };
-    let label = path.strip_prefix(dir).unwrap_or(path).display().to_string();
-    uses_in(&label, lang, text)
+    uses_in(label, lang, text)
 }
 
 /// What the uses in a file's text say.
