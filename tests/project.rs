@@ -121,7 +121,7 @@ fn the_reasons_name_the_file_that_declares() {
     // Types by indexed access and imported Env types: the module that declares them.
     let out = kvlint::commands::debug_bindings(&modules.join("variables.ts"), None).unwrap();
     assert!(
-        out.contains("because `kv: AppVariables['kv']` is typed KVNamespace (src/variables.ts:9)")
+        out.contains("because `kv: AppVariables['kv']` is typed KVNamespace (src/variables.ts:12)")
             && out.contains(
                 "because `bindings.ROUTES`: AppEnv.Bindings declares ROUTES: KVNamespace (src/app-env.ts:2)"
             ),
