@@ -207,7 +207,10 @@ mod tests {
         assert_eq!(&page[code], "const a = 1;\n");
         assert_eq!(astro_frontmatter("<p>no frontmatter</p>\n---\n"), None);
         // Fences after the template has begun are the template's (a horizontal rule).
-        assert_eq!(astro_frontmatter("<p>x</p>\n---\nconst a = 1;\n---\n"), None);
+        assert_eq!(
+            astro_frontmatter("<p>x</p>\n---\nconst a = 1;\n---\n"),
+            None
+        );
         assert_eq!(astro_frontmatter("---\nconst a = 1;\n"), None, "unclosed");
         let crlf = "---\r\nconst a = 1;\r\n---\r\n<p/>";
         assert_eq!(&crlf[astro_frontmatter(crlf).unwrap()], "const a = 1;\r\n");

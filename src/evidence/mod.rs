@@ -502,6 +502,9 @@ mod tests {
     fn at_most_three_places_are_kept_per_name() {
         let one = "async function f(env: any) {\n  await env.A.getWithMetadata('1');\n  await env.A.getWithMetadata('2');\n  await env.A.getWithMetadata('3');\n  await env.A.getWithMetadata('4');\n}\n";
         assert_eq!(evidence(&[one])["A"].len(), 3);
+        // Each file keeps no more either (what the cache stores per file).
+        let uses = uses_in("f.ts", Lang::TypeScript, one.to_string());
+        assert_eq!(uses.kv["A"].len(), 3);
         // Across files too.
         assert_eq!(
             evidence(&[one, one])["A"],
