@@ -464,3 +464,43 @@ fn evidence_is_kept_between_runs_and_read_again_when_a_file_changes() {
         .unwrap();
     assert!(!bare.path().join("node_modules").exists());
 }
+
+#[test]
+fn a_project_below_its_wrangler_config_is_a_workers_project() {
+    // Pages Functions with a tsconfig.json of their own: the project is `functions/`, the
+    // wrangler config is above it. COMPETITION is KV by its list().keys.
+    let list = "export const onRequestGet = async ({ env }: { env: any }) => {\n  const page = await env.COMPETITION.list({ prefix: 'c:' });\n  return new Response(String(page.keys.length));\n};\n";
+    let put = "export const onRequestPost = async ({ env }: { env: any }) => {\n  await env.COMPETITION.put('c:1', 'v');\n  return new Response('ok');\n};\n";
+    let dir = common::files(&[
+        (
+            "wrangler.toml",
+            "name = \"site\"\npages_build_output_dir = \"out\"\n",
+        ),
+        (
+            "functions/tsconfig.json",
+            "{ \"compilerOptions\": { \"strict\": true } }\n",
+        ),
+        ("functions/api/list.ts", list),
+        ("functions/api/put.ts", put),
+    ]);
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "compact",
+            "--exit-zero",
+            "--select",
+            "require-kv-ttl",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out,
+        "functions/api/put.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        "{out}"
+    );
+}

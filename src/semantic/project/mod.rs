@@ -308,12 +308,16 @@ impl Project {
         })
     }
 
-    /// Whether the project is a Worker's: a wrangler config at its root, or a `package.json`
-    /// that names `wrangler` or a `@cloudflare/` package.
+    /// Whether the project is a Worker's: a wrangler config at its root or in a folder above
+    /// it (Pages Functions with a `tsconfig.json` of their own in `functions/`), or a
+    /// `package.json` that names `wrangler` or a `@cloudflare/` package.
     fn is_worker(&self) -> bool {
-        WRANGLER_FILES
-            .iter()
-            .any(|w| self.listings.has_file(&self.root, w))
+        let wrangler = self
+            .root
+            .ancestors()
+            .take(MAX_REEXPORT_DEPTH)
+            .any(|d| WRANGLER_FILES.iter().any(|w| self.listings.has_file(d, w)));
+        wrangler
             || std::fs::read_to_string(self.root.join("package.json"))
                 .is_ok_and(|t| t.contains("\"wrangler\"") || t.contains("\"@cloudflare/"))
     }
