@@ -132,7 +132,10 @@ fn the_reasons_name_the_file_that_declares() {
         common::root().join("fixtures/project/pnpm-workspace/packages/worker/src/index.ts");
     let out = kvlint::commands::debug_bindings(&worker, None).unwrap();
     assert!(
-        out.contains("(imported from packages/shared/src/index.ts:7)"),
+        out.contains("(imported from packages/shared/src/index.ts:7)")
+            && out.contains(
+                "because `bindings.CACHE`: WorkerEnv.Bindings declares CACHE: KVNamespace (packages/shared/src/index.ts:2)"
+            ),
         "{out}"
     );
     let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");
