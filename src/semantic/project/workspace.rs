@@ -192,7 +192,6 @@ fn subfolders(dir: &Path) -> Vec<PathBuf> {
 /// (with one `*` pattern allowed), or of conditions (`types`, `import`, `default`, …).
 fn export_target(exports: &serde_json::Value, key: &str) -> Option<String> {
     match exports {
-        serde_json::Value::String(s) => (key == ".").then(|| s.clone()),
         serde_json::Value::Object(map) if map.keys().any(|k| k.starts_with('.')) => {
             if let Some(v) = map.get(key) {
                 return condition_target(v, 0);
@@ -258,6 +257,91 @@ mod tests {
         assert_eq!(
             export_target(&json!({ "import": "./i.js", "types": "./t.d.ts" }), ".").as_deref(),
             Some("./t.d.ts")
+        );
+    }
+
+    #[test]
+    fn strings_arrays_and_nested_conditions() {
+        assert_eq!(export_target(&json!("./src/index.ts"), "./sub"), None);
+        assert_eq!(
+            export_target(&json!(["./a.ts", "./b.ts"]), ".").as_deref(),
+            Some("./a.ts")
+        );
+        let nested = json!({ ".": [{ "import": { "types": "./t.d.ts" } }] });
+        assert_eq!(export_target(&nested, ".").as_deref(), Some("./t.d.ts"));
+        // Conditions nest at most four deep.
+        let deep = |n: usize| {
+            let mut v = json!("./deep.ts");
+            for _ in 0..n {
+                v = json!({ "import": v });
+            }
+            v
+        };
+        assert_eq!(condition_target(&deep(4), 0).as_deref(), Some("./deep.ts"));
+        assert_eq!(condition_target(&deep(5), 0), None);
+        let arrays = |n: usize| {
+            let mut v = json!("./deep.ts");
+            for _ in 0..n {
+                v = json!([v]);
+            }
+            v
+        };
+        assert_eq!(
+            condition_target(&arrays(4), 0).as_deref(),
+            Some("./deep.ts")
+        );
+        assert_eq!(condition_target(&arrays(5), 0), None);
+    }
+
+    #[test]
+    fn workspace_patterns_name_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [
+            "packages/kv-a",
+            "packages/kv-b",
+            "packages/other",
+            "packages/.hidden",
+            "packages/node_modules",
+            "apps/web/nested/deep",
+            "tools/cli",
+            "tools/cli-extra",
+            "packages/a",
+        ] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let names = |glob: &str| {
+            let mut v: Vec<String> = expand(root, glob)
+                .iter()
+                .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            names("packages/*"),
+            [
+                "packages/a",
+                "packages/kv-a",
+                "packages/kv-b",
+                "packages/other"
+            ]
+        );
+        // A prefix and a suffix do not overlap: `a` is not `a*a`.
+        assert!(names("packages/a*a").is_empty());
+        assert_eq!(names("packages/kv-*"), ["packages/kv-a", "packages/kv-b"]);
+        assert_eq!(names("packages/*-b"), ["packages/kv-b"]);
+        assert_eq!(names("packages/kv-a*"), ["packages/kv-a"]);
+        assert_eq!(names("./tools/cli/"), ["tools/cli"]);
+        assert!(names("tools/none").is_empty());
+        assert_eq!(
+            names("apps/**"),
+            [
+                "apps",
+                "apps/web",
+                "apps/web/nested",
+                "apps/web/nested/deep"
+            ]
         );
     }
 }
