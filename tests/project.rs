@@ -507,3 +507,74 @@ fn a_project_below_its_wrangler_config_is_a_workers_project() {
         "{out}"
     );
 }
+
+#[test]
+fn the_evidence_cache_is_read_for_files_as_they_were_and_rewritten_only_on_change() {
+    use std::os::unix::fs::MetadataExt;
+    let plain = "export async function f(env: any) {\n  await env.TOKENS.put('token:b', 'v');\n}\n";
+    let dir = common::files(&[
+        ("wrangler.toml", "name = \"w\"\n"),
+        ("node_modules/.keep", ""),
+        ("src/a.ts", plain),
+    ]);
+    let run = || {
+        let out = assert_cmd::Command::cargo_bin("kvlint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--format",
+                "compact",
+                "--exit-zero",
+                "--select",
+                "require-kv-ttl",
+                ".",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // No evidence in the file: TOKENS is unknown.
+    assert_eq!(run(), "");
+    let cache = dir.path().join("node_modules/.cache/kvlint/evidence.json");
+    let inode = std::fs::metadata(&cache).unwrap().ino();
+    // Nothing changed: the cache is not written again.
+    assert_eq!(run(), "");
+    assert_eq!(std::fs::metadata(&cache).unwrap().ino(), inode);
+    // A cache entry for the file as it is now is believed (that is what a cache is): with
+    // one that says the file uses TOKENS as only KV does, its put is KV's.
+    let meta = std::fs::metadata(dir.path().join("src/a.ts")).unwrap();
+    let modified = meta
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let stored = |format: u32, version: &str| {
+        format!(
+            "{{\"format\":{format},\"version\":\"{version}\",\"files\":{{\"src/a.ts\":[{{\"size\":{},\"modified\":{modified}}},{{\"kv\":{{\"TOKENS\":[\"src/a.ts:1 getWithMetadata\"]}},\"r2\":[]}}]}}}}",
+            meta.len()
+        )
+    };
+    let finding = "src/a.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n";
+    std::fs::write(&cache, stored(1, env!("CARGO_PKG_VERSION"))).unwrap();
+    assert_eq!(run(), finding);
+    // Another format or another kvlint's cache is not read.
+    std::fs::write(&cache, stored(2, env!("CARGO_PKG_VERSION"))).unwrap();
+    assert_eq!(run(), "");
+    std::fs::write(&cache, stored(1, "0.0.0-other")).unwrap();
+    assert_eq!(run(), "");
+    // An entry for the file as it was (another size) is not read either.
+    std::fs::write(
+        &cache,
+        stored(1, env!("CARGO_PKG_VERSION"))
+            .replace(&format!("\"size\":{}", meta.len()), "\"size\":1"),
+    )
+    .unwrap();
+    assert_eq!(run(), "");
+    // A file that changed (as many files as before) has its evidence written again.
+    let inode = std::fs::metadata(&cache).unwrap().ino();
+    std::fs::write(dir.path().join("src/a.ts"), "export const a = 1;\n").unwrap();
+    assert_eq!(run(), "");
+    assert_ne!(std::fs::metadata(&cache).unwrap().ino(), inode);
+}
