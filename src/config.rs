@@ -63,8 +63,8 @@ pub struct BindingsTable {
     pub kv: Vec<String>,
     #[serde(default)]
     pub durable_objects: Vec<String>,
-    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on),
-    /// beside those declared.
+    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on)
+    /// where nothing declares a KV binding.
     pub infer: Option<bool>,
 }
 

@@ -98,10 +98,11 @@ impl Resolvers {
         };
         if let Some(p) = &project {
             bindings.merge(p.dts_bindings());
-            // Bindings nothing declares (dashboard or Terraform bindings, a commented-out
-            // wrangler block) are declared by uses only KV has; what a config or a type
-            // declares wins.
-            if config.file.bindings.infer != Some(false) {
+            // Where nothing declares a KV binding (dashboard or Terraform bindings, a
+            // commented-out wrangler block), uses only KV has declare them. Not beside declared
+            // ones (DESIGN §2 asks for that too): finding them reads and parses most files of
+            // a KV-heavy project on every run, a one-file run included.
+            if config.file.bindings.infer != Some(false) && bindings.kv_names().next().is_none() {
                 bindings.merge(p.inferred_bindings());
             }
         }

@@ -35,6 +35,14 @@ pub(super) struct Declarations {
     pub(super) origins: HashMap<String, String>,
 }
 
+/// Whether a type's members declare a binding (KV or Durable Object): only such a type
+/// describes an env.
+fn declares_binding(members: &[(String, KnownType)]) -> bool {
+    members
+        .iter()
+        .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
+}
+
 /// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
 /// declares a name of its own for one.
 pub(super) const FIX_GLOBALS: [&str; 2] = ["JSON", "Promise"];
@@ -50,11 +58,7 @@ impl Declarations {
     pub(super) fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
         // Only types that declare a binding (KV or Durable Object) describe an env.
-        let declares = |props: &Vec<(String, KnownType)>| {
-            props
-                .iter()
-                .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
-        };
+        let declares = |props: &Vec<(String, KnownType)>| declares_binding(props);
         for (name, _) in self.interfaces.iter().filter(|(_, p)| declares(p)) {
             if !name.contains('.') {
                 bindings.add_env_type(name);
@@ -117,11 +121,20 @@ impl Declarations {
     pub(super) fn resolve_indexed(&mut self) {
         for _ in 0..4 {
             let found = self.indexed_round();
+            // Only types that declare a binding are worth naming again: library code has
+            // thousands of members typed by other types.
             let named: Vec<_> = self
                 .refs
                 .iter()
-                .filter_map(|(name, to)| Some((name.clone(), self.interfaces.get(to)?.clone())))
+                .filter_map(|(name, to)| {
+                    let members = self.interfaces.get(to).filter(|m| declares_binding(m))?;
+                    let same = self.interfaces.get(name) == Some(members);
+                    (!same).then(|| (name.clone(), members.clone()))
+                })
                 .collect();
+            if found.is_empty() && named.is_empty() {
+                return;
+            }
             for (iface, member, k) in found {
                 self.interfaces.entry(iface).or_default().push((member, k));
             }
