@@ -63,8 +63,7 @@ pub struct BindingsTable {
     pub kv: Vec<String>,
     #[serde(default)]
     pub durable_objects: Vec<String>,
-    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on)
-    /// where nothing declares a KV binding.
+    /// Whether KV bindings declared nowhere are inferred from uses only KV has (default on).
     pub infer: Option<bool>,
 }
 

@@ -145,8 +145,8 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
         out.push_str("# durable_objects = []   # read from the wrangler configs listed above\n");
     }
     out.push_str(
-        "# Where nothing declares a KV binding, names used as only KV is used are inferred to be\n\
-         # KV bindings at lint time (`kvlint debug bindings <file>` names the uses):\n\
+        "# Bindings nothing declares, used as only KV is used, are inferred to be KV bindings at\n\
+         # lint time (`kvlint debug bindings <file>` names the uses):\n\
          # infer = false\n",
     );
     out.push_str(

@@ -98,11 +98,16 @@ impl Resolvers {
         };
         if let Some(p) = &project {
             bindings.merge(p.dts_bindings());
-            // Where nothing declares a KV binding (dashboard or Terraform bindings, a
-            // commented-out wrangler block), uses only KV has declare them. Not beside declared
-            // ones (DESIGN §2 asks for that too): finding them reads and parses most files of
-            // a KV-heavy project on every run, a one-file run included.
-            if config.file.bindings.infer != Some(false) && bindings.kv_names().next().is_none() {
+            // Bindings nothing declares (dashboard or Terraform bindings, a commented-out
+            // wrangler block) are declared by uses only KV has. Beside declared ones, the
+            // project is read for them only when this file calls a KV method on an `env.NAME`
+            // that nothing declares: reading and parsing most files of a KV-heavy project on
+            // every run is not paid where every name is known.
+            let undeclared =
+                || crate::evidence::env_calls(text).any(|name| bindings.kind(name).is_none());
+            if config.file.bindings.infer != Some(false)
+                && (bindings.kv_names().next().is_none() || undeclared())
+            {
                 bindings.merge(p.inferred_bindings());
             }
         }

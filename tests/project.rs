@@ -383,13 +383,18 @@ fn astro_pages_are_checked_and_fixed_in_their_frontmatter_only() {
 }
 
 #[test]
-fn bindings_are_not_inferred_where_the_project_declares_kv() {
-    // The wrangler config declares CACHE. TOKENS' getWithMetadata would say it is KV, but
-    // where a project declares KV, nothing is inferred (a documented departure from DESIGN
-    // §2: the scan would read and parse most files of the project on every run).
+fn bindings_declared_nowhere_are_inferred_beside_declared_ones() {
+    // The wrangler config declares CACHE; TOKENS exists only in the dashboard, and its
+    // getWithMetadata says it is KV. FILES is R2 by the config, whatever its uses; OTHER has
+    // no evidence.
     let code = "export default {\n  async fetch(r: Request, env: any) {\n    await env.CACHE.put('cache:a', 'v');\n    await env.TOKENS.getWithMetadata('token:a');\n    await env.TOKENS.put('token:b', 'v');\n    await env.FILES.get('f', 'json');\n    await env.FILES.put('f', 'v');\n    await env.OTHER.put('o', 'v');\n  },\n};\n";
+    let known = "export async function known(env: any) {\n  await env.CACHE.get('cache:a');\n}\n";
     let wrangler = "name = \"w\"\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"f\"\n";
-    let dir = common::files(&[("wrangler.toml", wrangler), ("src/index.ts", code)]);
+    let dir = common::files(&[
+        ("wrangler.toml", wrangler),
+        ("src/index.ts", code),
+        ("src/known.ts", known),
+    ]);
     let out = assert_cmd::Command::cargo_bin("kvlint")
         .unwrap()
         .current_dir(dir.path())
@@ -407,8 +412,14 @@ fn bindings_are_not_inferred_where_the_project_declares_kv() {
     let out = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         out,
-        "src/index.ts:3:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
+        "src/index.ts:3:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\nsrc/index.ts:5:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
         "{out}"
+    );
+    // A file whose env calls are all on declared bindings does not have the project read.
+    let why = kvlint::commands::debug_bindings(&dir.path().join("src/known.ts"), None).unwrap();
+    assert!(
+        why.contains("CACHE: Kv") && !why.contains("TOKENS"),
+        "{why}"
     );
 }
 

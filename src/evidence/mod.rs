@@ -351,6 +351,43 @@ const MARKERS: [&str; 14] = [
     "\"stream\"",
 ];
 
+/// The names a text calls a KV method on as `env.NAME.method(` (`?.` and `!` allowed), found
+/// without parsing: where each is a declared binding, evidence cannot change what the file's
+/// calls are.
+pub fn env_calls(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let ident = |from: usize| {
+        let len = bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'$')
+            .count();
+        (len > 0).then(|| (&text[from..from + len], from + len))
+    };
+    // After an identifier: `?.`, `!.` or `.`, then where the next one starts.
+    let dot = move |mut at: usize| {
+        if bytes.get(at) == Some(&b'!') {
+            at += 1;
+        }
+        if bytes.get(at) == Some(&b'?') {
+            at += 1;
+        }
+        (bytes.get(at) == Some(&b'.')).then_some(at + 1)
+    };
+    memchr::memmem::find_iter(bytes, "env").filter_map(move |i| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$') {
+            return None;
+        }
+        let (name, end) = ident(dot(i + 3)?)?;
+        let (method, end) = ident(dot(end)?)?;
+        let kv = matches!(
+            method,
+            "get" | "getWithMetadata" | "put" | "delete" | "list"
+        );
+        (kv && bytes.get(end) == Some(&b'(')).then_some(name)
+    })
+}
+
 /// The source files of the project under `dir` (`.gitignore` honoured, `node_modules`
 /// skipped).
 pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -514,6 +551,13 @@ mod tests {
                 "f0.ts:4 getWithMetadata"
             ]
         );
+    }
+
+    #[test]
+    fn env_calls_are_found_without_parsing() {
+        let text = "env.A.get(k); c.env.B?.put(k, v); env!.C!.list(); myenv.D.get(k); env.E.json(); env.F.get; env.G .get(k); (env.H as any).get(k); env.I.getWithMetadata(k); env.J.delete(k)";
+        let names: Vec<&str> = env_calls(text).collect();
+        assert_eq!(names, ["A", "B", "C", "I", "J"]);
     }
 
     #[test]
