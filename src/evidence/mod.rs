@@ -555,9 +555,9 @@ mod tests {
 
     #[test]
     fn env_calls_are_found_without_parsing() {
-        let text = "env.A.get(k); c.env.B?.put(k, v); env!.C!.list(); myenv.D.get(k); env.E.json(); env.F.get; env.G .get(k); (env.H as any).get(k); env.I.getWithMetadata(k); env.J.delete(k)";
+        let text = "env.A.get(k); c.env.B?.put(k, v); env!.C!.list(); myenv.D.get(k); env.E.json(); env.F.get; env.G .get(k); (env.H as any).get(k); env.I.getWithMetadata(k); env.J.delete(k); env.MY_KV.get(k); env.$kv.put(k); _env.K.get(k); $env.L.get(k); env..get(k)";
         let names: Vec<&str> = env_calls(text).collect();
-        assert_eq!(names, ["A", "B", "C", "I", "J"]);
+        assert_eq!(names, ["A", "B", "C", "I", "J", "MY_KV", "$kv"]);
     }
 
     #[test]
