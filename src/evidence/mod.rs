@@ -97,33 +97,36 @@ fn call_says(method: &str, call: &CallExpr) -> Option<Says> {
                 why: format!("get(key, '{t}')"),
                 unique: false,
             }),
-            Some(Expr::Object(o)) => {
-                let consts = Consts::default();
-                let props: Vec<_> = properties(o, &consts).collect();
-                let has = |n: &str| props.iter().any(|p| p.name == n);
-                let typed = props
-                    .iter()
-                    .find_map(|p| match (&*p.name, strip(&p.value)) {
-                        ("type", Expr::Lit(Lit::Str(s))) => kv_type(s),
-                        _ => None,
-                    });
-                if has("onlyIf") {
-                    Some(Says::R2)
-                } else if has("cacheTtl") {
-                    Some(Says::Kv {
-                        why: "get(key, { cacheTtl })".into(),
-                        unique: true,
-                    })
-                } else {
-                    typed.map(|t| Says::Kv {
-                        why: format!("get(key, {{ type: '{t}' }})"),
-                        unique: false,
-                    })
-                }
-            }
+            Some(Expr::Object(o)) => get_options_say(o),
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// What a `get`'s options say: `onlyIf` is R2's, `cacheTtl` and a KV `type` are KV's.
+fn get_options_say(o: &ObjectLit) -> Option<Says> {
+    let consts = Consts::default();
+    let props: Vec<_> = properties(o, &consts).collect();
+    let has = |n: &str| props.iter().any(|p| p.name == n);
+    let typed = props
+        .iter()
+        .find_map(|p| match (&*p.name, strip(&p.value)) {
+            ("type", Expr::Lit(Lit::Str(s))) => kv_type(s),
+            _ => None,
+        });
+    if has("onlyIf") {
+        Some(Says::R2)
+    } else if has("cacheTtl") {
+        Some(Says::Kv {
+            why: "get(key, { cacheTtl })".into(),
+            unique: true,
+        })
+    } else {
+        typed.map(|t| Says::Kv {
+            why: format!("get(key, {{ type: '{t}' }})"),
+            unique: false,
+        })
     }
 }
 

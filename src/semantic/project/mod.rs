@@ -409,53 +409,8 @@ impl Project {
         }
         let facts = self.facts(path);
         let mut out = facts.exports.clone();
-        // Values typed by another module's Env type take its members (cycles read as none;
-        // the walk there does not count as visiting it: a re-export of it below still reads
-        // it).
-        for fact in out.values_mut() {
-            if let Export::TypedAs { module, name, call } = &fact.export {
-                let mut beside = seen.clone();
-                let members = match self.exports(module, depth + 1, &mut beside).remove(name) {
-                    Some(Fact {
-                        export: Export::EnvType(m),
-                        ..
-                    }) => Some(m),
-                    _ => None,
-                };
-                if let Some(members) = members {
-                    fact.export = typed_export(members, *call);
-                }
-            }
-        }
-        out.retain(|_, f| !matches!(f.export, Export::TypedAs { .. }));
-        for m in &facts.indexed {
-            let mut beside = seen.clone();
-            let kind = match self
-                .exports(&m.module, depth + 1, &mut beside)
-                .remove(&m.name)
-            {
-                Some(Fact {
-                    export: Export::EnvType(members),
-                    ..
-                }) => members
-                    .into_iter()
-                    .find(|(n, _)| *n == m.key)
-                    .map(|(_, k)| k),
-                _ => None,
-            };
-            if let (
-                Some(k),
-                Some(Fact {
-                    export: Export::EnvType(members),
-                    ..
-                }),
-            ) = (kind, out.get_mut(&m.iface))
-            {
-                members.push((m.member.clone(), k));
-            }
-        }
-        // Env types whose members all stayed unknown.
-        out.retain(|_, f| !matches!(&f.export, Export::EnvType(m) if m.is_empty()));
+        self.resolve_typed_as(&mut out, depth, seen);
+        self.resolve_indexed(&mut out, &facts.indexed, depth, seen);
         for (exported, name, from) in &facts.named {
             if let Some(f) = self.exports(from, depth + 1, seen).remove(name) {
                 out.entry(exported.clone()).or_insert(f);
@@ -467,6 +422,60 @@ impl Project {
             }
         }
         out
+    }
+
+    /// An Env type another module exports, by name: its members (cycles read as none; the
+    /// walk there does not count as visiting it: a re-export of it still reads it).
+    fn env_type_of(
+        &self,
+        module: &Path,
+        name: &str,
+        depth: usize,
+        seen: &HashSet<PathBuf>,
+    ) -> Option<Vec<(String, KnownType)>> {
+        let mut beside = seen.clone();
+        match self.exports(module, depth + 1, &mut beside).remove(name) {
+            Some(Fact {
+                export: Export::EnvType(m),
+                ..
+            }) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Values typed by another module's Env type take its members; the others are dropped.
+    fn resolve_typed_as(&self, out: &mut Exports, depth: usize, seen: &HashSet<PathBuf>) {
+        for fact in out.values_mut() {
+            if let Export::TypedAs { module, name, call } = &fact.export {
+                if let Some(members) = self.env_type_of(module, name, depth, seen) {
+                    fact.export = typed_export(members, *call);
+                }
+            }
+        }
+        out.retain(|_, f| !matches!(f.export, Export::TypedAs { .. }));
+    }
+
+    /// Members typed by another module's type's member (`kv: Bindings['KV']`) take that
+    /// member's type; Env types whose members all stay unknown are dropped.
+    fn resolve_indexed(
+        &self,
+        out: &mut Exports,
+        indexed: &[IndexedMember],
+        depth: usize,
+        seen: &HashSet<PathBuf>,
+    ) {
+        for m in indexed {
+            let kind = self
+                .env_type_of(&m.module, &m.name, depth, seen)
+                .and_then(|members| members.into_iter().find(|(n, _)| *n == m.key))
+                .map(|(_, k)| k);
+            if let (Some(k), Some(Export::EnvType(members))) =
+                (kind, out.get_mut(&m.iface).map(|f| &mut f.export))
+            {
+                members.push((m.member.clone(), k));
+            }
+        }
+        out.retain(|_, f| !matches!(&f.export, Export::EnvType(m) if m.is_empty()));
     }
 
     /// One module's own facts, parsed at most once.
