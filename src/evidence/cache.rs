@@ -67,6 +67,11 @@ impl Cache {
         }
     }
 
+    /// Whether the project has somewhere to keep the cache (a `node_modules` folder).
+    pub fn enabled(&self) -> bool {
+        self.path.is_some()
+    }
+
     /// A file's evidence, if the cache has it for the file as it is now.
     pub fn get(&self, label: &str, stamp: Stamp) -> Option<&Uses> {
         self.files

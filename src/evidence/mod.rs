@@ -408,6 +408,10 @@ pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
     use rayon::prelude::*;
     let paths = &paths[..paths.len().min(MAX_FILES)];
     let cache = cache::Cache::load(dir);
+    if !cache.enabled() {
+        let per_file = paths.par_iter().map(|p| in_file(&path_label(dir, p), p));
+        return merge(per_file.collect());
+    }
     let per_file: Vec<(String, Option<cache::Stamp>, Uses)> = paths
         .par_iter()
         .map(|p| {
