@@ -23,6 +23,33 @@ fn markers(text: &str, marker: &str) -> BTreeMap<usize, Vec<String>> {
         .collect()
 }
 
+/// What `kvlint ARGS` run in `dir` prints on standard output.
+fn stdout(dir: &Path, args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The compact require-kv-ttl findings of a check of `dir`.
+fn ttl_findings(dir: &Path) -> String {
+    stdout(
+        dir,
+        &[
+            "check",
+            "--format",
+            "compact",
+            "--exit-zero",
+            "--select",
+            "require-kv-ttl",
+            ".",
+        ],
+    )
+}
+
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -230,23 +257,7 @@ fn bindings_declared_nowhere_are_inferred_from_uses_only_kv_has() {
     let code = "export default {\n  async fetch(r: Request, env: any) {\n    await env.STORE.put('cache:a', 'v', { expirationTtl: 60 });\n    await env.FILES.get('cache:b', 'json');\n    await env.FILES.put('cache:b', 'v');\n    await env.STORE.put('cache:c', 'v');\n  },\n};\n";
     let wrangler = "name = \"w\"\n[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n";
     let dir = common::files(&[("wrangler.toml", wrangler), ("src/index.ts", code)]);
-    let compact = |dir: &Path| {
-        let out = assert_cmd::Command::cargo_bin("kvlint")
-            .unwrap()
-            .current_dir(dir)
-            .args([
-                "check",
-                "--format",
-                "compact",
-                "--exit-zero",
-                "--select",
-                "require-kv-ttl",
-                ".",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let compact = |dir: &Path| ttl_findings(dir);
     let out = compact(dir.path());
     // STORE's reads and writes are KV's; FILES stays the wrangler config's R2 bucket.
     assert_eq!(
@@ -304,21 +315,7 @@ fn service_worker_globals_declared_nowhere_are_inferred_from_uses_no_other_api_h
         ("wrangler.toml", "name = \"sw\"\n"),
         ("src/worker.js", code),
     ]);
-    let out = assert_cmd::Command::cargo_bin("kvlint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "compact",
-            "--exit-zero",
-            "--select",
-            "require-kv-ttl",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8(out.stdout).unwrap();
+    let out = ttl_findings(dir.path());
     assert_eq!(
         out,
         "src/worker.js:4:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
@@ -340,15 +337,7 @@ fn astro_pages_are_checked_and_fixed_in_their_frontmatter_only() {
     let page = "---\nconst kv = Astro.locals.runtime.env.PAGES;\nconst data = JSON.parse(await kv.get('page:home'));\nif (!data) return Astro.redirect('/');\n---\n<p>{JSON.parse(await kv.get('page:x'))}</p>\n";
     let wrangler = "name = \"site\"\n[[kv_namespaces]]\nbinding = \"PAGES\"\nid = \"p\"\n";
     let dir = common::files(&[("wrangler.toml", wrangler), ("src/pages/index.astro", page)]);
-    let run = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("kvlint")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = |args: &[&str]| stdout(dir.path(), args);
     let found = run(&[
         "check",
         "--format",
@@ -395,21 +384,7 @@ fn bindings_declared_nowhere_are_inferred_beside_declared_ones() {
         ("src/index.ts", code),
         ("src/known.ts", known),
     ]);
-    let out = assert_cmd::Command::cargo_bin("kvlint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "compact",
-            "--exit-zero",
-            "--select",
-            "require-kv-ttl",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8(out.stdout).unwrap();
+    let out = ttl_findings(dir.path());
     assert_eq!(
         out,
         "src/index.ts:3:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\nsrc/index.ts:5:11: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
@@ -434,23 +409,7 @@ fn evidence_is_kept_between_runs_and_read_again_when_a_file_changes() {
         ("src/a.ts", uses),
         ("src/b.ts", other),
     ]);
-    let run = || {
-        let out = assert_cmd::Command::cargo_bin("kvlint")
-            .unwrap()
-            .current_dir(dir.path())
-            .args([
-                "check",
-                "--format",
-                "compact",
-                "--exit-zero",
-                "--select",
-                "require-kv-ttl",
-                ".",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = || ttl_findings(dir.path());
     let finding = "src/b.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n";
     assert_eq!(run(), finding);
     let cache = dir.path().join("node_modules/.cache/kvlint/evidence.json");
@@ -471,12 +430,7 @@ fn evidence_is_kept_between_runs_and_read_again_when_a_file_changes() {
     assert_eq!(run(), finding);
     // Without node_modules, nothing is written.
     let bare = common::files(&[("wrangler.toml", "name = \"w\"\n"), ("src/a.ts", uses)]);
-    assert_cmd::Command::cargo_bin("kvlint")
-        .unwrap()
-        .current_dir(bare.path())
-        .args(["check", "--exit-zero", "."])
-        .output()
-        .unwrap();
+    stdout(bare.path(), &["check", "--exit-zero", "."]);
     assert!(!bare.path().join("node_modules").exists());
 }
 
@@ -498,21 +452,7 @@ fn a_project_below_its_wrangler_config_is_a_workers_project() {
         ("functions/api/list.ts", list),
         ("functions/api/put.ts", put),
     ]);
-    let out = assert_cmd::Command::cargo_bin("kvlint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--format",
-            "compact",
-            "--exit-zero",
-            "--select",
-            "require-kv-ttl",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8(out.stdout).unwrap();
+    let out = ttl_findings(dir.path());
     assert_eq!(
         out,
         "functions/api/put.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n",
@@ -529,23 +469,7 @@ fn the_evidence_cache_is_read_for_files_as_they_were_and_rewritten_only_on_chang
         ("node_modules/.keep", ""),
         ("src/a.ts", plain),
     ]);
-    let run = || {
-        let out = assert_cmd::Command::cargo_bin("kvlint")
-            .unwrap()
-            .current_dir(dir.path())
-            .args([
-                "check",
-                "--format",
-                "compact",
-                "--exit-zero",
-                "--select",
-                "require-kv-ttl",
-                ".",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = || ttl_findings(dir.path());
     // No evidence in the file: TOKENS is unknown.
     assert_eq!(run(), "");
     let cache = dir.path().join("node_modules/.cache/kvlint/evidence.json");
