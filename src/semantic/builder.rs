@@ -141,11 +141,7 @@ impl<'a, 'p> Builder<'a, 'p> {
     ) -> Self {
         let env_types = interfaces
             .iter()
-            .filter(|(_, props)| {
-                props
-                    .iter()
-                    .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
-            })
+            .filter(|(_, props)| super::declarations::declares_binding(props))
             .map(|(name, _)| name.clone())
             .collect();
         Builder {

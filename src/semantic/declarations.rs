@@ -37,7 +37,7 @@ pub(super) struct Declarations {
 
 /// Whether a type's members declare a binding (KV or Durable Object): only such a type
 /// describes an env.
-fn declares_binding(members: &[(String, KnownType)]) -> bool {
+pub(super) fn declares_binding(members: &[(String, KnownType)]) -> bool {
     members
         .iter()
         .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
@@ -58,13 +58,12 @@ impl Declarations {
     pub(super) fn bindings(&self, file_label: &str) -> Bindings {
         let mut bindings = Bindings::default();
         // Only types that declare a binding (KV or Durable Object) describe an env.
-        let declares = |props: &Vec<(String, KnownType)>| declares_binding(props);
-        for (name, _) in self.interfaces.iter().filter(|(_, p)| declares(p)) {
+        for (name, _) in self.interfaces.iter().filter(|(_, p)| declares_binding(p)) {
             if !name.contains('.') {
                 bindings.add_env_type(name);
             }
         }
-        let envs = self.interfaces.values().filter(|props| declares(props));
+        let envs = self.interfaces.values().filter(|props| declares_binding(props));
         let kind = |k: &KnownType| match k {
             KnownType::Kv => BindingKind::Kv,
             KnownType::DurableObjectNamespace => BindingKind::DurableObject,

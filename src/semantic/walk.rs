@@ -17,6 +17,18 @@ use super::values::strip;
 
 use super::scope::Binding;
 
+impl Builder<'_, '_> {
+    /// A statement list with a scope of its own: its declarations (functions hoisted) made
+    /// before it is walked.
+    fn visit_scope_stmts(&mut self, stmts: &[Stmt]) {
+        self.with_scope(|s| {
+            s.scopes.predeclare_stmts(stmts.iter());
+            s.predeclare_fns(stmts.iter().filter_map(decl_of));
+            stmts.visit_with(s);
+        });
+    }
+}
+
 /// The declaration a statement is, if it is one.
 pub(super) fn decl_of(s: &Stmt) -> Option<&Decl> {
     match s {
@@ -42,11 +54,7 @@ impl Visit for Builder<'_, '_> {
     }
 
     fn visit_script(&mut self, script: &Script) {
-        self.with_scope(|s| {
-            s.scopes.predeclare_stmts(script.body.iter());
-            s.predeclare_fns(script.body.iter().filter_map(decl_of));
-            script.body.visit_with(s);
-        });
+        self.visit_scope_stmts(&script.body);
     }
 
     fn visit_import_decl(&mut self, i: &ImportDecl) {
@@ -83,19 +91,11 @@ impl Visit for Builder<'_, '_> {
     }
 
     fn visit_block_stmt(&mut self, b: &BlockStmt) {
-        self.with_scope(|s| {
-            s.scopes.predeclare_stmts(b.stmts.iter());
-            s.predeclare_fns(b.stmts.iter().filter_map(decl_of));
-            b.stmts.visit_with(s);
-        });
+        self.visit_scope_stmts(&b.stmts);
     }
 
     fn visit_function_body(&mut self, b: &FunctionBody) {
-        self.with_scope(|s| {
-            s.scopes.predeclare_stmts(b.stmts.iter());
-            s.predeclare_fns(b.stmts.iter().filter_map(decl_of));
-            b.stmts.visit_with(s);
-        });
+        self.visit_scope_stmts(&b.stmts);
     }
 
     fn visit_for_stmt(&mut self, f: &ForStmt) {
