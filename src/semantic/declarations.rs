@@ -63,7 +63,10 @@ impl Declarations {
                 bindings.add_env_type(name);
             }
         }
-        let envs = self.interfaces.values().filter(|props| declares_binding(props));
+        let envs = self
+            .interfaces
+            .values()
+            .filter(|props| declares_binding(props));
         let kind = |k: &KnownType| match k {
             KnownType::Kv => BindingKind::Kv,
             KnownType::DurableObjectNamespace => BindingKind::DurableObject,
