@@ -43,6 +43,9 @@ struct Outcome {
     report: FileReport,
     /// For --diff: the unified diff of the fixes.
     diff: Option<String>,
+    /// For --fix (and --add-suppressions): the text read and the text to write, written by
+    /// the run once every file is processed and nothing made the run uncertain.
+    write: Option<(String, String)>,
     fixed: usize,
     /// A config or wrangler error that kept the file from being linted.
     config_error: Option<String>,
@@ -149,6 +152,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             ..empty(label)
         },
         diff: None,
+        write: None,
         fixed: 0,
         config_error: None,
         seen: Seen::default(),
@@ -176,6 +180,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             return Outcome {
                 report: empty(label),
                 diff: None,
+                write: None,
                 fixed: 0,
                 config_error: Some(e.0),
                 seen: Seen::default(),
@@ -188,6 +193,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         return Outcome {
             report: empty(label),
             diff: None,
+            write: None,
             fixed: 0,
             config_error: None,
             seen: Seen {
@@ -215,27 +221,12 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         }
     };
     let mut diff = None;
+    let mut write = None;
     if let Some(new_text) = &new_text {
         match ctx.action {
             Action::Diff(_) => diff = Some(unified_diff(&label, source.text(), new_text)),
-            // Nothing is written for a file the watchdog has given a time-out.
-            Action::Fix(_) | Action::Baseline if !from_stdin && isolate::still_wanted() => {
-                if let Err(e) = write_atomic(path, source.text().as_bytes(), new_text) {
-                    return Outcome {
-                        report: FileReport {
-                            path: label,
-                            source: Arc::new(source),
-                            diagnostics: vec![io_error(format!(
-                                "Cannot write the fixed file: {e}"
-                            ))],
-                        },
-                        diff,
-                        fixed: 0,
-                        config_error: None,
-                        seen: Seen::default(),
-                        skipped: false,
-                    };
-                }
+            Action::Fix(_) | Action::Baseline => {
+                write = Some((source.text().to_string(), new_text.clone()));
             }
             _ => {}
         }
@@ -258,6 +249,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             diagnostics,
         },
         diff,
+        write,
         fixed,
         config_error: None,
         seen,
@@ -448,7 +440,11 @@ fn collect_files(
             errors.retain(|e| !e.contains("no TypeScript or JavaScript files"));
         }
         Ok(None) => {}
-        Err(e) => errors.push(e),
+        // Which files changed is not known: none is linted (nor fixed), the error says why.
+        Err(e) => {
+            files.clear();
+            errors.push(e);
+        }
     }
     files.sort_by(|a, b| a.1.cmp(&b.1));
     (files, errors)
@@ -495,6 +491,52 @@ fn exit_code(args: &CheckArgs, totals: &Totals, failed: bool) -> i32 {
     }
 }
 
+/// The path `-` (or `--stdin-filename`) reads stdin: the name it is linted as, `<stdin>`
+/// (TypeScript) when none is given.
+fn stdin_name(args: &CheckArgs) -> Option<PathBuf> {
+    let dash = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    match &args.stdin_filename {
+        Some(name) => Some(name.clone()),
+        None if dash => Some(PathBuf::from("<stdin>")),
+        None => None,
+    }
+}
+
+/// The errors of the configurations (kvlint.toml, wrangler) that govern the files: asked
+/// before anything is fixed, so that a run with one writes nothing.
+fn governing_config_errors(
+    resolvers: &Resolvers,
+    cwd: &Path,
+    files: &[(PathBuf, String)],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (path, _) in files {
+        let abs = crate::fs::absolute(cwd, path);
+        let error = match resolvers.configs.for_file(&abs) {
+            Err(e) => Some(e.0),
+            Ok(_) => resolvers.wrangler.for_file(&abs).err().map(|e| e.0),
+        };
+        if let Some(e) = error.filter(|e| !out.contains(e)) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// Writes the fixed files, each atomically; a file that cannot be written gets an
+/// `io-error` instead of its findings.
+fn write_fixed(files: &[(PathBuf, String)], outcomes: &mut [Outcome]) {
+    for ((path, _), o) in files.iter().zip(outcomes.iter_mut()) {
+        let Some((old, new)) = o.write.take() else {
+            continue;
+        };
+        if let Err(e) = write_atomic(path, old.as_bytes(), &new) {
+            o.fixed = 0;
+            o.report.diagnostics = vec![io_error(format!("Cannot write the fixed file: {e}"))];
+        }
+    }
+}
+
 /// `kvlint check`. Returns the exit code.
 pub fn run(args: &CheckArgs) -> i32 {
     let selection = match selection(args) {
@@ -534,22 +576,47 @@ pub fn run(args: &CheckArgs) -> i32 {
         .file_timeout
         .map(Duration::from_secs_f64)
         .unwrap_or(isolate::DEFAULT_TIMEOUT);
-    let ctx = Context {
-        cwd: std::env::current_dir().unwrap_or_default(),
-        timeout,
-        prefilter: !args.no_prefilter,
-        resolvers: Resolvers {
-            project_index: !args.no_project_index,
-            ..Resolvers::new(configs)
-        },
-        selection,
-        action,
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let resolvers = Resolvers {
+        project_index: !args.no_project_index,
+        ..Resolvers::new(configs)
     };
-    let ctx = Arc::new(ctx);
     let threads = match args.threads {
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
     };
+    let stdin_name = stdin_name(args);
+    let (files, path_errors) = match &stdin_name {
+        Some(_) => (vec![], vec![]),
+        None => collect_files(args, &resolvers.configs, &cwd, threads),
+    };
+    let mut errors: Vec<(&'static str, String)> =
+        path_errors.into_iter().map(|e| (IO_ERROR, e)).collect();
+    // A run that cannot be sure which files it covers, or with which configuration, writes
+    // nothing (DESIGN §5): a bad ref would otherwise fix every file of the repository. Such a
+    // run lints, so that its findings are still shown.
+    let writes = stdin_name.is_none() && matches!(action, Action::Fix(_) | Action::Baseline);
+    let mut action = action;
+    let mut held_back = false;
+    if writes {
+        for e in governing_config_errors(&resolvers, &cwd, &files) {
+            if !errors.iter().any(|(_, known)| *known == e) {
+                errors.push((CONFIG_ERROR, e));
+            }
+        }
+        if !errors.is_empty() {
+            action = Action::Lint;
+            held_back = true;
+        }
+    }
+    let ctx = Arc::new(Context {
+        cwd,
+        timeout,
+        prefilter: !args.no_prefilter,
+        resolvers,
+        selection,
+        action,
+    });
     // Every file on the isolated workers (DESIGN §6: a crash or a hang fails that file only).
     let run_isolated = |files: Arc<Vec<(PathBuf, String, Option<String>)>>| -> Vec<Outcome> {
         let job_ctx = ctx.clone();
@@ -571,6 +638,7 @@ pub fn run(args: &CheckArgs) -> i32 {
                         ))],
                     },
                     diff: None,
+                    write: None,
                     fixed: 0,
                     config_error: None,
                     seen: Seen::default(),
@@ -580,37 +648,65 @@ pub fn run(args: &CheckArgs) -> i32 {
             .collect()
     };
 
-    let (outcomes, mut errors) = if let Some(name) = &args.stdin_filename {
+    let outcomes = if let Some(name) = &stdin_name {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
             eprintln!("kvlint: error: cannot read stdin: {e}");
             return EXIT_ERROR;
         }
-        let outcome = run_isolated(Arc::new(vec![(
-            name.clone(),
-            display_path(name),
-            Some(text.clone()),
-        )]))
-        .pop()
-        .expect("one file");
+        let abs = crate::fs::absolute(&ctx.cwd, name);
+        // `--force-exclude` applies to the name stdin is linted as, as Ruff's does.
+        let excluded = args.force_exclude
+            && ctx
+                .resolvers
+                .configs
+                .for_file(&abs)
+                .is_ok_and(|c| c.excludes(&abs));
+        let outcomes = if excluded {
+            vec![]
+        } else {
+            run_isolated(Arc::new(vec![(
+                name.clone(),
+                display_path(name),
+                Some(text.clone()),
+            )]))
+        };
         if args.fix && !args.diff {
-            let fixed = outcome.report.source.text();
-            let echoed = if outcome.report.diagnostics.iter().any(|d| d.is_failure()) {
-                text.as_str()
-            } else {
-                fixed
-            };
-            print!("{echoed}");
+            // stdout carries the source and nothing else (DESIGN §5): the fixed text, or the
+            // text as it came when nothing was fixed, the name is excluded or it failed.
+            let fixed = outcomes
+                .first()
+                .filter(|o| !o.report.diagnostics.iter().any(Diagnostic::is_failure))
+                .and_then(|o| o.write.as_ref())
+                .map(|(_, new)| new.as_str());
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out
+                .write_all(fixed.unwrap_or(&text).as_bytes())
+                .and_then(|_| out.flush())
+            {
+                eprintln!("kvlint: error: cannot write stdout: {e}");
+                return EXIT_ERROR;
+            }
         }
-        (vec![outcome], vec![])
+        outcomes
     } else {
-        let (files, errors) = collect_files(args, &ctx.resolvers.configs, &ctx.cwd, threads);
-        let files = files
-            .into_iter()
-            .map(|(p, label)| (p, label, None))
+        let jobs: Vec<_> = files
+            .iter()
+            .map(|(p, label)| (p.clone(), label.clone(), None))
             .collect();
-        (run_isolated(Arc::new(files)), errors)
+        let mut outcomes = run_isolated(Arc::new(jobs));
+        if writes && !held_back {
+            write_fixed(&files, &mut outcomes);
+        }
+        outcomes
     };
+    if held_back {
+        eprintln!(
+            "kvlint: nothing was written: the run cannot be sure which files to fix, or with which configuration, until the error{} below {} fixed",
+            if errors.len() == 1 { "" } else { "s" },
+            if errors.len() == 1 { "is" } else { "are" },
+        );
+    }
 
     let mut totals = Totals {
         files: outcomes.len(),
@@ -620,7 +716,6 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut diffs = String::new();
     let mut failed = !errors.is_empty();
     totals.stopped = failed;
-    let mut errors: Vec<(&'static str, String)> = errors.drain(..).map(|e| (IO_ERROR, e)).collect();
     for mut o in outcomes {
         if let Some(e) = o.config_error {
             if !errors.iter().any(|(_, known)| *known == e) {
@@ -697,7 +792,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             EXIT_FINDINGS
         };
     }
-    let written = if args.stdin_filename.is_some() && args.fix {
+    let written = if stdin_name.is_some() && args.fix {
         write_reports(args, &mut std::io::stderr(), &reports, false)
     } else {
         write_reports(args, &mut sink, &reports, color)

@@ -961,3 +961,215 @@ fn the_rules_table() {
         .code(0)
         .stdout(expected);
 }
+
+#[test]
+fn a_run_that_fails_before_fixing_writes_nothing() {
+    let dir = project(&[("src/bad.ts", BAD), DEFAULT_TTL]);
+    let d = dir.path();
+    git_in(d, &["init", "-q"]);
+    // A ref that does not exist (a shallow CI clone without origin/main): nothing is
+    // linted, nothing written, exit 2.
+    kvlint(d)
+        .args([
+            "check",
+            "--changed-since",
+            "no-such-ref",
+            "--fix",
+            "--unsafe-fixes",
+            ".",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("git diff")
+                .and(predicate::str::contains("nothing was written"))
+                .and(predicate::str::contains("Fixed").not()),
+        );
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    // A path that cannot be read beside one that can: its findings are shown, not fixed.
+    kvlint(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "compact",
+            "src",
+            "missing.ts",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "src/bad.ts:3:11: warning [require-kv-ttl]",
+        ))
+        .stderr(predicate::str::contains("nothing was written"));
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    // A config error in a config that governs one of the files: no file is written.
+    std::fs::create_dir_all(d.join("lib")).unwrap();
+    std::fs::write(
+        d.join("lib/kvlint.toml"),
+        "[rules.require-kv-ttl]\ndefault_ttl = \"1h\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("lib/other.ts"), BAD).unwrap();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src", "lib"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("lib/kvlint.toml")
+                .and(predicate::str::contains("nothing was written")),
+        );
+    assert_eq!(read(&dir, "src/bad.ts"), BAD);
+    assert_eq!(read(&dir, "lib/other.ts"), BAD);
+    // Without the error, the same run fixes.
+    std::fs::remove_file(d.join("lib/kvlint.toml")).unwrap();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src", "lib"])
+        .assert()
+        .code(0);
+    assert!(read(&dir, "src/bad.ts").contains("expirationTtl: 3600"));
+}
+
+#[test]
+fn stdin_with_fix_always_gives_the_buffer_back() {
+    let dir = project(&[(
+        "kvlint.toml",
+        "exclude = [\"src/gen/**\"]\n[rules.require-kv-ttl]\ndefault_ttl = 3600\n",
+    )]);
+    let d = dir.path();
+    let plain = "const x = 1;\n";
+    for format in ["human", "json", "compact", "sarif", "github"] {
+        // No KV in it (the prefilter skips it).
+        kvlint(d)
+            .args([
+                "check",
+                "--stdin-filename",
+                "src/x.ts",
+                "--fix",
+                "--format",
+                format,
+            ])
+            .write_stdin(plain)
+            .assert()
+            .code(0)
+            .stdout(plain);
+        // KV, nothing to fix.
+        kvlint(d)
+            .args([
+                "check",
+                "--stdin-filename",
+                "src/x.ts",
+                "--fix",
+                "--format",
+                format,
+            ])
+            .write_stdin(GOOD)
+            .assert()
+            .code(0)
+            .stdout(GOOD);
+        // Findings the safe fixes leave: the source, the findings on stderr.
+        kvlint(d)
+            .args([
+                "check",
+                "--stdin-filename",
+                "src/x.ts",
+                "--fix",
+                "--format",
+                format,
+            ])
+            .write_stdin(BAD)
+            .assert()
+            .code(1)
+            .stdout(BAD)
+            .stderr(predicate::str::contains("require-kv-ttl"));
+    }
+    // The JSON report goes to stderr.
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/x.ts",
+            "--fix",
+            "--format",
+            "json",
+        ])
+        .write_stdin(plain)
+        .assert()
+        .stdout(plain)
+        .stderr(predicate::str::starts_with("["));
+    // An excluded name under --force-exclude: no findings, the source echoed.
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/gen/x.ts",
+            "--force-exclude",
+            "--fix",
+            "--unsafe-fixes",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(0)
+        .stdout(BAD);
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/gen/x.ts",
+            "--force-exclude",
+            "--format",
+            "compact",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(0)
+        .stdout("");
+    // Not excluded without --force-exclude (the name was given on purpose).
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/gen/x.ts",
+            "--format",
+            "compact",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn a_dash_path_is_stdin() {
+    let dir = project(&[DEFAULT_TTL]);
+    let d = dir.path();
+    kvlint(d)
+        .args(["check", "-", "--format", "compact"])
+        .write_stdin(BAD)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "<stdin>:3:11: warning [require-kv-ttl]",
+        ));
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/y.ts",
+            "--format",
+            "compact",
+            "-",
+        ])
+        .write_stdin(BAD)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "src/y.ts:3:11: warning [require-kv-ttl]",
+        ));
+    kvlint(d)
+        .args(["check", "-", "--fix", "--unsafe-fixes"])
+        .write_stdin(BAD)
+        .assert()
+        .code(0)
+        .stdout(BAD.replace("'v');", "'v', { expirationTtl: 3600 });"));
+}
