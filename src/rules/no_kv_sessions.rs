@@ -328,7 +328,7 @@ fn plan(
         }
         KvMethod::Put => {
             let value = call.arg(1).ok_or(Stop::Shape)?;
-            if !string_value(value, call) {
+            if !call.string_arg(1) && !string_value(value, call) {
                 return Err(Stop::Value);
             }
             let options = match call.args.len() {

@@ -20,7 +20,7 @@ use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::evaluation::{pure, pure_pattern};
 use crate::semantic::references::as_str;
 use crate::semantic::scope::pat_names;
-use crate::semantic::values::{is_string, key_value, strip, unparen, KeyValue};
+use crate::semantic::values::{key_value, strip, unparen, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoSequentialKvReads;
@@ -389,7 +389,7 @@ impl<'b> Finder<'_, 'b> {
             return None;
         }
         fn key<'r>(r: &Read<'r>) -> Option<&'r Expr> {
-            r.call.arg(0).filter(|k| is_string(k, &r.call.consts))
+            r.call.arg(0).filter(|_| r.call.string_arg(0))
         }
         if run.iter().any(|r| key(r).is_none()) {
             return None;

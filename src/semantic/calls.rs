@@ -56,7 +56,17 @@ impl<'p> Builder<'_, 'p> {
             Expr::Ident(i) if self.scopes.resolve(&i.sym).is_some() => Some(i.sym.clone()),
             _ => None,
         };
+        // Arguments whose declared type says they are strings (`userId: string`, a member
+        // declared `string`, a call of a function declared to return one).
+        let declared_strings = args
+            .iter()
+            .enumerate()
+            .take(2)
+            .filter(|(_, a)| a.spread.is_none() && self.classify(&a.expr) == Value::Str)
+            .map(|(i, _)| i)
+            .collect();
         self.calls.push(KvCall {
+            declared_strings,
             span,
             method,
             method_span: member.prop.span(),

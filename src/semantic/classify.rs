@@ -32,6 +32,7 @@ impl<'p> Builder<'_, 'p> {
             KnownType::Kv => Value::Kv(self.why(|| format!("`{shown}` is typed KVNamespace"))),
             KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
             KnownType::DurableObjectStub => Value::DurableObjectStub,
+            KnownType::String => Value::Str,
             KnownType::Other => Value::Other,
         }
     }
@@ -83,6 +84,15 @@ impl<'p> Builder<'_, 'p> {
                 // env whose members are the bindings that file declares.
                 Some(n) if !self.interfaces.contains_key(n) && self.bindings.is_env_type(n) => {
                     Some(Value::Env)
+                }
+                // `user: User` with `interface User { id: string }`: its string members.
+                Some(n)
+                    if self
+                        .interfaces
+                        .get(n)
+                        .is_some_and(|m| m.iter().any(|(_, k)| *k == KnownType::String)) =>
+                {
+                    Some(Value::Typed(n.to_string()))
                 }
                 _ => None,
             },
@@ -172,9 +182,13 @@ impl<'p> Builder<'_, 'p> {
                     )),
                     promise,
                 ),
-                Some(v @ (Value::TypedEnv(_) | Value::Shape(_) | Value::Env)) => {
-                    Value::Returns(Box::new(v), promise)
-                }
+                Some(
+                    v @ (Value::TypedEnv(_)
+                    | Value::Shape(_)
+                    | Value::Env
+                    | Value::Str
+                    | Value::Typed(_)),
+                ) => Value::Returns(Box::new(v), promise),
                 _ => Value::Other,
             };
         }
@@ -241,6 +255,12 @@ impl<'p> Builder<'_, 'p> {
             Some(Value::Kv(_)) => {
                 Value::Kv(self.why(|| format!("`{}` is cast to KVNamespace", self.text(span))))
             }
+            // `value as string` is the author's word, not a declaration: a value of another
+            // type cast to `string` is still that value (an `unknown` may be an ArrayBuffer).
+            Some(Value::Str) => match self.classify(inner) {
+                Value::Str => Value::Str,
+                _ => Value::Other,
+            },
             Some(v) => v,
             None => self.classify(inner),
         }
@@ -339,6 +359,9 @@ impl<'p> Builder<'_, 'p> {
         }
         match object {
             Value::TypedEnv(_) | Value::Env => self.member_value(&object, &name, shown),
+            Value::Typed(t) if self.declared_member(&t, &name) == Some(KnownType::String) => {
+                Value::Str
+            }
             _ => Value::Other,
         }
     }
@@ -364,6 +387,7 @@ impl<'p> Builder<'_, 'p> {
                     )
                 })),
                 Some(KnownType::DurableObjectNamespace) => Value::DurableObjectNamespace,
+                Some(KnownType::String) => Value::Str,
                 Some(KnownType::DurableObjectStub | KnownType::Other) => Value::Other,
                 None => self.binding_value(name, shown),
             },

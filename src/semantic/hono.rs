@@ -57,6 +57,7 @@ impl<'p> Builder<'_, 'p> {
                         })),
                         KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
                         KnownType::DurableObjectStub => Value::DurableObjectStub,
+                        KnownType::String => Value::Str,
                         KnownType::Other => Value::Other,
                     };
                     (n.clone(), Some(v))

@@ -170,6 +170,7 @@ fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
         KnownType::Kv => Value::Kv(format!("declared in {at}")),
         KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
         KnownType::DurableObjectStub => Value::DurableObjectStub,
+        KnownType::String => Value::Str,
         KnownType::Other => Value::Other,
     };
     match &fact.export {

@@ -119,6 +119,9 @@ pub struct KvCall<'p> {
     pub binding: Option<BindingAccess>,
     /// The local name the namespace is called through (`kv` in `kv.get(…)`), if any.
     pub alias: Option<Atom>,
+    /// Which of the first two arguments are declared strings (their declared type, not
+    /// their text, says so).
+    pub declared_strings: Vec<usize>,
 }
 
 /// Where a KV namespace comes from: `E.NAME`, or the global `NAME` of a service worker.
@@ -147,6 +150,15 @@ pub struct DoCall {
 
 impl<'p> KvCall<'p> {
     /// The argument at `index`, unless it or an earlier one is a spread.
+    /// Whether argument `index` is a string: its text says so (a literal, a template, a
+    /// `const` of one), or its declared type does (DESIGN §3).
+    pub fn string_arg(&self, index: usize) -> bool {
+        self.declared_strings.contains(&index)
+            || self
+                .arg(index)
+                .is_some_and(|e| values::is_string(e, &self.consts))
+    }
+
     pub fn arg(&self, index: usize) -> Option<&'p Expr> {
         if self.args.iter().take(index + 1).any(|a| a.spread.is_some()) {
             return None;

@@ -26,6 +26,12 @@ pub enum Value {
     /// inferred to return a KV namespace (`getKV(env)`, `store.cache(env)` with `import * as
     /// store`) or an env object (`readEnv(): Env`).
     Returns(Box<Value>, bool),
+    /// A string: declared `string` (a parameter, a variable, a member of a typed object, a
+    /// function's declared return).
+    Str,
+    /// An object typed by an interface or type alias of the file that declares no binding:
+    /// its members are what their declared types say, never binding names.
+    Typed(String),
     /// Anything else, or unknown.
     Other,
 }

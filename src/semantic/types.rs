@@ -10,6 +10,9 @@ pub enum KnownType {
     Kv,
     DurableObjectNamespace,
     DurableObjectStub,
+    /// `string`, a string literal type, or a union of those (DESIGN §3: a value declared
+    /// `string` is a string for every rule that asks).
+    String,
     /// A type that is known and is none of the above.
     Other,
 }
@@ -53,12 +56,16 @@ pub fn known_type(t: &TsType) -> Option<KnownType> {
         }
         TsType::TsKeywordType(k) => match k.kind {
             TsKeywordTypeKind::TsAnyKeyword | TsKeywordTypeKind::TsUnknownKeyword => None,
+            TsKeywordTypeKind::TsStringKeyword => Some(KnownType::String),
             _ => Some(KnownType::Other),
         },
-        TsType::TsLitType(_)
-        | TsType::TsArrayType(_)
-        | TsType::TsTupleType(_)
-        | TsType::TsFnOrConstructorType(_) => Some(KnownType::Other),
+        TsType::TsLitType(l) => Some(match l.lit {
+            swc_ecma_ast::TsLit::Str(_) | swc_ecma_ast::TsLit::Tpl(_) => KnownType::String,
+            _ => KnownType::Other,
+        }),
+        TsType::TsArrayType(_) | TsType::TsTupleType(_) | TsType::TsFnOrConstructorType(_) => {
+            Some(KnownType::Other)
+        }
         _ => None,
     }
 }
