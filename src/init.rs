@@ -107,7 +107,7 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
     );
     // Bindings the wrangler config does not list, proposed from usage only KV has.
     let evidence: Vec<(String, Vec<String>)> =
-        crate::evidence::collect(dir, &crate::evidence::source_files(dir))
+        crate::semantic::evidence::collect(dir, &crate::semantic::evidence::source_files(dir))
             .into_iter()
             .filter(|(name, _)| bindings.as_ref().is_none_or(|b| b.kind(name).is_none()))
             .filter(|(name, _)| below_bindings.kind(name).is_none())

@@ -10,7 +10,6 @@ pub mod config;
 pub mod depth;
 pub mod diagnostic;
 pub mod edits;
-pub mod evidence;
 pub mod fix;
 pub mod fs;
 pub mod init;

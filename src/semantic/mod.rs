@@ -24,6 +24,7 @@ mod classify;
 pub mod context;
 mod declarations;
 mod declare;
+pub mod evidence;
 pub mod evaluation;
 pub mod flow;
 mod functions;
@@ -158,6 +159,28 @@ impl<'p> KvCall<'p> {
                 .arg(index)
                 .is_some_and(|e| values::is_string(e, &self.consts))
     }
+
+    /// The static prefix a `list` call lists by (`""` for none); `None` when it is not
+    /// known.
+    pub fn list_prefix(&self) -> Option<String> {
+        use values::{key_value, opaque, properties, strip, KeyValue};
+    let Some(options) = self.arg(0) else {
+        return (self.args.is_empty()).then(String::new);
+    };
+    let Expr::Object(o) = strip(options) else {
+        return None;
+    };
+    if opaque(o, &self.consts) {
+        return None;
+    }
+    match properties(o, &self.consts).find(|p| p.name == "prefix") {
+        None => Some(String::new()),
+        Some(p) => match key_value(&p.value, &self.consts) {
+            KeyValue::Static(s) => Some(s),
+            _ => None,
+        },
+    }
+}
 
     pub fn arg(&self, index: usize) -> Option<&'p Expr> {
         if self.args.iter().take(index + 1).any(|a| a.spread.is_some()) {

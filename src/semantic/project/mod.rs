@@ -252,7 +252,7 @@ impl Project {
     /// The project's source files (`.d.ts` included), listed once.
     fn source_files(&self) -> &[PathBuf] {
         self.files
-            .get_or_init(|| crate::evidence::source_files(&self.root))
+            .get_or_init(|| crate::semantic::evidence::source_files(&self.root))
     }
 
     /// The bindings that the project's `.d.ts` files type (interfaces and type aliases with
@@ -301,7 +301,7 @@ impl Project {
         self.inferred.get_or_init(|| {
             if self.is_worker() {
                 let files = self.source_files();
-                crate::evidence::bindings(crate::evidence::collect(&self.root, files))
+                crate::semantic::evidence::bindings(crate::semantic::evidence::collect(&self.root, files))
             } else {
                 Bindings::default()
             }

@@ -22,7 +22,7 @@ use swc_ecma_ast::{
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::parse::{parse, Lang};
-use crate::rules::options::properties;
+use crate::semantic::values::properties;
 use crate::semantic::values::{strip, Consts};
 use crate::source::Source;
 
