@@ -47,6 +47,8 @@ struct Outcome {
     /// the run once every file is processed and nothing made the run uncertain.
     write: Option<(String, String)>,
     fixed: usize,
+    /// The migration groups the fixes applied (each written only with every file it touches).
+    groups: Vec<Arc<crate::groups::GroupTag>>,
     /// A config or wrangler error that kept the file from being linted.
     config_error: Option<String>,
     /// What linting saw of KV.
@@ -90,6 +92,9 @@ struct Context {
     resolvers: Resolvers,
     selection: Selection,
     action: Action,
+    /// The files this run may write (canonical paths): a migration group with a member
+    /// elsewhere is not applied.
+    covered: rustc_hash::FxHashSet<PathBuf>,
 }
 
 fn internal(message: String) -> Diagnostic {
@@ -154,6 +159,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         diff: None,
         write: None,
         fixed: 0,
+        groups: vec![],
         config_error: None,
         seen: Seen::default(),
         skipped: false,
@@ -182,6 +188,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
                 diff: None,
                 write: None,
                 fixed: 0,
+                groups: vec![],
                 config_error: Some(e.0),
                 seen: Seen::default(),
                 skipped: false,
@@ -195,6 +202,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             diff: None,
             write: None,
             fixed: 0,
+            groups: vec![],
             config_error: None,
             seen: Seen {
                 kv_calls: 0,
@@ -207,8 +215,17 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     ctx.resolvers.add_constants(&abs, &mut resolved);
     // This runs on one of `isolate::map`'s workers: a panic or a hang in parsing, linting
     // or fixing fails this file only.
-    let settings = resolved.file_settings(&label, path, &ctx.selection);
+    let mut settings = resolved.file_settings(&label, path, &ctx.selection);
+    let project = || ctx.resolvers.project_ops(&abs, &ctx.cwd);
+    let covered = |p: &Path| ctx.covered.contains(p);
+    let groups = crate::ProjectGroups {
+        this: crate::groups::project::canonical(&abs),
+        project: &project,
+        covered: &covered,
+    };
+    settings.groups = crate::GroupScope::Project(&groups);
     let source = Source::new(text);
+    let mut groups = vec![];
     let (diagnostics, new_text, fixed, seen) = match ctx.action {
         Action::Lint => {
             let (d, seen) = lint_and_see(&source, &settings);
@@ -217,6 +234,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         Action::Baseline => baseline(&source, &settings),
         Action::Fix(mode) | Action::Diff(mode) => {
             let f = fix_source(&source, &settings, mode);
+            groups = f.groups;
             (f.diagnostics, f.text, f.applied, f.seen)
         }
     };
@@ -251,6 +269,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         diff,
         write,
         fixed,
+        groups,
         config_error: None,
         seen,
         skipped: false,
@@ -524,17 +543,73 @@ fn governing_config_errors(
 }
 
 /// Writes the fixed files, each atomically; a file that cannot be written gets an
-/// `io-error` instead of its findings.
-fn write_fixed(files: &[(PathBuf, String)], outcomes: &mut [Outcome]) {
-    for ((path, _), o) in files.iter().zip(outcomes.iter_mut()) {
+/// `io-error` instead of its findings. A migration group's files are written together
+/// (DESIGN §3): none of them when one of them did not apply the group or changed on disk
+/// since it was read. Returns the names of the groups written.
+fn write_fixed(files: &[(PathBuf, String)], outcomes: &mut [Outcome], cwd: &Path) -> Vec<String> {
+    let canonical: Vec<PathBuf> = files
+        .iter()
+        .map(|(p, _)| crate::groups::project::canonical(&crate::fs::absolute(cwd, p)))
+        .collect();
+    let mut held: Vec<Option<String>> = vec![None; outcomes.len()];
+    let mut groups: Vec<&Arc<crate::groups::GroupTag>> = Vec::new();
+    for o in outcomes.iter() {
+        for g in &o.groups {
+            if !groups.iter().any(|k| k.name == g.name) {
+                groups.push(g);
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for g in groups {
+        let applied_in = |i: usize| outcomes[i].groups.iter().any(|k| k.name == g.name);
+        let mut problem = None;
+        for f in &g.files {
+            match canonical.iter().position(|c| c == f) {
+                Some(i) if applied_in(i) && outcomes[i].write.is_some() => {
+                    let (old, _) = outcomes[i].write.as_ref().expect("checked");
+                    if std::fs::read(f).ok().as_deref() != Some(old.as_bytes()) {
+                        problem = Some(format!("{} changed on disk while kvlint ran", files[i].1));
+                    }
+                }
+                Some(i) => problem = Some(format!("it could not be applied in {}", files[i].1)),
+                None => problem = Some(format!("{} is not in this run", f.display())),
+            }
+            if problem.is_some() {
+                break;
+            }
+        }
+        match problem {
+            None => written.push(g.name.clone()),
+            Some(p) => {
+                for (i, h) in held.iter_mut().enumerate() {
+                    if applied_in(i) && h.is_none() {
+                        *h = Some(format!(
+                            "Not written: the fixes of this file move the stored data of the migration group {} together with other files, and {p}; no file of the group was written",
+                            g.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (((path, _), o), hold) in files.iter().zip(outcomes.iter_mut()).zip(held) {
         let Some((old, new)) = o.write.take() else {
             continue;
         };
+        if let Some(why) = hold {
+            o.fixed = 0;
+            o.groups.clear();
+            o.report.source = Arc::new(Source::new(old));
+            o.report.diagnostics = vec![internal(why)];
+            continue;
+        }
         if let Err(e) = write_atomic(path, old.as_bytes(), &new) {
             o.fixed = 0;
             o.report.diagnostics = vec![io_error(format!("Cannot write the fixed file: {e}"))];
         }
     }
+    written
 }
 
 /// `kvlint check`. Returns the exit code.
@@ -609,7 +684,12 @@ pub fn run(args: &CheckArgs) -> i32 {
             held_back = true;
         }
     }
+    let covered = files
+        .iter()
+        .map(|(p, _)| crate::groups::project::canonical(&crate::fs::absolute(&cwd, p)))
+        .collect();
     let ctx = Arc::new(Context {
+        covered,
         cwd,
         timeout,
         prefilter: !args.no_prefilter,
@@ -640,6 +720,7 @@ pub fn run(args: &CheckArgs) -> i32 {
                     diff: None,
                     write: None,
                     fixed: 0,
+                    groups: vec![],
                     config_error: None,
                     seen: Seen::default(),
                     skipped: false,
@@ -648,6 +729,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             .collect()
     };
 
+    let mut moved = Vec::new();
     let outcomes = if let Some(name) = &stdin_name {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
@@ -696,7 +778,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             .collect();
         let mut outcomes = run_isolated(Arc::new(jobs));
         if writes && !held_back {
-            write_fixed(&files, &mut outcomes);
+            moved = write_fixed(&files, &mut outcomes, &ctx.cwd);
         }
         outcomes
     };
@@ -808,6 +890,18 @@ pub fn run(args: &CheckArgs) -> i32 {
         eprintln!("Added {} suppression comments.", totals.fixed);
     } else if args.format.unwrap_or(Format::Human) == Format::Human && !args.statistics {
         eprintln!("{}", totals.summary());
+    }
+    if !moved.is_empty() {
+        // The next step (DESIGN §3): the code now reads the new names; the data has not moved.
+        eprintln!(
+            "Renamed or moved the stored data of {} migration group{} in the code:",
+            moved.len(),
+            if moved.len() == 1 { "" } else { "s" }
+        );
+        for g in &moved {
+            eprintln!("  {g}");
+        }
+        eprintln!("The data already stored is still under the old keys. Before deploying this code, run `kvlint migrate-data` for the script that copies it (then `--apply`, deploy, `--apply` again, `--delete-old`).");
     }
     exit_code(args, &totals, failed)
 }

@@ -48,6 +48,9 @@ pub struct Diagnostic {
     /// Why it matters and how to fix it, imperatively (most are a rule's constant text).
     pub help: std::borrow::Cow<'static, str>,
     pub fix: Option<Fix>,
+    /// What the finding's migration fix does to stored data (with or without a fix), for its
+    /// migration group (DESIGN §3).
+    pub migration: Option<Box<crate::groups::Intent>>,
 }
 
 impl Diagnostic {
@@ -65,6 +68,7 @@ impl Diagnostic {
             message: message.into(),
             help: help.into(),
             fix: None,
+            migration: None,
         }
     }
 
@@ -79,6 +83,11 @@ impl Diagnostic {
 
     pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
         self.fix = fix;
+        self
+    }
+
+    pub fn with_migration(mut self, intent: Option<crate::groups::Intent>) -> Self {
+        self.migration = intent.map(Box::new);
         self
     }
 

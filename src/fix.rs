@@ -52,6 +52,9 @@ pub struct Fix {
     pub message: String,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
+    /// The migration group this fix moves the data of, when it is one (DESIGN §3): applied
+    /// only with every other member, in every file of the group.
+    pub group: Option<std::sync::Arc<crate::groups::GroupTag>>,
 }
 
 impl Fix {
@@ -77,6 +80,7 @@ impl Fix {
             message: message.into(),
             applicability,
             edits,
+            group: None,
         }
     }
 
@@ -114,6 +118,8 @@ pub struct Pass {
     /// Rules whose fixes were applied, in registry order of first appearance.
     pub rules: Vec<&'static str>,
     pub applied: usize,
+    /// The migration groups whose fixes were applied.
+    pub groups: Vec<std::sync::Arc<crate::groups::GroupTag>>,
 }
 
 /// One pass: the applicable fixes in order of position (ties: as given, i.e. rule
@@ -129,6 +135,7 @@ pub fn apply_pass(text: &str, diagnostics: &[Diagnostic], mode: FixMode) -> Opti
     candidates.sort_by_key(|(i, _, f)| (f.span().start, f.span().end, *i));
     let mut taken: Vec<&Edit> = Vec::new();
     let mut rules = Vec::new();
+    let mut groups: Vec<std::sync::Arc<crate::groups::GroupTag>> = Vec::new();
     let mut applied = 0;
     for (_, d, fix) in candidates {
         let clashes = fix.edits.iter().any(|e| {
@@ -142,6 +149,9 @@ pub fn apply_pass(text: &str, diagnostics: &[Diagnostic], mode: FixMode) -> Opti
         }
         taken.extend(fix.edits.iter());
         applied += 1;
+        if let Some(g) = fix.group.as_ref().filter(|g| !groups.contains(g)) {
+            groups.push(g.clone());
+        }
         if !rules.contains(&d.rule) {
             rules.push(d.rule);
         }
@@ -162,6 +172,7 @@ pub fn apply_pass(text: &str, diagnostics: &[Diagnostic], mode: FixMode) -> Opti
         text: out,
         rules,
         applied,
+        groups,
     })
 }
 
@@ -174,6 +185,8 @@ pub enum FixOutcome {
         applied: usize,
         /// The diagnostics of `text`.
         diagnostics: Vec<Diagnostic>,
+        /// The migration groups applied.
+        groups: Vec<std::sync::Arc<crate::groups::GroupTag>>,
     },
     /// A pass produced text that does not parse: nothing is kept.
     BrokeSyntax { rules: Vec<&'static str> },
@@ -194,15 +207,22 @@ pub fn fix_to_fixpoint(
     let mut current = text.to_string();
     let mut diagnostics = first;
     let mut applied = 0;
+    let mut groups: Vec<std::sync::Arc<crate::groups::GroupTag>> = Vec::new();
     for _ in 0..MAX_PASSES {
         let Some(pass) = apply_pass(&current, &diagnostics, mode) else {
             return FixOutcome::Fixed {
                 text: current,
                 applied,
                 diagnostics,
+                groups,
             };
         };
         applied += pass.applied;
+        for g in pass.groups {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
         match lint(&pass.text) {
             Some(d) => diagnostics = d,
             None => return FixOutcome::BrokeSyntax { rules: pass.rules },
@@ -216,6 +236,7 @@ pub fn fix_to_fixpoint(
             text: current,
             applied,
             diagnostics,
+            groups,
         }
     }
 }
@@ -307,6 +328,7 @@ mod tests {
                 text,
                 applied,
                 diagnostics,
+                ..
             } => {
                 assert_eq!((text.as_str(), applied, diagnostics.len()), ("a!", 1, 0));
             }

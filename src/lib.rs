@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod edits;
 pub mod fix;
 pub mod fs;
+pub mod groups;
 pub mod init;
 pub mod isolate;
 pub mod lsp;
@@ -76,6 +77,32 @@ pub struct FileSettings<'a> {
     pub selection: &'a Selection,
     /// What the modules the file imports export (the project index), when known.
     pub imports: Option<&'a semantic::project::Imports>,
+    /// What migration findings are settled against (DESIGN §3).
+    pub groups: GroupScope<'a>,
+}
+
+/// What a file's migration findings are settled against: a migration fix is applied with
+/// every op of its group, or not at all.
+#[derive(Clone, Copy, Default)]
+pub enum GroupScope<'a> {
+    /// Findings as the rules give them, not settled (what a project's ops are read with).
+    Raw,
+    /// The file's own ops only: the file is the whole program (a rule document, a test, stdin
+    /// outside any project).
+    #[default]
+    File,
+    /// The project's ops too, and what this run covers.
+    Project(&'a ProjectGroups<'a>),
+}
+
+/// The project a file's groups are settled in.
+pub struct ProjectGroups<'a> {
+    /// The file (canonical when it exists).
+    pub this: std::path::PathBuf,
+    /// The project's ops, read when first needed; `None` outside a project.
+    pub project: &'a (dyn Fn() -> Option<std::sync::Arc<groups::ProjectOps>> + Sync),
+    /// Whether this run may write a file.
+    pub covered: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
 }
 
 /// The prefilter (DESIGN §1): a finding needs `KVNamespace` or a KV binding name in the
@@ -105,6 +132,35 @@ pub fn lint_source(source: &Source, settings: &FileSettings) -> Vec<Diagnostic> 
 
 /// [`lint_source`], and what it saw of KV.
 pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic>, Seen) {
+    let (diagnostics, seen, _) = lint_model(source, settings, None);
+    (diagnostics, seen)
+}
+
+/// The KV ops of a file, with the migration findings on them (unsettled when the settings
+/// say [`GroupScope::Raw`]); `Err` when the file cannot be checked.
+pub fn lint_ops(
+    source: &Source,
+    settings: &FileSettings,
+    path: &std::sync::Arc<std::path::Path>,
+    label: &std::sync::Arc<str>,
+) -> Result<Vec<groups::Op>, String> {
+    let (diagnostics, _, ops) = lint_model(source, settings, Some((path, label)));
+    match diagnostics.iter().find(|d| d.is_failure()) {
+        Some(d) => {
+            let p = source.position(d.range.start);
+            Err(format!("{}:{}: {}", p.line, p.column, d.message))
+        }
+        None => Ok(ops.unwrap_or_default()),
+    }
+}
+
+type OpsOf<'a> = Option<(&'a std::sync::Arc<std::path::Path>, &'a std::sync::Arc<str>)>;
+
+fn lint_model(
+    source: &Source,
+    settings: &FileSettings,
+    want_ops: OpsOf,
+) -> (Vec<Diagnostic>, Seen, Option<Vec<groups::Op>>) {
     let mut seen = Seen {
         kv_calls: 0,
         kv_bindings: settings.bindings.kv_names().next().is_some(),
@@ -119,7 +175,7 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
                 format!("kvlint could not process {}: {}", settings.label, e.message),
                 "This file was not checked. Nesting this deep is almost always generated code: exclude it in kvlint.toml.",
             )
-            .with_severity(Severity::Error)], seen);
+            .with_severity(Severity::Error)], seen, None);
         }
         Err(e) => {
             let message = format!("Syntax error: {}", e.message);
@@ -129,7 +185,7 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
                 message,
                 "kvlint could not parse this file, so it was not checked. Fix the syntax error first.",
             )
-            .with_severity(Severity::Error)], seen);
+            .with_severity(Severity::Error)], seen, None);
         }
     };
     let model = SemanticModel::build(
@@ -190,8 +246,49 @@ pub fn lint_and_see(source: &Source, settings: &FileSettings) -> (Vec<Diagnostic
     if settings.lang == parse::Lang::Astro {
         keep_fixes_in_frontmatter(source, &mut diagnostics);
     }
+    let ops = match (settings.groups, want_ops) {
+        (GroupScope::Raw, Some((path, label))) => {
+            Some(groups::ops_of(&model, source, &diagnostics, path, label))
+        }
+        (GroupScope::Raw, None) => None,
+        (scope, _) => {
+            settle_groups(&model, source, settings, scope, &mut diagnostics);
+            None
+        }
+    };
     sort(&mut diagnostics);
-    (diagnostics, seen)
+    (diagnostics, seen, ops)
+}
+
+/// Settles the file's migration findings against their groups (DESIGN §3).
+fn settle_groups(
+    model: &SemanticModel,
+    source: &Source,
+    settings: &FileSettings,
+    scope: GroupScope,
+    diagnostics: &mut [Diagnostic],
+) {
+    if !diagnostics.iter().any(|d| d.migration.is_some()) {
+        return;
+    }
+    let (this, project) = match scope {
+        GroupScope::Project(p) => (p.this.clone(), (p.project)()),
+        _ => (std::path::PathBuf::from(settings.label), None),
+    };
+    let path: std::sync::Arc<std::path::Path> = this.clone().into();
+    let label: std::sync::Arc<str> = settings.label.into();
+    let ops = groups::ops_of(model, source, diagnostics, &path, &label);
+    let everything = |_: &std::path::Path| true;
+    let covered: &(dyn Fn(&std::path::Path) -> bool + Sync) = match scope {
+        GroupScope::Project(p) => p.covered,
+        _ => &everything,
+    };
+    let scope = groups::Scope {
+        this: &this,
+        project: project.as_deref(),
+        covered,
+    };
+    groups::settle(diagnostics, &ops, &scope);
 }
 
 /// An Astro component is code only in its frontmatter: a fix that would edit anything else
@@ -252,6 +349,8 @@ pub struct Fixed {
     pub applied: usize,
     /// What linting the input saw of KV.
     pub seen: Seen,
+    /// The migration groups applied (each must be applied in every file it touches).
+    pub groups: Vec<std::sync::Arc<groups::GroupTag>>,
 }
 
 /// Fixes a file to a fixpoint (DESIGN §6). On a broken pass or no convergence nothing
@@ -264,6 +363,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             diagnostics: first,
             applied: 0,
             seen,
+            groups: vec![],
         };
     }
     let relint = relinter(settings);
@@ -283,6 +383,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             diagnostics,
             applied: 0,
             seen,
+            groups: vec![],
         }
     };
     match fix::fix_to_fixpoint(source.text(), first.clone(), mode, relint) {
@@ -290,6 +391,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
             text,
             applied,
             diagnostics,
+            groups,
         } => {
             let text = (text != source.text()).then_some(text);
             Fixed {
@@ -297,6 +399,7 @@ pub fn fix_source(source: &Source, settings: &FileSettings, mode: FixMode) -> Fi
                 diagnostics,
                 applied,
                 seen,
+                groups,
             }
         }
         FixOutcome::BrokeSyntax { rules } => failure(

@@ -19,15 +19,18 @@ use lsp_types::notification::{
 use lsp_types::request::{CodeActionRequest, Request as _};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
-    CodeActionProviderCapability, CodeDescription, DiagnosticSeverity, NumberOrString, Position,
-    PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
+    CodeActionProviderCapability, CodeDescription, DiagnosticSeverity, DocumentChanges,
+    NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier, Position,
+    PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentEdit,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri, WorkspaceEdit,
 };
 use serde_json::{json, Value};
 
 use crate::config::ConfigResolver;
 use crate::diagnostic::{rule_url, Diagnostic, Severity};
 use crate::fix::{Applicability, FixMode};
+use crate::groups::project::canonical;
+use crate::groups::GroupTag;
 use crate::settings::Resolvers;
 use crate::source::Source;
 use crate::{fix_source, isolate, lint_source, Selection};
@@ -142,9 +145,22 @@ impl Server<'_> {
         let label = path.display().to_string();
         let path = path.to_path_buf();
         let job_source = source.clone();
+        let resolvers = self.resolvers.clone();
+        let overlay = self.overlay();
         let result = isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();
-            let settings = resolved.file_settings(&label, &path, &selection);
+            let mut settings = resolved.file_settings(&label, &path, &selection);
+            // A migration group is offered whole, as one workspace edit over its files: every
+            // file is covered.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let project = || resolvers.project_ops_with(&path, &cwd, &|p| overlay.get(p).cloned());
+            let everything = |_: &Path| true;
+            let groups = crate::ProjectGroups {
+                this: canonical(&path),
+                project: &project,
+                covered: &everything,
+            };
+            settings.groups = crate::GroupScope::Project(&groups);
             match mode {
                 None => (lint_source(&job_source, &settings), None),
                 Some(mode) => {
@@ -166,6 +182,111 @@ impl Server<'_> {
                 (source, vec![d], None)
             }
         }
+    }
+
+    /// The open documents' texts, by canonical path: what the project's other files are read
+    /// as.
+    fn overlay(&self) -> HashMap<PathBuf, String> {
+        self.documents
+            .iter()
+            .filter_map(|(uri, d)| {
+                let path = path_of(&Uri::from_str(uri).ok()?)?;
+                Some((canonical(&path), d.text.clone()))
+            })
+            .collect()
+    }
+
+    /// One workspace edit that applies a migration group in every file it touches (open
+    /// documents at their versions, the others as on disk); `None` when one of them cannot
+    /// be fixed, so that no file is.
+    fn group_edit(&self, tag: &Arc<GroupTag>) -> Option<WorkspaceEdit> {
+        let overlay = self.overlay();
+        let versions: HashMap<PathBuf, i32> = self
+            .documents
+            .iter()
+            .filter_map(|(uri, d)| {
+                Some((canonical(&path_of(&Uri::from_str(uri).ok()?)?), d.version))
+            })
+            .collect();
+        let mut changes = Vec::new();
+        for file in &tag.files {
+            let text = match overlay.get(file) {
+                Some(t) => t.clone(),
+                None => std::fs::read_to_string(file).ok()?,
+            };
+            let fixed = self.fix_group(file, &text, &tag.name, &overlay)?;
+            if fixed == text {
+                continue;
+            }
+            let source = Source::new(text);
+            let end = position(&source, source.text().len());
+            let uri = Uri::from_str(&format!("file://{}", file.display())).ok()?;
+            changes.push(TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri,
+                    version: versions.get(file).copied(),
+                },
+                edits: vec![OneOf::Left(TextEdit::new(
+                    Range::new(Position::new(0, 0), end),
+                    fixed,
+                ))],
+            });
+        }
+        Some(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(changes)),
+            ..Default::default()
+        })
+    }
+
+    /// The text of one file with one migration group's fixes applied (and no other fix).
+    fn fix_group(
+        &self,
+        path: &Path,
+        text: &str,
+        name: &str,
+        overlay: &HashMap<PathBuf, String>,
+    ) -> Option<String> {
+        let resolved = self.resolvers.resolve(path, text, true).ok()?;
+        let resolvers = self.resolvers.clone();
+        let overlay = overlay.clone();
+        let path = path.to_path_buf();
+        let text = text.to_string();
+        let name = name.to_string();
+        isolate::run(TIME_LIMIT, move || {
+            let selection = Selection::default();
+            let label = path.display().to_string();
+            let mut settings = resolved.file_settings(&label, &path, &selection);
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let project = || resolvers.project_ops_with(&path, &cwd, &|p| overlay.get(p).cloned());
+            let everything = |_: &Path| true;
+            let groups = crate::ProjectGroups {
+                this: canonical(&path),
+                project: &project,
+                covered: &everything,
+            };
+            settings.groups = crate::GroupScope::Project(&groups);
+            let only_the_group = |text: &str| {
+                let mut found = crate::relinter(&settings)(text)?;
+                for d in &mut found {
+                    if d.fix
+                        .as_ref()
+                        .and_then(|f| f.group.as_ref())
+                        .is_none_or(|g| g.name != name)
+                    {
+                        d.fix = None;
+                    }
+                }
+                Some(found)
+            };
+            let first = only_the_group(&text)?;
+            match crate::fix::fix_to_fixpoint(&text, first, FixMode::SafeAndUnsafe, only_the_group)
+            {
+                crate::fix::FixOutcome::Fixed { text, .. } => Some(text),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten()
     }
 
     fn publish(&mut self, uri: &str) {
@@ -215,7 +336,24 @@ impl Server<'_> {
                 continue;
             }
             if let Some(fix) = &d.fix {
-                if fix.applicability != Applicability::DisplayOnly && wanted("quickfix") {
+                if let (Some(tag), true) = (&fix.group, wanted("quickfix")) {
+                    // A migration fix: the whole group, in every file, or nothing.
+                    if let Some(edit) = self.group_edit(tag) {
+                        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                            title: format!(
+                                "{} with the rest of its migration group, in {} file{} (unsafe: moves stored data; `kvlint migrate-data` moves the data)",
+                                fix.message,
+                                tag.files.len(),
+                                if tag.files.len() == 1 { "" } else { "s" }
+                            ),
+                            kind: Some(CodeActionKind::QUICKFIX),
+                            diagnostics: Some(vec![lsp.clone()]),
+                            edit: Some(edit),
+                            is_preferred: Some(false),
+                            ..Default::default()
+                        }));
+                    }
+                } else if fix.applicability != Applicability::DisplayOnly && wanted("quickfix") {
                     let unsafe_fix = fix.applicability == Applicability::Unsafe;
                     let edits = fix
                         .edits
@@ -311,6 +449,7 @@ impl Server<'_> {
                     serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
                 {
                     let uri = p.text_document.uri.as_str().to_string();
+                    self.resolvers.groups.clear();
                     self.documents.insert(
                         uri.clone(),
                         Document {
@@ -332,6 +471,7 @@ impl Server<'_> {
                         p.content_changes.into_iter().last(),
                     ) {
                         // Full sync: each change carries the whole text.
+                        self.resolvers.groups.clear();
                         doc.text = change.text;
                         doc.version = p.text_document.version;
                         doc.linted = None;
@@ -344,6 +484,7 @@ impl Server<'_> {
                     serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
                 {
                     let uri = p.text_document.uri.as_str().to_string();
+                    self.resolvers.groups.clear();
                     self.documents.remove(&uri);
                     self.dirty.remove(&uri);
                     self.notify::<PublishDiagnostics>(PublishDiagnosticsParams::new(

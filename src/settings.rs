@@ -21,6 +21,8 @@ pub struct Resolvers {
     pub projects: ProjectResolver,
     /// Whether to use the project index (off only to measure what it costs).
     pub project_index: bool,
+    /// Each project's KV ops, for migration groups (read when a group first needs them).
+    pub groups: crate::groups::ProjectCache,
 }
 
 /// A file's settings.
@@ -46,6 +48,7 @@ impl Resolved {
             bindings: &self.bindings,
             selection,
             imports: Some(&self.imports),
+            groups: crate::GroupScope::File,
         }
     }
 
@@ -75,7 +78,28 @@ impl Resolvers {
             wrangler: WranglerResolver::with_listings(listings.clone()),
             projects: ProjectResolver::with_listings(listings),
             project_index: true,
+            groups: Default::default(),
         }
+    }
+
+    /// The KV ops of the project a file (an absolute path) shares stored data with, read
+    /// once per run; `None` outside a project.
+    pub fn project_ops(&self, abs: &Path, cwd: &Path) -> Option<Arc<crate::groups::ProjectOps>> {
+        self.project_ops_with(abs, cwd, &|_| None)
+    }
+
+    /// [`Resolvers::project_ops`], with the text of files that differ from the disk (a
+    /// language server's open buffers, by canonical path).
+    pub fn project_ops_with(
+        &self,
+        abs: &Path,
+        cwd: &Path,
+        overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    ) -> Option<Arc<crate::groups::ProjectOps>> {
+        let root = crate::groups::project::root_of(self, abs)?;
+        Some(self.groups.get(&root, || {
+            crate::groups::project::read(self, &root, cwd, overlay)
+        }))
     }
 
     /// The settings of the file at `abs` (an absolute path) whose text is `text`. With
@@ -103,8 +127,9 @@ impl Resolvers {
             // project is read for them only when this file calls a KV method on an `env.NAME`
             // that nothing declares: reading and parsing most files of a KV-heavy project on
             // every run is not paid where every name is known.
-            let undeclared =
-                || crate::semantic::evidence::env_calls(text).any(|name| bindings.kind(name).is_none());
+            let undeclared = || {
+                crate::semantic::evidence::env_calls(text).any(|name| bindings.kind(name).is_none())
+            };
             if config.file.bindings.infer != Some(false)
                 && (bindings.kv_names().next().is_none() || undeclared())
             {

@@ -420,8 +420,9 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
         .unwrap();
     for (options, kind) in [
         ("", FixKind::None),
-        ("renames = { \"a\" = \"cache:a\" }\n", FixKind::Safe),
-        ("prefix = \"cache:\"\n", FixKind::Safe),
+        // A migration fix: unsafe whatever the configuration says (DESIGN §3).
+        ("renames = { \"a\" = \"cache:a\" }\n", FixKind::Unsafe),
+        ("prefix = \"cache:\"\n", FixKind::Unsafe),
     ] {
         let text = format!("[rules.no-unprefixed-kv-key]\n{options}");
         let config = config(&text);
@@ -440,7 +441,7 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
 
 /// `no-unprefixed-kv-key` looks a constant key's uses up in the whole program, and a bulk
 /// key's `Map` lookups too, at most `MAX_MAP_WALKS` (64) times per file: past that, a constant
-/// key has no fix and a bulk key's rename is unsafe.
+/// key or a bulk key has no fix (and blocks its group).
 #[test]
 fn unprefixed_key_lookups_stop_after_64_per_file() {
     use kvlint::fix::Applicability;
@@ -456,7 +457,7 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
     };
     for (n, fixed) in [(64, 64), (65, 64)] {
         let code: String = (0..n)
-            .map(|i| format!("const K{i} = 'item{i}';\nexport const f{i} = (kv: KVNamespace) => kv.get(K{i});\n"))
+            .map(|i| format!("const K{i} = 'item{i}';\nexport const f{i} = (env: Env) => env.SESSIONS.get(K{i});\n"))
             .collect();
         let found = lint(&code);
         assert_eq!(found.len(), n);
@@ -468,18 +469,18 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
     }
     let keys: Vec<String> = (0..70).map(|i| format!("'item{i}'")).collect();
     let code = format!(
-        "export async function f(kv: KVNamespace) {{\n  const m = await kv.get([{}]);\n  return m.get('item0');\n}}\n",
+        "export async function f(env: Env) {{\n  const m = await env.SESSIONS.get([{}]);\n  return m.get('item0');\n}}\n",
         keys.join(", ")
     );
     let found = lint(&code);
     assert_eq!(found.len(), 70);
-    let safe = found
+    let fixed = found
         .iter()
         .filter(|d| {
             d.fix
                 .as_ref()
-                .is_some_and(|f| f.applicability == Applicability::Safe)
+                .is_some_and(|f| f.applicability == Applicability::Unsafe)
         })
         .count();
-    assert_eq!(safe, 64, "70 keys of one bulk get");
+    assert_eq!(fixed, 64, "70 keys of one bulk get");
 }

@@ -126,7 +126,7 @@ fn statistics() {
          \x20   5  prefer-kv-stale-while-revalidate  0 fixable with --fix\n\
          \x20   3  require-kv-ttl                    0 fixable with --fix, 3 more with --unsafe-fixes\n\
          \x20   2  no-kv-read-modify-write           0 fixable with --fix\n\
-         \x20   2  no-unprefixed-kv-key              2 fixable with --fix\n\
+         \x20   2  no-unprefixed-kv-key              0 fixable with --fix, 2 more with --unsafe-fixes\n\
          \x20   1  no-invalid-kv-ttl                 0 fixable with --fix\n\
          \x20   1  no-sequential-kv-reads            1 fixable with --fix\n\
          \x20   1  prefer-coalesced-kv-reads         0 fixable with --fix\n\

@@ -193,8 +193,11 @@ fn an_editor_session() {
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
+    // A rename is a migration fix: the whole group, unsafe.
     assert!(
-        titles.contains(&"Rename the key to `oauth:facebook:app_token`"),
+        titles.iter().any(|t| t.starts_with(
+            "Rename the key to `oauth:facebook:app_token` with the rest of its migration group, in 1 file (unsafe"
+        )),
         "{titles:?}"
     );
     assert!(
@@ -398,4 +401,92 @@ fn the_readmes_neovim_snippet_works_on_the_installed_neovim() {
         report.contains(&format!("client kvlint {}\n", project.display())),
         "{report}"
     );
+}
+
+/// A migration group over two files: the quick fix of a finding in the open document is one
+/// workspace edit over both (the open one at its version, the other as on disk).
+#[test]
+fn a_migration_group_is_one_workspace_edit_over_its_files() {
+    let dir = common::files(&[
+        (
+            "wrangler.toml",
+            "name = \"w\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n",
+        ),
+        ("kvlint.toml", "[rules.no-unprefixed-kv-key]\nprefix = \"oauth:\"\n"),
+        (
+            "src/a.ts",
+            "export async function read(env: Env) {\n  return env.KV.get('refresh_token');\n}\n",
+        ),
+        (
+            "src/b.ts",
+            "export async function write(env: Env, t: string) {\n  await env.KV.put('refresh_token', t, { expirationTtl: 3600 });\n}\n",
+        ),
+    ]);
+    let a = dir.path().join("src/a.ts");
+    let b = std::fs::canonicalize(dir.path().join("src/b.ts")).unwrap();
+    let text = std::fs::read_to_string(&a).unwrap();
+    let uri = format!("file://{}", std::fs::canonicalize(&a).unwrap().display());
+    let mut client = Client::start(dir.path());
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", dir.path().display()), "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 7, "text": text}}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    let finding = diagnostics
+        .iter()
+        .find(|d| d["code"] == "no-unprefixed-kv-key")
+        .expect("the finding");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+    );
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .contains("with the rest of its migration group, in 2 files")
+        })
+        .unwrap_or_else(|| panic!("no group action: {actions}"));
+    let changes = action["edit"]["documentChanges"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let by_uri = |u: &str| {
+        changes
+            .iter()
+            .find(|c| c["textDocument"]["uri"] == u)
+            .unwrap_or_else(|| panic!("{u} not edited: {changes:?}"))
+    };
+    let edit_a = by_uri(&uri);
+    assert_eq!(edit_a["textDocument"]["version"], 7);
+    assert!(edit_a["edits"][0]["newText"]
+        .as_str()
+        .unwrap()
+        .contains("get('oauth:refresh_token')"));
+    let edit_b = by_uri(&format!("file://{}", b.display()));
+    assert!(edit_b["textDocument"]["version"].is_null());
+    assert!(edit_b["edits"][0]["newText"]
+        .as_str()
+        .unwrap()
+        .contains("put('oauth:refresh_token', t"));
+    // Fix-all (safe fixes) never migrates.
+    let fix_all = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": finding["range"],
+               "context": {"diagnostics": [], "only": ["source.fixAll.kvlint"]}}),
+    );
+    assert!(
+        fix_all["result"].as_array().unwrap().is_empty(),
+        "{fix_all}"
+    );
+    client.request("shutdown", json!(null));
+    client.notify("exit", json!(null));
+    assert!(client.child.wait().unwrap().success());
 }

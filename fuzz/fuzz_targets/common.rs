@@ -44,6 +44,6 @@ pub fn with_settings<R>(lang: Lang, f: impl FnOnce(&FileSettings) -> R) -> R {
     let config = Config::default();
     let bindings = bindings();
     let selection = Selection::default();
-    let settings = FileSettings { label: "fuzz.ts", lang, dts: false, config: &config, bindings: &bindings, selection: &selection, imports: None };
+    let settings = FileSettings { label: "fuzz.ts", lang, dts: false, config: &config, bindings: &bindings, selection: &selection, imports: None, groups: Default::default() };
     f(&settings)
 }

@@ -12,6 +12,7 @@ use crate::config::{Addressing, SessionMethods};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{quoted, remove_statement};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::groups::{Change, Intent};
 use crate::semantic::evaluation::pure;
 use crate::semantic::statements::{declaration_and_guards, expression_statement_of};
 use crate::semantic::values::{
@@ -35,7 +36,7 @@ helps!(
     /// The help without a Durable Object configured.
     HELP = "Name the Durable Object binding and its methods in `[rules.no-kv-sessions]` (`durable_object`, `methods`) and `--fix --unsafe-fixes` rewrites these calls; `kvlint scaffold session-object` prints a Durable Object with a KV-compatible surface.",
     /// The help with `durable_object` and `methods` set.
-    HELP_CONFIGURED = "`--fix --unsafe-fixes` moves these calls to the configured Durable Object where the call's form allows; the sessions already stored in KV stay there (a new login creates them in the object).",
+    HELP_CONFIGURED = "`--fix --unsafe-fixes` moves every call on these sessions, in every file of the project, to the configured Durable Object together, or none of them. The sessions already stored in KV stay there until `kvlint migrate-data` moves them (or a new login creates them in the object).",
 );
 
 impl Rule for NoKvSessions {
@@ -56,7 +57,7 @@ impl Rule for NoKvSessions {
         }
     }
     fn fix_note(&self) -> Option<&'static str> {
-        Some("none until `durable_object` and `methods` are set, then unsafe")
+        Some("none until `durable_object` and `methods` are set, then unsafe: a move of stored data (every call on the same sessions in the project together; `kvlint migrate-data` moves the data)")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/no-kv-sessions.md")
@@ -111,6 +112,10 @@ struct Target<'a> {
 struct Session {
     /// The key as shown in the message.
     shown: String,
+    /// The key's value (unknown for a list or a bulk read).
+    key: KeyValue,
+    /// The session pattern it matches (`*` for a namespace of sessions).
+    pattern: String,
     /// The session id's expression text, or why it cannot be had.
     id: Result<String, Stop>,
 }
@@ -164,7 +169,17 @@ fn session(
                     .iter()
                     .any(|pat| key_matches(pat, &KeyValue::Prefix(p.clone())))
         });
+        let pattern = match &prefix {
+            Some(p) if !whole_namespace => patterns
+                .iter()
+                .find(|pat| key_matches(pat, &KeyValue::Prefix(p.clone())))
+                .cloned()
+                .unwrap_or_else(|| "*".into()),
+            _ => "*".into(),
+        };
         return (whole_namespace || by_session_prefix).then(|| Session {
+            key: KeyValue::Unknown,
+            pattern,
             shown: match prefix {
                 Some(p) if !p.is_empty() => format!("a list by the prefix `{p}`"),
                 _ => "a list of the namespace".to_string(),
@@ -181,7 +196,19 @@ fn session(
                     .iter()
                     .any(|p| key_matches(p, &key_value(&e.expr, &call.consts)))
         });
+        let pattern = patterns
+            .iter()
+            .find(|p| {
+                a.elems
+                    .iter()
+                    .flatten()
+                    .any(|e| key_matches(p, &key_value(&e.expr, &call.consts)))
+            })
+            .cloned()
+            .unwrap_or_else(|| "*".into());
         return any.then(|| Session {
+            key: KeyValue::Unknown,
+            pattern,
             shown: "a bulk read of session keys".to_string(),
             id: Err(Stop::Shape),
         });
@@ -196,12 +223,19 @@ fn session(
         let id = pure(key)
             .then(|| ctx.source.slice(key.span()).to_string())
             .ok_or(Stop::IdEffects);
-        return Some(Session { shown, id });
+        return Some(Session {
+            shown,
+            key: value,
+            pattern: "*".into(),
+            id,
+        });
     }
     let pattern = patterns.iter().find(|p| key_matches(p, &value))?;
     Some(Session {
         shown,
         id: session_id(ctx, key, pattern),
+        key: value,
+        pattern: pattern.clone(),
     })
 }
 
@@ -478,6 +512,23 @@ fn report(
             session.shown
         ),
     };
+    // A move is a migration fix (DESIGN §3): the sessions of one pattern move together.
+    let intent = configured(ctx.config).then(|| Intent {
+        binding: call.namespace.clone(),
+        key: session.key.clone(),
+        change: Change::Session {
+            pattern: session.pattern.clone(),
+            object: ctx
+                .config
+                .file
+                .rules
+                .no_kv_sessions
+                .durable_object
+                .clone()
+                .unwrap_or_default(),
+        },
+        blocker: plan.as_ref().err().map(|s| s.reason().to_string()),
+    });
     let (message, fix) = match plan {
         Ok(edits) => (
             what,
@@ -501,4 +552,5 @@ fn report(
             "a session in eventually consistent storage",
         )
         .with_fix(fix)
+        .with_migration(intent)
 }

@@ -1,16 +1,15 @@
 //! `no-unprefixed-kv-key`: KV keys without a `:`-separated namespace.
 
-use rustc_hash::FxHashSet as HashSet;
-
 use swc_common::Spanned;
 use swc_ecma_ast::{BinaryOp, Expr, Lit};
 
-use super::options::list_prefix;
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edits::{quoted, template_text};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::groups::{Change as DataChange, Intent};
 use crate::semantic::references::{awaited_into, map_uses, references};
+use crate::semantic::statements::expression_statement_of;
 use crate::semantic::values::{key_value, strip, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
@@ -23,7 +22,7 @@ helps!(
     /// Neither `renames` nor `prefix` is set.
     HELP = "Set `renames` or `prefix` in kvlint.toml to get a fix.",
     /// `renames` or `prefix` is set, but names nothing for this key (or the fix is shown).
-    HELP_CONFIGURED = "`renames` and `prefix` in kvlint.toml give the new names the fix writes.",
+    HELP_CONFIGURED = "`renames` and `prefix` in kvlint.toml give the new names; `--fix --unsafe-fixes` renames every call in the project that uses the same stored key together, or none. The data already stored stays under the old key: generate its move with `kvlint migrate-data` before deploying the renamed code.",
 );
 
 impl Rule for NoUnprefixedKvKey {
@@ -37,23 +36,26 @@ impl Rule for NoUnprefixedKvKey {
         Severity::Warning
     }
     fn fix_kind(&self, config: &crate::config::Config) -> FixKind {
+        // A migration fix (DESIGN §3): the configuration names the new key, but the data
+        // already stored stays under the old one until `kvlint migrate-data` moves it.
         if configured(config) {
-            FixKind::Safe
+            FixKind::Unsafe
         } else {
             FixKind::None
         }
     }
     fn fix_note(&self) -> Option<&'static str> {
-        Some("none until `renames` or `prefix` is set, then safe (unsafe where code other than KV calls sees the key)")
+        Some("none until `renames` or `prefix` is set, then unsafe: a rename moves stored data (every call in the project on the same key together; `kvlint migrate-data` moves the data)")
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/no-unprefixed-kv-key.md")
     }
 
     fn check(&self, ctx: &RuleContext) -> Vec<Diagnostic> {
-        // Findings with the key's static text: a key is renamed everywhere in the file or
-        // nowhere, or the file would read one record under two names.
-        let mut out: Vec<(String, Diagnostic)> = Vec::new();
+        // Each finding says what its rename does to stored data: the group it belongs to
+        // (every call on the same key, in every file) is renamed whole or not at all, which
+        // the fix engine settles (DESIGN §3).
+        let mut out = Vec::new();
         let mut walks = 0;
         for call in &ctx.model.kv_calls {
             if call.method == KvMethod::List {
@@ -70,25 +72,7 @@ impl Rule for NoUnprefixedKvKey {
                 _ => out.extend(check_key(ctx, call, key, false, &mut walks)),
             }
         }
-        let partial: HashSet<String> = out
-            .iter()
-            .filter(|(_, d)| {
-                d.fix
-                    .as_ref()
-                    .is_none_or(|f| f.applicability != Applicability::Safe)
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        out.into_iter()
-            .map(|(key, mut d)| {
-                if partial.contains(&key) {
-                    if let Some(f) = d.fix.as_mut() {
-                        f.applicability = Applicability::Unsafe;
-                    }
-                }
-                d
-            })
-            .collect()
+        out
     }
 }
 
@@ -105,7 +89,7 @@ fn check_key(
     key: &Expr,
     bulk: bool,
     walks: &mut usize,
-) -> Option<(String, Diagnostic)> {
+) -> Option<Diagnostic> {
     let value = key_value(key, &call.consts);
     let (text, shown) = match &value {
         KeyValue::Static(s) => (s.as_str(), s.clone()),
@@ -121,21 +105,52 @@ fn check_key(
         return None;
     }
     let message = format!("KV key `{shown}` has no namespace prefix");
-    let fix = fix(ctx, call, key, &value, bulk, walks);
     let help = if configured(ctx.config) {
         HELP_CONFIGURED
     } else {
         HELP
     };
-    Some((
-        text.to_string(),
+    let (fix, intent) = match change(ctx, &value) {
+        Some(change) => {
+            let planned = fix(ctx, call, key, &value, &change, bulk, walks);
+            let intent = Intent {
+                binding: call.namespace.clone(),
+                key: value.clone(),
+                change: match change {
+                    Change::Rename(to) => DataChange::Rename { to: to.to_string() },
+                    Change::Prepend(p) => DataChange::Prefix {
+                        prefix: p.to_string(),
+                    },
+                },
+                blocker: planned.as_ref().err().map(|r| r.to_string()),
+            };
+            (planned.ok(), Some(intent))
+        }
+        None => (None, None),
+    };
+    Some(
         Diagnostic::new(ID, ctx.source.range(call.span), message, help)
             .with_label(
                 ctx.source.range(key.span()),
                 "no `:` before the first dynamic part",
             )
-            .with_fix(fix),
-    ))
+            .with_fix(fix)
+            .with_migration(intent),
+    )
+}
+
+/// The change the configuration makes to a key: its `renames` entry, else `prefix`.
+fn change<'c>(ctx: &'c RuleContext, value: &KeyValue) -> Option<Change<'c>> {
+    let options = &ctx.config.file.rules.no_unprefixed_kv_key;
+    let renamed = match value {
+        KeyValue::Static(s) => options.renames.as_ref().and_then(|r| r.get(s)),
+        _ => None,
+    };
+    match (renamed, &options.prefix) {
+        (Some(new), _) => Some(Change::Rename(new)),
+        (None, Some(prefix)) => Some(Change::Prepend(prefix)),
+        (None, None) => None,
+    }
 }
 
 /// What the fix does to the key.
@@ -154,88 +169,46 @@ fn fix(
     call: &KvCall,
     key: &Expr,
     value: &KeyValue,
+    change: &Change,
     bulk: bool,
     walks: &mut usize,
-) -> Option<Fix> {
-    let options = &ctx.config.file.rules.no_unprefixed_kv_key;
-    let renamed = match value {
-        KeyValue::Static(s) => options.renames.as_ref().and_then(|r| r.get(s)),
-        _ => None,
-    };
-    let change = match (renamed, &options.prefix) {
-        (Some(new), _) => Change::Rename(new),
-        (None, Some(prefix)) => Change::Prepend(prefix),
-        (None, None) => return None,
-    };
+) -> Result<Fix, &'static str> {
     // A constant key is looked up in the whole program: capped like the bulk lookups.
     if matches!(strip(key), Expr::Ident(_)) {
         *walks += 1;
         if *walks > MAX_MAP_WALKS {
-            return None;
+            return Err(TOO_MANY);
         }
     }
-    let (edit, via_const) = key_edit(ctx, call, key, &change)?;
+    let (edit, via_const) = key_edit(ctx, call, key, change).ok_or(
+        "the key cannot be rewritten where it is written (a constant that other code uses too, or an expression kvlint cannot edit)",
+    )?;
     let mut edits = vec![edit];
-    // What else sees the key's name: the lookups in a bulk get's `Map` move with it; a
-    // `Map` that goes elsewhere, or a `list` whose prefix the old or the new name has,
-    // would see the change.
-    let mut seen_elsewhere = listed(ctx, value, &change);
+    // The lookups in a bulk get's `Map` move with the key; a `Map` that goes elsewhere would
+    // see the change.
     if bulk {
         *walks += 1;
-        let lookups = (*walks <= MAX_MAP_WALKS)
-            .then(|| map_lookup_edits(ctx, call, value, &change))
-            .flatten();
-        match lookups {
-            Some(more) => edits.extend(more),
-            None => seen_elsewhere = true,
+        if *walks > MAX_MAP_WALKS {
+            return Err(TOO_MANY);
         }
+        let more = map_lookup_edits(ctx, call, value, change).ok_or(
+            "the `Map` of the bulk read is used where the new name cannot follow (returned, iterated, passed on, or read by a key kvlint cannot read)",
+        )?;
+        edits.extend(more);
     }
-    let message = match (&change, via_const) {
+    let message = match (change, via_const) {
         (Change::Rename(new), false) => format!("Rename the key to `{new}`"),
         (Change::Rename(new), true) => {
             format!("Rename the key to `{new}` where the constant is declared")
         }
         (Change::Prepend(p), _) => format!("Prefix the key with `{p}`"),
     };
-    // The user chose the new names in kvlint.toml: the fix is theirs, so it is safe, unless
-    // code they may not have thought of sees the names.
-    let applicability = if seen_elsewhere {
-        Applicability::Unsafe
-    } else {
-        Applicability::Safe
-    };
-    Some(Fix::new(message, applicability, edits))
+    // A migration fix (DESIGN §3): unsafe whatever the configuration says.
+    Ok(Fix::new(message, Applicability::Unsafe, edits))
 }
 
-/// The key's static text before and after the change.
-fn names(value: &KeyValue, change: &Change) -> Option<(String, String)> {
-    let old = match value {
-        KeyValue::Static(s) | KeyValue::Prefix(s) => s.clone(),
-        KeyValue::Unknown => return None,
-    };
-    let new = match change {
-        Change::Rename(n) => n.to_string(),
-        Change::Prepend(p) => format!("{p}{old}"),
-    };
-    Some((old, new))
-}
-
-/// Whether a `list` in the file may list the key under its old or its new name: one by a
-/// prefix that either name could start with, by no prefix, or by a prefix not known.
-fn listed(ctx: &RuleContext, value: &KeyValue, change: &Change) -> bool {
-    let Some((old, new)) = names(value, change) else {
-        return true;
-    };
-    let overlaps = |p: &str, name: &str| p.starts_with(name) || name.starts_with(p);
-    ctx.model
-        .kv_calls
-        .iter()
-        .filter(|c| c.method == KvMethod::List)
-        .any(|c| match list_prefix(c) {
-            Some(p) => overlaps(&p, &old) || overlaps(&p, &new),
-            None => true,
-        })
-}
+const TOO_MANY: &str =
+    "this file has more keys to rename than kvlint follows in one file (generated code?)";
 
 /// For a key of a bulk `get([...])` whose result is `const m = await …`: the edits that
 /// rename the same key in `m.get(…)` / `m.has(…)`. `None` when the `Map` is used otherwise
@@ -250,7 +223,10 @@ fn map_lookup_edits(
     let KeyValue::Static(old) = value else {
         return None;
     };
-    let name = awaited_into(ctx.program, call.span)?;
+    // A result nobody reads (`await kv.get([...]);`) has no lookups to follow.
+    let Some(name) = awaited_into(ctx.program, call.span) else {
+        return expression_statement_of(ctx.program, call.span).map(|_| vec![]);
+    };
     let uses = map_uses(ctx.program, &name);
     if uses.other != 1 {
         return None;

@@ -2,8 +2,8 @@
 
 use swc_ecma_ast::{Expr, ObjectLit};
 
-pub use crate::semantic::values::{opaque, properties};
 use crate::semantic::values::strip;
+pub use crate::semantic::values::{opaque, properties};
 use crate::semantic::{KvCall, KvMethod};
 
 /// The options argument of a KV call, when it is an object literal.

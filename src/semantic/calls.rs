@@ -52,6 +52,10 @@ impl<'p> Builder<'_, 'p> {
         };
         let consts = self.consts_for(args);
         let binding = self.binding_access(&member.obj, 0);
+        let namespace = match &binding {
+            Some(b) => Some(b.name.clone()),
+            None => self.namespace_name(&member.obj, 0),
+        };
         let alias = match strip(&member.obj) {
             Expr::Ident(i) if self.scopes.resolve(&i.sym).is_some() => Some(i.sym.clone()),
             _ => None,
@@ -66,6 +70,7 @@ impl<'p> Builder<'_, 'p> {
             .map(|(i, _)| i)
             .collect();
         self.calls.push(KvCall {
+            namespace,
             declared_strings,
             span,
             method,
@@ -118,6 +123,27 @@ impl<'p> Builder<'_, 'p> {
                 Some(b) => self.namespace_binding(b.const_init?, depth + 1),
                 None => Some(i.sym.to_string()),
             },
+            _ => None,
+        }
+    }
+
+    /// The binding a KV namespace expression names where [`Builder::binding_access`] cannot
+    /// say how to reach it again: `E.NAME` (or a `const` alias of it) with `E` an object whose
+    /// declared type gives it the KV member `NAME`, and `NAME` a KV binding of the project.
+    fn namespace_name(&self, e: &Expr, depth: usize) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        match strip(e) {
+            Expr::Member(m) => {
+                let name = self.member_name(&m.prop)?;
+                let typed = matches!(self.classify(&m.obj), Value::Shape(_) | Value::TypedEnv(_));
+                (typed && self.bindings.is_kv(&name)).then_some(name)
+            }
+            Expr::Ident(i) => {
+                let init = self.scopes.resolve(&i.sym)?.const_init?;
+                self.namespace_name(init, depth + 1)
+            }
             _ => None,
         }
     }

@@ -24,8 +24,8 @@ mod classify;
 pub mod context;
 mod declarations;
 mod declare;
-pub mod evidence;
 pub mod evaluation;
+pub mod evidence;
 pub mod flow;
 mod functions;
 mod hono;
@@ -118,6 +118,10 @@ pub struct KvCall<'p> {
     /// expression and the binding name (`env.SESSIONS`, or `kv` after `const kv =
     /// c.env.SESSIONS`).
     pub binding: Option<BindingAccess>,
+    /// The binding the call's namespace is, when known: [`KvCall::binding`]'s name, or a KV
+    /// binding reached through an object whose declared type names it (the data a migration
+    /// group moves is a binding's).
+    pub namespace: Option<String>,
     /// The local name the namespace is called through (`kv` in `kv.get(…)`), if any.
     pub alias: Option<Atom>,
     /// Which of the first two arguments are declared strings (their declared type, not
@@ -164,23 +168,23 @@ impl<'p> KvCall<'p> {
     /// known.
     pub fn list_prefix(&self) -> Option<String> {
         use values::{key_value, opaque, properties, strip, KeyValue};
-    let Some(options) = self.arg(0) else {
-        return (self.args.is_empty()).then(String::new);
-    };
-    let Expr::Object(o) = strip(options) else {
-        return None;
-    };
-    if opaque(o, &self.consts) {
-        return None;
+        let Some(options) = self.arg(0) else {
+            return (self.args.is_empty()).then(String::new);
+        };
+        let Expr::Object(o) = strip(options) else {
+            return None;
+        };
+        if opaque(o, &self.consts) {
+            return None;
+        }
+        match properties(o, &self.consts).find(|p| p.name == "prefix") {
+            None => Some(String::new()),
+            Some(p) => match key_value(&p.value, &self.consts) {
+                KeyValue::Static(s) => Some(s),
+                _ => None,
+            },
+        }
     }
-    match properties(o, &self.consts).find(|p| p.name == "prefix") {
-        None => Some(String::new()),
-        Some(p) => match key_value(&p.value, &self.consts) {
-            KeyValue::Static(s) => Some(s),
-            _ => None,
-        },
-    }
-}
 
     pub fn arg(&self, index: usize) -> Option<&'p Expr> {
         if self.args.iter().take(index + 1).any(|a| a.spread.is_some()) {

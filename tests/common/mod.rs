@@ -52,6 +52,7 @@ pub fn settings<'a>(
         bindings,
         selection,
         imports: None,
+        groups: Default::default(),
     }
 }
 

@@ -4,6 +4,8 @@
 // @config renames = { "fb_app_access_token" = "oauth:facebook:app_token", "ig_token" = "oauth:instagram:token" }
 // @expect changed
 // @reports no-unprefixed-kv-key
+// @unsafe-fix no-unprefixed-kv-key
+// @fix-mode unsafe
 export async function main(env: { CACHE: KVNamespace }) {
   const values = await env.CACHE.get(['fb_app_access_token', 'ig_token', 'cache:x']);
   return {

@@ -4,6 +4,8 @@
 // @config renames = { "fb_app_access_token" = "oauth:facebook:app_token", "metrics" = "cache:metrics" }
 // @expect changed
 // @reports no-unprefixed-kv-key
+// @unsafe-fix no-unprefixed-kv-key
+// @fix-mode unsafe
 const METRICS = 'metrics';
 export async function main(env: { CACHE: KVNamespace }) {
   const token = await env.CACHE.get('fb_app_access_token');

@@ -5,6 +5,8 @@
 // @key-map settings = cache:settings
 // @expect changed
 // @reports no-unprefixed-kv-key
+// @unsafe-fix no-unprefixed-kv-key
+// @fix-mode unsafe
 export async function main(env: { CACHE: KVNamespace }, input: string) {
   const user = await env.CACHE.get(`user_${input}`);
   await env.CACHE.put('user_' + input, 'seen', { expirationTtl: 3600 });

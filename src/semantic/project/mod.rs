@@ -249,6 +249,11 @@ impl Project {
         }
     }
 
+    /// The project's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The project's source files (`.d.ts` included), listed once.
     fn source_files(&self) -> &[PathBuf] {
         self.files
@@ -301,7 +306,9 @@ impl Project {
         self.inferred.get_or_init(|| {
             if self.is_worker() {
                 let files = self.source_files();
-                crate::semantic::evidence::bindings(crate::semantic::evidence::collect(&self.root, files))
+                crate::semantic::evidence::bindings(crate::semantic::evidence::collect(
+                    &self.root, files,
+                ))
             } else {
                 Bindings::default()
             }
