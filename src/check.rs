@@ -905,3 +905,84 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
     exit_code(args, &totals, failed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::groups::GroupTag;
+
+    fn outcome(old: &str, new: &str, group: Option<&Arc<GroupTag>>) -> Outcome {
+        Outcome {
+            report: FileReport {
+                path: String::new(),
+                source: Arc::new(Source::new(new.to_string())),
+                diagnostics: vec![],
+            },
+            diff: None,
+            write: Some((old.to_string(), new.to_string())),
+            fixed: 1,
+            groups: group.into_iter().cloned().collect(),
+            config_error: None,
+            seen: Seen::default(),
+            skipped: false,
+        }
+    }
+
+    /// A group's files are written together: none when one of them changed on disk since
+    /// it was read, or did not apply the group; other files are written as usual.
+    #[test]
+    fn a_groups_files_are_written_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in ["a.ts", "b.ts", "c.ts"] {
+            std::fs::write(d.join(f), "old").unwrap();
+        }
+        let canon = |f: &str| std::fs::canonicalize(d.join(f)).unwrap();
+        let tag = Arc::new(GroupTag {
+            name: "KV: `k` -> `x:k`".into(),
+            files: vec![canon("a.ts"), canon("b.ts")],
+        });
+        let files: Vec<(PathBuf, String)> = ["a.ts", "b.ts", "c.ts"]
+            .iter()
+            .map(|f| (d.join(f), f.to_string()))
+            .collect();
+        // b.ts changed on disk after it was read.
+        std::fs::write(d.join("b.ts"), "edited").unwrap();
+        let mut outcomes = vec![
+            outcome("old", "new", Some(&tag)),
+            outcome("old", "new", Some(&tag)),
+            outcome("old", "new", None),
+        ];
+        let written = write_fixed(&files, &mut outcomes, d);
+        assert!(written.is_empty());
+        assert_eq!(std::fs::read_to_string(d.join("a.ts")).unwrap(), "old");
+        assert_eq!(std::fs::read_to_string(d.join("b.ts")).unwrap(), "edited");
+        assert_eq!(std::fs::read_to_string(d.join("c.ts")).unwrap(), "new");
+        assert!(outcomes[0].report.diagnostics[0]
+            .message
+            .contains("b.ts changed on disk"));
+        // A member file that did not apply the group: nothing of the group is written.
+        std::fs::write(d.join("b.ts"), "old").unwrap();
+        let mut outcomes = vec![
+            outcome("old", "new", Some(&tag)),
+            outcome("old", "other", None),
+            outcome("old", "old", None),
+        ];
+        write_fixed(&files, &mut outcomes, d);
+        assert_eq!(std::fs::read_to_string(d.join("a.ts")).unwrap(), "old");
+        assert!(outcomes[0].report.diagnostics[0]
+            .message
+            .contains("could not be applied in b.ts"));
+        // b.ts's other fixes (no group) were written.
+        assert_eq!(std::fs::read_to_string(d.join("b.ts")).unwrap(), "other");
+        // Both applied, both unchanged: both written, the group named.
+        std::fs::write(d.join("b.ts"), "old").unwrap();
+        let mut outcomes = vec![
+            outcome("old", "new", Some(&tag)),
+            outcome("old", "new", Some(&tag)),
+        ];
+        let written = write_fixed(&files[..2], &mut outcomes, d);
+        assert_eq!(written, vec![tag.name.clone()]);
+        assert_eq!(std::fs::read_to_string(d.join("b.ts")).unwrap(), "new");
+    }
+}

@@ -1,0 +1,296 @@
+//! Migration groups end to end (DESIGN §3): a fix that renames or moves stored data moves
+//! every KV op of the project on the same data, across files, or none.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const WRANGLER: (&str, &str) = (
+    "wrangler.toml",
+    "name = \"w\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n[[kv_namespaces]]\nbinding = \"OTHER\"\nid = \"y\"\n[[durable_objects.bindings]]\nname = \"USER_SESSIONS\"\nclass_name = \"SessionStore\"\n",
+);
+
+const PREFIX: (&str, &str) = (
+    "kvlint.toml",
+    "[rules.no-unprefixed-kv-key]\nprefix = \"oauth:\"\n",
+);
+
+const READER: (&str, &str) = (
+    "src/a.ts",
+    "export async function read(env: Env) {\n  return env.KV.get('refresh_token');\n}\n",
+);
+
+const WRITER: (&str, &str) = (
+    "src/b.ts",
+    "export async function write(env: Env, t: string) {\n  await env.KV.put('refresh_token', t, { expirationTtl: 3600 });\n}\n",
+);
+
+const SESSIONS: (&str, &str) = (
+    "kvlint.toml",
+    "[rules.no-kv-sessions]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+);
+
+fn kvlint(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("kvlint").unwrap();
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_run_on_one_file_of_a_group_changes_nothing_and_names_the_other() {
+    let dir = common::files(&[WRANGLER, PREFIX, READER, WRITER]);
+    let d = dir.path();
+    kvlint(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "compact",
+            "src/a.ts",
+        ])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("src/a.ts:2:10")
+                .and(predicate::str::contains("not fixed in this run"))
+                .and(predicate::str::contains("src/b.ts"))
+                .and(predicate::str::contains(
+                    "kvlint check --fix --unsafe-fixes .",
+                )),
+        );
+    assert_eq!(read(d, "src/a.ts"), READER.1);
+    assert_eq!(read(d, "src/b.ts"), WRITER.1);
+    // Safe fixes alone never migrate: the finding's fix is unsafe.
+    kvlint(d).args(["check", "--fix", "src"]).assert().code(1);
+    assert_eq!(read(d, "src/a.ts"), READER.1);
+    // A run over both changes both, and says what to do next.
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src"])
+        .assert()
+        .code(0)
+        .stderr(
+            predicate::str::contains("KV: `refresh_token` -> `oauth:refresh_token`")
+                .and(predicate::str::contains("kvlint migrate-data")),
+        );
+    assert!(read(d, "src/a.ts").contains("get('oauth:refresh_token'"));
+    assert!(read(d, "src/b.ts").contains("put('oauth:refresh_token', t"));
+}
+
+#[test]
+fn staged_files_and_stdin_cover_only_some_of_a_group() {
+    let dir = common::files(&[WRANGLER, PREFIX, READER, WRITER]);
+    let d = dir.path();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.email=t@e", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "src/a.ts"]);
+    kvlint(d)
+        .args([
+            "check",
+            "--staged",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "compact",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("src/b.ts"));
+    assert_eq!(read(d, "src/a.ts"), READER.1);
+    // stdin: the buffer comes back as it was, the finding names the other file.
+    kvlint(d)
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/a.ts",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "compact",
+        ])
+        .write_stdin(READER.1)
+        .assert()
+        .code(1)
+        .stdout(READER.1)
+        .stderr(
+            predicate::str::contains("not fixed in this run")
+                .and(predicate::str::contains("src/b.ts")),
+        );
+}
+
+#[test]
+fn one_member_without_a_fix_blocks_the_whole_group() {
+    // The session store: reads in one file, a write of a value of unknown type in another.
+    let dir = common::files(&[
+        WRANGLER,
+        SESSIONS,
+        (
+            "src/read.ts",
+            "export async function load(env: Env, id: string) {\n  return env.KV.get(`session:${id}`);\n}\nexport async function end(env: Env, id: string) {\n  await env.KV.delete(`session:${id}`);\n}\n",
+        ),
+        (
+            "src/login.ts",
+            "export async function login(env: Env, id: string, user: unknown) {\n  await env.KV.put(`session:${id}`, user as any, { expirationTtl: 3600 });\n}\n",
+        ),
+    ]);
+    let d = dir.path();
+    let before_read = read(d, "src/read.ts");
+    let before_login = read(d, "src/login.ts");
+    let out = kvlint(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "json",
+            "src",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|f| f["rule"] == "no-kv-sessions")
+        .collect();
+    assert_eq!(sessions.len(), 3, "{found:#?}");
+    for f in &sessions {
+        assert!(f["fix"].is_null(), "{f}");
+        let message = f["message"].as_str().unwrap();
+        assert!(
+            message.contains("the value written is not known to be a string"),
+            "{message}"
+        );
+        if f["file"] != "src/login.ts" {
+            assert!(message.contains("src/login.ts:2:9"), "{message}");
+        }
+    }
+    assert_eq!(read(d, "src/read.ts"), before_read);
+    assert_eq!(read(d, "src/login.ts"), before_login);
+    // With a string written, the whole store moves: reads, delete and write together.
+    std::fs::write(
+        d.join("src/login.ts"),
+        "export async function login(env: Env, id: string, userId: string) {\n  await env.KV.put(`session:${id}`, userId, { expirationTtl: 3600 });\n}\n",
+    )
+    .unwrap();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "KV: sessions `session:*` -> Durable Object USER_SESSIONS",
+        ));
+    assert!(read(d, "src/read.ts").contains("env.USER_SESSIONS.getByName(id).getSession(id)"));
+    assert!(read(d, "src/read.ts").contains("deleteSession(id)"));
+    assert!(read(d, "src/login.ts").contains("putSession(id, userId, { expirationTtl: 3600 })"));
+}
+
+#[test]
+fn lists_unknown_namespaces_and_broken_files_block_a_rename() {
+    let list = (
+        "src/admin.ts",
+        "export async function tokens(env: Env) {\n  return env.KV.list({ prefix: 'refresh' });\n}\n",
+    );
+    let dir = common::files(&[WRANGLER, PREFIX, READER, WRITER, list]);
+    let d = dir.path();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "compact", "src"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "src/admin.ts:2:10, which cannot move with it: a `list` by the prefix `refresh` would see these keys change names",
+        ));
+    assert_eq!(read(d, "src/a.ts"), READER.1);
+    // Another namespace's list is another namespace's data.
+    std::fs::write(
+        d.join("src/admin.ts"),
+        "export async function tokens(env: Env) {\n  return env.OTHER.list({ prefix: 'refresh' });\n}\n",
+    )
+    .unwrap();
+    // A file that does not parse and mentions the key may use it.
+    std::fs::write(
+        d.join("src/broken.ts"),
+        "export async function x(env: Env) {\n  return env.KV.get('refresh_token'\n",
+    )
+    .unwrap();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "compact", "src/a.ts", "src/b.ts"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the same stored data is used at src/broken.ts, which cannot move with it: the file could not be checked",
+        ));
+    assert_eq!(read(d, "src/a.ts"), READER.1);
+    // A KV namespace kvlint cannot name that uses the key.
+    std::fs::write(
+        d.join("src/broken.ts"),
+        "export async function x(kv: KVNamespace) {\n  return kv.get('refresh_token');\n}\n",
+    )
+    .unwrap();
+    kvlint(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "compact",
+            "src",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the namespace it is called on is not known here",
+        ));
+    assert_eq!(read(d, "src/b.ts"), WRITER.1);
+    std::fs::remove_file(d.join("src/broken.ts")).unwrap();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src"])
+        .assert()
+        .code(0);
+    assert!(read(d, "src/b.ts").contains("oauth:refresh_token"));
+}
+
+#[test]
+fn a_rename_and_a_prefix_that_share_data_must_agree() {
+    let dir = common::files(&[
+        WRANGLER,
+        (
+            "kvlint.toml",
+            "[rules.no-unprefixed-kv-key]\nprefix = \"cache:\"\nrenames = { \"user_admin\" = \"admin:user\" }\n",
+        ),
+        (
+            "src/users.ts",
+            "export async function user(env: Env, id: string) {\n  return env.KV.get(`user_${id}`);\n}\n",
+        ),
+        (
+            "src/admin.ts",
+            "export async function admin(env: Env) {\n  return env.KV.get('user_admin');\n}\n",
+        ),
+    ]);
+    let d = dir.path();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "--format", "compact", "src"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "`renames` names it `admin:user`, while keys it shares data with get the prefix `cache:`",
+        ));
+    assert!(read(d, "src/users.ts").contains("`user_${id}`"));
+}
