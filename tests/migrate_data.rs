@@ -1,8 +1,11 @@
 //! `kvlint migrate-data` against wrangler's local KV (Miniflare's store, offline; wrangler
-//! pinned in tests/node): the script it writes moves renamed and prefixed keys with their
+//! pinned in tests/node): the script it writes copies renamed and prefixed keys with their
 //! metadata and expiration, past 1,000 keys, binary values included; lists without --apply;
-//! stops a pattern on a conflict; changes nothing the second time; deletes sessions only
-//! with --delete-sessions; and leaves every other key alone.
+//! stops a pattern on a conflict; never deletes with --apply alone; copies again what the old
+//! code wrote after the first copy and keeps what the new code wrote; deletes an old key with
+//! --delete-old only where its copy holds the same; deletes sessions only with
+//! --delete-sessions; leaves every other key alone; and finds the same moves before and
+//! after the code is fixed.
 
 mod common;
 
@@ -199,9 +202,9 @@ fn the_script_moves_renamed_prefixed_and_session_keys_as_the_fixes_do() {
     let (code, said) = migrate(d, &[]);
     assert_eq!(code, Some(0), "{said}");
     for line in [
-        "would move fb_token -> oauth:fb:token",
-        "would move user_1 -> cache:user_1",
-        "would move user_bin -> cache:user_bin",
+        "would copy fb_token -> oauth:fb:token",
+        "would copy user_1 -> cache:user_1",
+        "would copy user_bin -> cache:user_bin",
         "would delete session:s1",
         "more may follow",
         "Dry run (nothing changed",
@@ -210,9 +213,11 @@ fn the_script_moves_renamed_prefixed_and_session_keys_as_the_fixes_do() {
     }
     assert_eq!(stored(d), before, "the dry run changed the store");
 
-    // --apply: every renamed and prefixed key moved, exactly; sessions kept.
+    // --apply --delete-old (a local store, no live Worker): every renamed and prefixed key
+    // moved, exactly; sessions kept. The old keys it deletes make room in the local store's
+    // lists of 1,000.
     let started = std::time::Instant::now();
-    let (code, said) = migrate(d, &["--apply"]);
+    let (code, said) = migrate(d, &["--apply", "--delete-old"]);
     let took = started.elapsed();
     assert_eq!(code, Some(0), "{said}");
     eprintln!("--apply moved 1,103 prefixed keys and 1 renamed key in {took:?}:\n{said}");
@@ -259,7 +264,7 @@ fn the_script_moves_renamed_prefixed_and_session_keys_as_the_fixes_do() {
     );
 
     // A second --apply changes nothing.
-    let (code, said) = migrate(d, &["--apply"]);
+    let (code, said) = migrate(d, &["--apply", "--delete-old"]);
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("no stored key to move"), "{said}");
     assert_eq!(stored(d), after, "the second --apply changed the store");
@@ -307,4 +312,128 @@ fn a_conflict_moves_nothing_of_its_pattern_and_fails() {
     assert_eq!(get(d, "cache:user_2"), b"another value");
     // Another pattern is not held up by it.
     assert!(after.contains_key("oauth:fb:token"), "{said}");
+}
+
+/// The phases a live Worker survives: --apply copies and deletes nothing; a key the old code
+/// writes after the copy is copied again by the next --apply; a target the new code wrote is
+/// kept; --delete-old deletes an old key only where its target holds the same.
+#[test]
+fn phases_copy_never_delete_then_catch_up_then_delete_what_is_the_same() {
+    if !tools() {
+        return;
+    }
+    let dir = project();
+    let d = dir.path();
+    seed(d, 0);
+    let before = stored(d);
+    let (code, said) = migrate(d, &["--apply"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("copy user_1 -> cache:user_1"), "{said}");
+    let first = stored(d);
+    for (name, entry) in &before {
+        assert_eq!(
+            first.get(name),
+            Some(entry),
+            "--apply changed or deleted {name}"
+        );
+    }
+    assert_eq!(get(d, "cache:user_1"), b"one");
+    assert!(d.join("migrate.sh.state.json").is_file(), "the state file");
+
+    // The old code, still deployed, writes an old key; the new code writes a target.
+    std::fs::write(d.join("v"), "one, later").unwrap();
+    wrangler(d, &["key", "put", "user_1", "--path", "v"]);
+    std::fs::write(d.join("v"), "written by the new code").unwrap();
+    wrangler(d, &["key", "put", "cache:user_2", "--path", "v"]);
+    let (code, said) = migrate(d, &["--apply"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("update user_1 -> cache:user_1 (the old key changed since the last copy)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("keep cache:user_2: written since kvlint copied it there (by the new code)"),
+        "{said}"
+    );
+    assert_eq!(get(d, "cache:user_1"), b"one, later");
+    assert_eq!(get(d, "cache:user_2"), b"written by the new code");
+
+    // --delete-old: an old key goes only where its target holds the same.
+    let (code, said) = migrate(d, &["--delete-old"]);
+    assert_eq!(code, Some(0), "{said}");
+    let last = stored(d);
+    for gone in ["fb_token", "user_1", "user_bin"] {
+        assert!(!last.contains_key(gone), "{gone} kept:\n{said}");
+    }
+    assert!(
+        said.contains(
+            "keep user_2: cache:user_2 does not hold the same value, metadata and expiration"
+        ),
+        "{said}"
+    );
+    assert_eq!(get(d, "user_2"), b"two");
+    assert!(
+        last.contains_key("session:s1"),
+        "sessions need --delete-sessions"
+    );
+    assert_eq!(get(d, "other"), b"stays");
+}
+
+/// The script lists the same moves before and after the code is fixed: the configuration
+/// still names the renames and the prefix, and the code now uses the new names.
+#[test]
+fn the_same_moves_before_and_after_the_fix() {
+    let dir = common::files(&[
+        ("wrangler.toml", WRANGLER_TOML),
+        (
+            "kvlint.toml",
+            "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n",
+        ),
+        (
+            "src/index.ts",
+            "export async function load(env: Env, id: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const flags = await env.SESSIONS.get('flags');\n  return [token, user, flags];\n}\n",
+        ),
+    ]);
+    let d = dir.path();
+    let moves = || {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .current_dir(d)
+            .args(["migrate-data"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<String> = script
+            .lines()
+            .filter(|l| l.starts_with("#   SESSIONS: ") || l.starts_with("#   not moved"))
+            .map(str::to_string)
+            .collect();
+        lines
+    };
+    let before = moves();
+    assert_eq!(
+        before,
+        [
+            "#   SESSIONS: `fb_token` -> `oauth:fb:token`",
+            "#   SESSIONS: `flags` -> `cache:flags`",
+            "#   SESSIONS: `user_*` -> `cache:user_*`",
+        ],
+        "before the fix"
+    );
+    let fixed = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "no-unprefixed-kv-key",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let code = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
+    assert!(code.contains("get('oauth:fb:token')"), "{code}");
+    assert_eq!(moves(), before, "after the fix");
 }

@@ -304,3 +304,44 @@ pub fn settle(diagnostics: &mut [Diagnostic], this: &[Op], scope: &Scope) {
         verdict.apply(d);
     }
 }
+
+/// One migration group of a project, as `kvlint migrate-data` sees it: its members, and its
+/// name when it can be fixed whole, else why not (`Err`: the blocking op and the reason).
+pub struct ProjectGroup<'p> {
+    pub members: Vec<&'p Op>,
+    pub verdict: Result<String, String>,
+}
+
+/// Every migration group of a project's ops (each op with a migration finding belongs to one),
+/// judged as a run over the whole project would.
+pub fn project_groups(project: &ProjectOps) -> Vec<ProjectGroup<'_>> {
+    let all: Vec<&Op> = project.ops.iter().collect();
+    let mut grouped = vec![false; all.len()];
+    let mut out = Vec::new();
+    let everything = |_: &Path| true;
+    let root = PathBuf::new();
+    let scope = Scope {
+        this: &root,
+        project: Some(project),
+        covered: &everything,
+    };
+    for seed in 0..all.len() {
+        if grouped[seed] || all[seed].intent.is_none() {
+            continue;
+        }
+        let members = component(&all, seed);
+        for &m in &members {
+            grouped[m] = true;
+        }
+        let verdict = match verdict::judge(&all, &members, &project.unread, &scope, None) {
+            verdict::Verdict::Fixable(tag) => Ok(tag.name.clone()),
+            verdict::Verdict::Blocked { place, reason, .. } => Err(format!("{place}: {reason}")),
+            verdict::Verdict::Uncovered { files, .. } => Err(files.join(", ")),
+        };
+        out.push(ProjectGroup {
+            members: members.iter().map(|&m| all[m]).collect(),
+            verdict,
+        });
+    }
+    out
+}

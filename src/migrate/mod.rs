@@ -9,20 +9,14 @@ mod script;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use swc_ecma_ast::Expr;
-
 use crate::config::ConfigResolver;
-use crate::parse::{parse, Lang};
-use crate::semantic::values::{key_value, strip, KeyValue};
-use crate::semantic::{KvCall, SemanticModel};
+use crate::groups::project::canonical;
+use crate::groups::{Change, Intent, Op, OpKey};
+use crate::parse::Lang;
+use crate::semantic::values::KeyValue;
 use crate::settings::Resolvers;
-use crate::source::Source;
-use crate::Selection;
 
 pub use script::script;
-
-const RENAMES: &str = "no-unprefixed-kv-key";
-const SESSIONS: &str = "no-kv-sessions";
 
 /// What happens to the stored keys of one pattern.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,7 +53,10 @@ pub struct Plan {
     pub skipped: Vec<String>,
 }
 
-/// The plan for the files under `paths` (files or folders, as `check` takes them).
+/// The plan for the files under `paths` (files or folders, as `check` takes them): the
+/// moves of every migration group their fixes would apply (before the fix), and the moves the
+/// configuration names for the keys the code already uses under their new names (after it).
+/// Both states of the code give the same moves (DESIGN §5).
 pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
     let configs = match config {
         Some(c) => ConfigResolver::fixed(crate::config::Config::load(c)),
@@ -80,35 +77,99 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
             files.push(p.clone());
         }
     }
-    files.sort();
+    let named: BTreeSet<PathBuf> = files
+        .iter()
+        .filter(|f| Lang::from_path(f).is_some())
+        .map(|f| canonical(&crate::fs::absolute(&cwd, f)))
+        .collect();
+    // The projects of the files named, each read once.
+    let mut projects = Vec::new();
+    let mut roots = BTreeSet::new();
+    for f in &named {
+        let Some(root) = crate::groups::project::root_of(&resolvers, f) else {
+            continue;
+        };
+        if roots.insert(root) {
+            projects.extend(resolvers.project_ops(f, &cwd));
+        }
+    }
     let mut steps = Steps::new();
     let mut skipped = Vec::new();
-    let mut renames_used = BTreeSet::new();
-    let mut renames_configured = BTreeSet::new();
-    for file in files.iter().filter(|f| Lang::from_path(f).is_some()) {
-        let abs = crate::fs::absolute(&cwd, file);
-        file_steps(&resolvers, file, &abs, &mut steps, &mut skipped)?;
-        if let Ok(config) = resolvers.configs.for_file(&abs) {
-            let renames = config
-                .for_file(&abs)
-                .file
-                .rules
-                .no_unprefixed_kv_key
-                .renames
-                .clone();
-            renames_configured.extend(renames.unwrap_or_default().into_keys());
+    let mut used = BTreeSet::new();
+    for project in &projects {
+        let under = |o: &&Op| named.contains(&*o.path);
+        if let Some(u) = project
+            .unread
+            .iter()
+            .find(|u| named.iter().any(|n| n.ends_with(&*u.label)))
+        {
+            return Err(format!(
+                "{}: {} (no script is written for code that is not checked)",
+                u.label, u.reason
+            ));
+        }
+        for group in crate::groups::project_groups(project) {
+            let members: Vec<&Op> = group.members.iter().copied().filter(under).collect();
+            if members.is_empty() {
+                continue;
+            }
+            if let Err(why) = &group.verdict {
+                skipped.push(format!(
+                    "{}: its fix is blocked ({why}), so the code keeps the old keys and its data stays",
+                    members[0].place()
+                ));
+                continue;
+            }
+            for op in members {
+                let Some(intent) = &op.intent else { continue };
+                add_step(
+                    &mut steps,
+                    &mut skipped,
+                    op,
+                    before_fix(op, intent, &resolvers),
+                );
+            }
+        }
+        // The keys the code already uses under their new names.
+        for op in project
+            .ops
+            .iter()
+            .filter(|o| o.intent.is_none())
+            .filter(under)
+        {
+            let Ok(config) = resolvers.configs.for_file(&op.path) else {
+                continue;
+            };
+            let options = &config.for_file(&op.path).file.rules.no_unprefixed_kv_key;
+            if let Some(what) = after_fix(&op.key, options) {
+                add_step(&mut steps, &mut skipped, op, vec![what]);
+            }
+        }
+        for op in project.ops.iter().filter(under) {
+            if let OpKey::Key(KeyValue::Static(k)) = &op.key {
+                used.insert(k.clone());
+            }
         }
     }
-    for (_, _, what) in steps.keys() {
-        if let Move::Rename { from, .. } = what {
-            renames_used.insert(from.clone());
+    // A `renames` entry whose old and new names no code uses: nothing to tell from the code.
+    let mut renames = BTreeMap::new();
+    for f in &named {
+        if let Ok(config) = resolvers.configs.for_file(f) {
+            let options = &config.for_file(f).file.rules.no_unprefixed_kv_key;
+            renames.extend(options.renames.clone().unwrap_or_default());
         }
     }
-    // Moving a key the code still reads under its old name would lose it for that code.
-    for old in renames_configured.difference(&renames_used) {
-        skipped.push(format!(
-            "`renames` entry `{old}`: no fix rewrites a call with this key (the code that reads it is not seen as KV, or it is not under the paths given), so its data stays"
-        ));
+    {
+        for (old, new) in &renames {
+            let moved = steps
+                .keys()
+                .any(|(_, _, m)| matches!(m, Move::Rename { from, .. } if from == old));
+            if !moved && !used.contains(old) && !used.contains(new) {
+                skipped.push(format!(
+                    "`renames` entry `{old}` -> `{new}`: no KV call of the code under the paths given uses either name, so kvlint cannot tell which namespace holds it"
+                ));
+            }
+        }
     }
     Ok(Plan {
         steps: steps
@@ -137,149 +198,113 @@ fn wrangler_dir(abs: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Adds the steps that the fixable findings of one file call for.
-fn file_steps(
-    resolvers: &Resolvers,
-    file: &Path,
-    abs: &Path,
-    steps: &mut Steps,
-    skipped: &mut Vec<String>,
-) -> Result<(), String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut resolved = resolvers.resolve(abs, &text, false).map_err(|e| e.0)?;
-    if !resolved.may_hold_finding(&text) {
-        return Ok(());
-    }
-    resolvers.add_constants(abs, &mut resolved);
-    let label = crate::fs::display_path(file);
-    let selection = Selection {
-        select: Some([RENAMES.to_string(), SESSIONS.to_string()].into()),
-        ignore: Default::default(),
-    };
-    let settings = resolved.file_settings(&label, file, &selection);
-    let source = Source::new(text);
-    let findings = crate::lint_source(&source, &settings);
-    if let Some(failure) = findings.iter().find(|d| d.is_failure()) {
-        let p = source.position(failure.range.start);
-        return Err(format!(
-            "{label}:{}:{}: {} (no script is written for code that is not checked)",
-            p.line, p.column, failure.message
+fn add_step(steps: &mut Steps, skipped: &mut Vec<String>, op: &Op, moves: Vec<Move>) {
+    let origin = op.place();
+    let Some(binding) = op.binding.clone() else {
+        skipped.push(format!(
+            "{origin}: the namespace's binding is not known, so a script cannot address it"
         ));
-    }
-    let lang = Lang::from_path(file).unwrap_or(Lang::TypeScript);
-    let parsed = parse(&source, lang, false).map_err(|e| e.message)?;
-    let model = SemanticModel::build(
-        &parsed.program,
-        &source,
-        settings.bindings,
-        &label,
-        settings.imports,
-    );
-    let config = &settings.config.file.rules;
-    for d in findings.iter().filter(|d| d.fix.is_some()) {
-        let Some(call) = model
-            .kv_calls
-            .iter()
-            .find(|c| source.range(c.span) == d.range)
-        else {
-            continue;
-        };
-        let p = source.position(d.range.start);
-        let origin = format!("{label}:{}:{}", p.line, p.column);
-        let Some(binding) = call.binding.as_ref().map(|b| b.name.clone()) else {
-            skipped.push(format!(
-                "{origin}: the namespace's binding is not known, so a script cannot address it"
-            ));
-            continue;
-        };
-        let Some(dir) = wrangler_dir(abs) else {
-            skipped.push(format!(
-                "{origin}: no wrangler config above the file binds `{binding}`"
-            ));
-            continue;
-        };
-        let moves: Vec<Move> = match d.rule {
-            RENAMES => keys(call)
-                .filter_map(|k| renamed(&k, &config.no_unprefixed_kv_key))
-                .collect(),
-            SESSIONS => {
-                let o = &config.no_kv_sessions;
-                let object = o.durable_object.clone().unwrap_or_default();
-                let sessions = |start: String, exact: bool| Move::Sessions {
-                    start,
-                    exact,
-                    object: object.clone(),
-                };
-                // A namespace of nothing but sessions: every key of it.
-                let whole = o
-                    .session_namespaces
-                    .as_ref()
-                    .is_some_and(|n| n.contains(&binding));
-                if whole {
-                    vec![sessions(String::new(), false)]
-                } else {
-                    keys(call)
-                        .filter_map(|k| match k {
-                            KeyValue::Static(s) => Some(sessions(s, true)),
-                            KeyValue::Prefix(p) if !p.is_empty() => Some(sessions(p, false)),
-                            _ => None,
-                        })
-                        .collect()
-                }
-            }
-            _ => Vec::new(),
-        };
-        for what in moves {
-            steps
-                .entry((dir.clone(), binding.clone(), what))
-                .or_default()
-                .push(origin.clone());
+        return;
+    };
+    let Some(dir) = wrangler_dir(&op.path) else {
+        skipped.push(format!(
+            "{origin}: no wrangler config above the file binds `{binding}`"
+        ));
+        return;
+    };
+    for what in moves {
+        let origins = steps
+            .entry((dir.clone(), binding.clone(), what))
+            .or_default();
+        if !origins.contains(&origin) {
+            origins.push(origin.clone());
         }
     }
-    Ok(())
 }
 
-/// The key values of a call: its key, or each key of a bulk `get([...])`.
-fn keys<'c>(call: &'c KvCall) -> impl Iterator<Item = KeyValue> + 'c {
-    let key = call.arg(0);
-    let list: Vec<&Expr> = match key.map(strip) {
-        Some(Expr::Array(a)) => a
-            .elems
-            .iter()
-            .flatten()
-            .filter(|e| e.spread.is_none())
-            .map(|e| &*e.expr)
-            .collect(),
-        Some(_) => key.into_iter().collect(),
-        None => Vec::new(),
-    };
-    list.into_iter().map(|k| key_value(k, &call.consts))
+/// The moves of one op's migration fix, before the code is fixed.
+fn before_fix(op: &Op, intent: &Intent, resolvers: &Resolvers) -> Vec<Move> {
+    match (&intent.change, &intent.key) {
+        (Change::Rename { to }, KeyValue::Static(from)) => vec![Move::Rename {
+            from: from.clone(),
+            to: to.clone(),
+        }],
+        (Change::Prefix { prefix }, KeyValue::Static(from)) => vec![Move::Rename {
+            from: from.clone(),
+            to: format!("{prefix}{from}"),
+        }],
+        (Change::Prefix { prefix }, KeyValue::Prefix(start)) => vec![Move::Prefix {
+            start: start.clone(),
+            prefix: prefix.clone(),
+        }],
+        (Change::Session { object, .. }, key) => {
+            let sessions = |start: String, exact: bool| Move::Sessions {
+                start,
+                exact,
+                object: object.clone(),
+            };
+            let whole = resolvers
+                .configs
+                .for_file(&op.path)
+                .ok()
+                .and_then(|c| {
+                    c.for_file(&op.path)
+                        .file
+                        .rules
+                        .no_kv_sessions
+                        .session_namespaces
+                        .clone()
+                })
+                .is_some_and(|n| op.binding.as_ref().is_some_and(|b| n.contains(b)));
+            match (key, &op.key) {
+                _ if whole => vec![sessions(String::new(), false)],
+                (KeyValue::Static(s), _) => vec![sessions(s.clone(), true)],
+                (KeyValue::Prefix(p), _) => vec![sessions(p.clone(), false)],
+                (KeyValue::Unknown, OpKey::List(Some(p))) if !p.is_empty() => {
+                    vec![sessions(p.clone(), false)]
+                }
+                _ => vec![],
+            }
+        }
+        _ => vec![],
+    }
 }
 
-/// The move `renames` or `prefix` makes of a key.
-fn renamed(key: &KeyValue, o: &crate::config::NoUnprefixedKvKeyOptions) -> Option<Move> {
+/// The move the configuration names for a key the code already uses under its new name
+/// (after the fix): a `renames` target, or a key that starts with `prefix` and, without it,
+/// would have had no namespace.
+fn after_fix(key: &OpKey, o: &crate::config::NoUnprefixedKvKeyOptions) -> Option<Move> {
     let separators: Vec<&str> = match &o.separators {
         Some(s) => s.iter().map(String::as_str).collect(),
         None => vec![":"],
     };
     let namespaced = |t: &str| separators.iter().any(|s| t.contains(s));
+    let OpKey::Key(key) = key else { return None };
+    if let KeyValue::Static(k) = key {
+        if let Some((from, _)) = o.renames.iter().flatten().find(|(_, to)| *to == k) {
+            return Some(Move::Rename {
+                from: from.clone(),
+                to: k.clone(),
+            });
+        }
+    }
+    let prefix = o.prefix.as_ref()?;
     match key {
-        KeyValue::Static(s) if !namespaced(s) => match o.renames.as_ref().and_then(|r| r.get(s)) {
-            Some(to) => Some(Move::Rename {
-                from: s.clone(),
-                to: to.clone(),
-            }),
-            None => o.prefix.as_ref().map(|p| Move::Rename {
-                from: s.clone(),
-                to: format!("{p}{s}"),
-            }),
-        },
-        KeyValue::Prefix(start) if !start.is_empty() && !namespaced(start) => {
-            o.prefix.as_ref().map(|p| Move::Prefix {
-                start: start.clone(),
-                prefix: p.clone(),
+        KeyValue::Static(k) => {
+            let rest = k.strip_prefix(prefix.as_str())?;
+            let renamed = o.renames.as_ref().is_some_and(|r| r.contains_key(rest));
+            (!rest.is_empty() && !namespaced(rest) && !renamed).then(|| Move::Rename {
+                from: rest.to_string(),
+                to: k.clone(),
             })
         }
-        _ => None,
+        KeyValue::Prefix(start) => {
+            let rest = start.strip_prefix(prefix.as_str())?;
+            (!rest.is_empty() && !namespaced(rest)).then(|| Move::Prefix {
+                start: rest.to_string(),
+                prefix: prefix.clone(),
+            })
+        }
+        KeyValue::Unknown => None,
     }
 }

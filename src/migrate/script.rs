@@ -15,15 +15,24 @@ const RUNNER: &str = include_str!("runner.mjs");
 pub fn script(plan: &Plan, generated_from: &str) -> String {
     let mut out = String::from("#!/usr/bin/env bash\n");
     out.push_str(&format!(
-        "# Moves the Workers KV data that kvlint's fixes leave behind (written by `kvlint\n\
-         # migrate-data` for {generated_from}). Run it between deploying code that reads both the\n\
-         # old and the new keys (or accepting misses) and deploying the fixed code.\n\
+        "# Moves the Workers KV data that kvlint's migration fixes rename or move (written by\n\
+         # `kvlint migrate-data` for {generated_from}). The same moves are found before and after the\n\
+         # code is fixed. The order that keeps a live Worker working:\n\
+         #   1. {{this script}} --apply        copy each old key to its new name (never deletes)\n\
+         #   2. deploy the fixed code          (it reads the new names)\n\
+         #   3. {{this script}} --apply        copy what the old code wrote in between\n\
+         #   4. {{this script}} --delete-old   delete each old key whose copy holds the same\n\
          #\n\
-         # Usage: {{this script}} [--apply [--delete-sessions]] [-- WRANGLER_ARGS...]\n\
-         #   Without --apply it only lists what it would do: every key, its source and target.\n\
-         #   --apply copies each value with its metadata and expiration (no new TTL), reads the\n\
-         #   copy back, then deletes the old key. A target that exists with another value is a\n\
-         #   conflict: nothing of that pattern moves, and the script exits 1.\n\
+         # Usage: {{this script}} [--apply] [--delete-old] [--delete-sessions] [-- WRANGLER_ARGS...]\n\
+         #   Without options it only lists what it would do: every key, its source and target.\n\
+         #   --apply copies each value with its metadata and expiration (no new TTL) and reads the\n\
+         #   copy back. What it copied is recorded in the state file beside this script\n\
+         #   ($0.state.json, or KVLINT_STATE): a later --apply updates a target that still holds\n\
+         #   kvlint's copy when the old key changed since, and keeps (and reports) a target the\n\
+         #   new code has written since. A target that exists with another value and was never\n\
+         #   kvlint's copy is a conflict: nothing of that pattern is copied, and the script exits 1.\n\
+         #   --delete-old deletes an old key only where its target holds the same value, metadata\n\
+         #   and expiration.\n\
          #   --delete-sessions (with --apply) deletes the session keys moved to a Durable Object.\n\
          #   WRANGLER_ARGS go to every wrangler call: --local --persist-to DIR, --env NAME,\n\
          #   --preview, --remote. WRANGLER is the command that runs wrangler (npx wrangler).\n\
@@ -77,6 +86,7 @@ pub fn script(plan: &Plan, generated_from: &str) -> String {
     let plan_json = serde_json::to_string(&steps).expect("JSON of strings");
     out.push_str("set -euo pipefail\n");
     out.push_str("command -v node >/dev/null || { echo 'this script needs Node.js (as wrangler does)' >&2; exit 2; }\n");
+    out.push_str("export KVLINT_STATE=\"${KVLINT_STATE:-$0.state.json}\"\n");
     out.push_str("exec node --input-type=module -e \"$(cat <<'KVLINT_RUNNER'\n");
     let _ = writeln!(out, "const PLAN = {plan_json};");
     out.push_str(RUNNER);
