@@ -313,3 +313,128 @@ export default {
     );
     assert_eq!(before[1]["body"], "user-1", "{before}");
 }
+
+/// Stored data in the proof (DESIGN §3): the old program writes its data to wrangler's local
+/// KV; `kvlint check --fix --unsafe-fixes` renames (`renames`) and prefixes (`prefix`) the
+/// keys in the code; `kvlint migrate-data`'s script, `--apply`, copies the data on the same
+/// store; the fixed program then answers exactly what the old one answers on its own data.
+/// Without the copy it does not (the control), which is why renames are migration fixes.
+#[test]
+fn renamed_data_moved_by_migrate_data_answers_the_same() {
+    let wrangler = common::root().join("tests/node/node_modules/.bin/wrangler");
+    if !tools() {
+        return;
+    }
+    if !wrangler.exists() {
+        common::not_run("the stored-data proof", "tests/node's wrangler is missing");
+        return;
+    }
+    let dir = typed_project();
+    let d = dir.path();
+    std::fs::write(
+        d.join("wrangler.toml"),
+        "name = \"tokens\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"abc\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("kvlint.toml"),
+        "[rules.no-unprefixed-kv-key]\nrenames = { \"refresh_token\" = \"oauth:refresh_token\" }\nprefix = \"user:\"\n",
+    )
+    .unwrap();
+    let index = d.join("src/index.ts");
+    std::fs::write(
+        &index,
+        r#"interface Env {
+  CACHE: KVNamespace;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const user = url.searchParams.get('user') ?? 'none';
+    if (url.pathname === '/login') {
+      await env.CACHE.put('refresh_token', `token-of-${user}`, { metadata: { user }, expirationTtl: 86400 });
+      await env.CACHE.put(`profile_${user}`, JSON.stringify({ user, at: 1 }));
+      return new Response('logged in');
+    }
+    const token = await env.CACHE.getWithMetadata('refresh_token');
+    const profile = await env.CACHE.get(`profile_${user}`, 'json');
+    return Response.json({ token: token.value, by: token.metadata, profile });
+  },
+} satisfies ExportedHandler<Env>;
+"#,
+    )
+    .unwrap();
+    tsc(d).unwrap_or_else(|e| panic!("the Worker does not type-check:\n{e}"));
+    let persist = d.join("state");
+    let options = format!(
+        r#"{{"kvNamespaces":{{"CACHE":"abc"}},"persist":"{}"}}"#,
+        persist.display()
+    );
+    let run = |requests: &[&str]| {
+        let mut args = vec![index.to_str().unwrap(), options.as_str()];
+        args.extend(requests);
+        node("worker-flow.mjs", &args)
+    };
+    let reads = ["/me?user=a", "/me?user=b", "/me?user=c"];
+    // The old program writes its data, then reads it.
+    run(&["/login?user=b", "/login?user=a"]);
+    let before = run(&reads);
+    assert!(
+        before[0]["body"].as_str().unwrap().contains("token-of-a"),
+        "{before}"
+    );
+
+    let out = kvlint(
+        d,
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "no-unprefixed-kv-key",
+            "src",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let fixed = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        fixed.contains("getWithMetadata('oauth:refresh_token')"),
+        "{fixed}"
+    );
+    assert!(fixed.contains("`user:profile_${user}`"), "{fixed}");
+    tsc(d).unwrap_or_else(|e| panic!("the fixed Worker does not type-check:\n{e}"));
+    // The control: the fixed program on data that was not moved answers otherwise.
+    assert_ne!(
+        run(&reads),
+        before,
+        "the control: renamed code must miss the old keys"
+    );
+
+    let out = kvlint(d, &["migrate-data", "-o", "migrate.sh"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let script = std::fs::read_to_string(d.join("migrate.sh")).unwrap();
+    assert!(
+        script.contains("CACHE: `refresh_token` -> `oauth:refresh_token`"),
+        "{script}"
+    );
+    let applied = Command::new(d.join("migrate.sh"))
+        .current_dir(d)
+        .args(["--apply", "--", "--local", "--persist-to", "state"])
+        .env("WRANGLER", &wrangler)
+        .env("KVLINT_LIST_PAUSE", "0")
+        .output()
+        .unwrap();
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&applied.stdout),
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let after = run(&reads);
+    assert_eq!(
+        before, after,
+        "the fixed program on the migrated data answers otherwise"
+    );
+}

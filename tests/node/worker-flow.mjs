@@ -3,8 +3,10 @@
 //
 //   node tests/node/worker-flow.mjs <entry .ts file> <options JSON> <request path>...
 //
-// The options are Miniflare's `kvNamespaces` and `durableObjects` (binding → class name);
-// the entry file exports the Durable Object classes.
+// The options are Miniflare's `kvNamespaces` (a list of bindings, or binding → namespace id)
+// and `durableObjects` (binding → class name), and `persist`: a folder as wrangler's
+// `--persist-to` takes it, whose KV store the Worker reads and writes (else in memory); the
+// entry file exports the Durable Object classes.
 
 import path from "node:path";
 import { build } from "esbuild";
@@ -35,6 +37,7 @@ const mf = new Miniflare({
   compatibilityDate: "2025-10-01",
   kvNamespaces: options.kvNamespaces ?? [],
   durableObjects,
+  ...(options.persist ? { kvPersist: path.join(path.resolve(options.persist), "v3", "kv") } : {}),
 });
 try {
   const responses = [];
