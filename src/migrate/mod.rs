@@ -151,6 +151,12 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
             }
         }
     }
+    if !steps
+        .keys()
+        .any(|(_, _, m)| matches!(m, Move::Sessions { .. }))
+    {
+        skipped.extend(sessions_moved_already(&named, &resolvers));
+    }
     // A `renames` entry whose old and new names no code uses: nothing to tell from the code.
     let mut renames = BTreeMap::new();
     for f in &named {
@@ -307,4 +313,23 @@ fn after_fix(key: &OpKey, o: &crate::config::NoUnprefixedKvKeyOptions) -> Option
         }
         KeyValue::Unknown => None,
     }
+}
+
+/// After the session fix, no KV call on a session key is left to say where the sessions were:
+/// a note, when the code calls the configured Durable Object's session methods instead.
+fn sessions_moved_already(named: &BTreeSet<PathBuf>, resolvers: &Resolvers) -> Option<String> {
+    named.iter().find_map(|f| {
+        let config = resolvers.configs.for_file(f).ok()?.for_file(f);
+        let o = &config.file.rules.no_kv_sessions;
+        let (object, methods) = (o.durable_object.as_ref()?, o.methods.as_ref()?);
+        let text = std::fs::read_to_string(f).ok()?;
+        let calls = [&methods.get, &methods.get_json, &methods.put, &methods.delete]
+            .iter()
+            .any(|m| text.contains(&format!(".{m}(")));
+        (text.contains(object.as_str()) && calls).then(|| {
+            format!(
+                "sessions: the code calls the Durable Object {object}'s session methods and no KV call on a session key is left, so the code no longer says which KV keys held them; a script generated before the session fix lists them (and deletes them with --delete-sessions)"
+            )
+        })
+    })
 }
