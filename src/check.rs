@@ -95,6 +95,8 @@ struct Context {
     /// The files this run may write (canonical paths): a migration group with a member
     /// elsewhere is not applied.
     covered: rustc_hash::FxHashSet<PathBuf>,
+    /// Each project's KV ops, read when a migration group first needs them.
+    groups: crate::groups::ProjectCache,
 }
 
 fn internal(message: String) -> Diagnostic {
@@ -216,7 +218,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     // This runs on one of `isolate::map`'s workers: a panic or a hang in parsing, linting
     // or fixing fails this file only.
     let mut settings = resolved.file_settings(&label, path, &ctx.selection);
-    let project = || ctx.resolvers.project_ops(&abs, &ctx.cwd);
+    let project = || ctx.groups.ops(&ctx.resolvers, &abs, &ctx.cwd, &|_| None);
     let covered = |p: &Path| ctx.covered.contains(p);
     let groups = crate::ProjectGroups {
         this: crate::groups::project::canonical(&abs),
@@ -690,6 +692,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         .collect();
     let ctx = Arc::new(Context {
         covered,
+        groups: Default::default(),
         cwd,
         timeout,
         prefilter: !args.no_prefilter,

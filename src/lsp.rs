@@ -51,6 +51,8 @@ struct Document {
 struct Server<'a> {
     connection: &'a Connection,
     resolvers: Arc<Resolvers>,
+    /// The projects' KV ops for migration groups, read again once documents change.
+    groups: Arc<crate::groups::ProjectCache>,
     documents: HashMap<String, Document>,
     /// Documents changed since their diagnostics were last published.
     dirty: BTreeSet<String>,
@@ -146,6 +148,7 @@ impl Server<'_> {
         let path = path.to_path_buf();
         let job_source = source.clone();
         let resolvers = self.resolvers.clone();
+        let cache = self.groups.clone();
         let overlay = self.overlay();
         let result = isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();
@@ -153,7 +156,7 @@ impl Server<'_> {
             // A migration group is offered whole, as one workspace edit over its files: every
             // file is covered.
             let cwd = std::env::current_dir().unwrap_or_default();
-            let project = || resolvers.project_ops_with(&path, &cwd, &|p| overlay.get(p).cloned());
+            let project = || cache.ops(&resolvers, &path, &cwd, &|p| overlay.get(p).cloned());
             let everything = |_: &Path| true;
             let groups = crate::ProjectGroups {
                 this: canonical(&path),
@@ -248,6 +251,7 @@ impl Server<'_> {
     ) -> Option<String> {
         let resolved = self.resolvers.resolve(path, text, true).ok()?;
         let resolvers = self.resolvers.clone();
+        let cache = self.groups.clone();
         let overlay = overlay.clone();
         let path = path.to_path_buf();
         let text = text.to_string();
@@ -257,7 +261,7 @@ impl Server<'_> {
             let label = path.display().to_string();
             let mut settings = resolved.file_settings(&label, &path, &selection);
             let cwd = std::env::current_dir().unwrap_or_default();
-            let project = || resolvers.project_ops_with(&path, &cwd, &|p| overlay.get(p).cloned());
+            let project = || cache.ops(&resolvers, &path, &cwd, &|p| overlay.get(p).cloned());
             let everything = |_: &Path| true;
             let groups = crate::ProjectGroups {
                 this: canonical(&path),
@@ -449,7 +453,7 @@ impl Server<'_> {
                     serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
                 {
                     let uri = p.text_document.uri.as_str().to_string();
-                    self.resolvers.groups.clear();
+                    self.groups.clear();
                     self.documents.insert(
                         uri.clone(),
                         Document {
@@ -471,7 +475,7 @@ impl Server<'_> {
                         p.content_changes.into_iter().last(),
                     ) {
                         // Full sync: each change carries the whole text.
-                        self.resolvers.groups.clear();
+                        self.groups.clear();
                         doc.text = change.text;
                         doc.version = p.text_document.version;
                         doc.linted = None;
@@ -484,7 +488,7 @@ impl Server<'_> {
                     serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
                 {
                     let uri = p.text_document.uri.as_str().to_string();
-                    self.resolvers.groups.clear();
+                    self.groups.clear();
                     self.documents.remove(&uri);
                     self.dirty.remove(&uri);
                     self.notify::<PublishDiagnostics>(PublishDiagnosticsParams::new(
@@ -497,6 +501,7 @@ impl Server<'_> {
             DidChangeWatchedFiles::METHOD => {
                 // kvlint.toml, a wrangler file or a declaration changed: read them again.
                 self.resolvers = Arc::new(Resolvers::new(ConfigResolver::discover()));
+                self.groups.clear();
                 self.dirty.extend(self.documents.keys().cloned());
             }
             _ => {}
@@ -576,6 +581,7 @@ pub fn run() -> i32 {
     let mut server = Server {
         connection: &connection,
         resolvers: Arc::new(Resolvers::new(ConfigResolver::discover())),
+        groups: Default::default(),
         documents: HashMap::new(),
         dirty: BTreeSet::new(),
     };

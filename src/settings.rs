@@ -21,8 +21,6 @@ pub struct Resolvers {
     pub projects: ProjectResolver,
     /// Whether to use the project index (off only to measure what it costs).
     pub project_index: bool,
-    /// Each project's KV ops, for migration groups (read when a group first needs them).
-    pub groups: crate::groups::ProjectCache,
 }
 
 /// A file's settings.
@@ -78,28 +76,7 @@ impl Resolvers {
             wrangler: WranglerResolver::with_listings(listings.clone()),
             projects: ProjectResolver::with_listings(listings),
             project_index: true,
-            groups: Default::default(),
         }
-    }
-
-    /// The KV ops of the project a file (an absolute path) shares stored data with, read
-    /// once per run; `None` outside a project.
-    pub fn project_ops(&self, abs: &Path, cwd: &Path) -> Option<Arc<crate::groups::ProjectOps>> {
-        self.project_ops_with(abs, cwd, &|_| None)
-    }
-
-    /// [`Resolvers::project_ops`], with the text of files that differ from the disk (a
-    /// language server's open buffers, by canonical path).
-    pub fn project_ops_with(
-        &self,
-        abs: &Path,
-        cwd: &Path,
-        overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
-    ) -> Option<Arc<crate::groups::ProjectOps>> {
-        let root = crate::groups::project::root_of(self, abs)?;
-        Some(self.groups.get(&root, || {
-            crate::groups::project::read(self, &root, cwd, overlay)
-        }))
     }
 
     /// The settings of the file at `abs` (an absolute path) whose text is `text`. With

@@ -46,6 +46,20 @@ impl ProjectCache {
     pub fn clear(&self) {
         self.by_root.lock().unwrap().clear();
     }
+
+    /// The KV ops of the project a file (an absolute path) shares stored data with, read
+    /// once; `None` outside a project. `overlay` gives the text of files that differ from the
+    /// disk (a language server's open buffers, by canonical path).
+    pub fn ops(
+        &self,
+        resolvers: &Resolvers,
+        abs: &Path,
+        cwd: &Path,
+        overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
+    ) -> Option<Arc<ProjectOps>> {
+        let root = root_of(resolvers, abs)?;
+        Some(self.get(&root, || read(resolvers, &root, cwd, overlay)))
+    }
 }
 
 /// The folder whose files share a file's stored data: the nearest wrangler config's (it

@@ -85,12 +85,13 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
     // The projects of the files named, each read once.
     let mut projects = Vec::new();
     let mut roots = BTreeSet::new();
+    let cache = crate::groups::ProjectCache::default();
     for f in &named {
         let Some(root) = crate::groups::project::root_of(&resolvers, f) else {
             continue;
         };
         if roots.insert(root) {
-            projects.extend(resolvers.project_ops(f, &cwd));
+            projects.extend(cache.ops(&resolvers, f, &cwd, &|_| None));
         }
     }
     let mut steps = Steps::new();
