@@ -437,3 +437,60 @@ fn the_same_moves_before_and_after_the_fix() {
     assert!(code.contains("get('oauth:fb:token')"), "{code}");
     assert_eq!(moves(), before, "after the fix");
 }
+
+/// A copy that does not read back the same (a wrangler stand-in corrupts one value as it is
+/// written): the run fails, kvlint does not record the copy as its own, and nothing of the
+/// pattern is deleted, even with --delete-old.
+#[test]
+fn a_copy_that_does_not_read_back_the_same_deletes_nothing() {
+    if !tools() {
+        return;
+    }
+    let dir = project();
+    let d = dir.path();
+    seed(d, 0);
+    let stand_in = d.join("corrupting-wrangler");
+    std::fs::write(
+        &stand_in,
+        format!(
+            "#!/usr/bin/env bash\nif [ \"$1 $2 $3\" = \"kv bulk put\" ]; then\n  node -e 'const fs = require(\"fs\"); const f = process.argv[1]; const e = JSON.parse(fs.readFileSync(f, \"utf8\")); for (const x of e) if (x.key === \"cache:user_1\") x.value = \"corrupted\"; fs.writeFileSync(f, JSON.stringify(e));' \"$4\"\nfi\nexec {} \"$@\"\n",
+            wrangler_bin().display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(d)
+        .args(["migrate-data", "-o", "migrate.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = Command::new(d.join("migrate.sh"))
+        .current_dir(d)
+        .args(["--apply", "--delete-old", "--", "--local", "--persist-to", "state"])
+        .env("WRANGLER", &stand_in)
+        .env("KVLINT_LIST_PAUSE", "0")
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("do not read back the same"), "{said}");
+    assert!(
+        said.contains("nothing of this pattern was deleted"),
+        "{said}"
+    );
+    let after = stored(d);
+    for key in ["user_1", "user_2", "user_bin"] {
+        assert!(after.contains_key(key), "{key} was deleted:\n{said}");
+    }
+    let state = std::fs::read_to_string(d.join("migrate.sh.state.json")).unwrap();
+    assert!(!state.contains("cache:user_1"), "{state}");
+    assert!(state.contains("cache:user_2"), "{state}");
+}

@@ -208,6 +208,7 @@ function moveRound(step, round) {
   const existing = bulkGet(step.dir, step.binding, keys.map((k) => k.target));
   const listed = () => listEntries(step.dir, step.binding, keys.map((k) => k.target));
   const targets = listed();
+  let failed = 0;
   const copy = [];
   const same = [];
   const kept = [];
@@ -281,6 +282,7 @@ function moveRound(step, round) {
     for (const k of copy) if (!wrong.has(k.target)) state[stateKey(step, k.target)] = k.print;
     saveState();
     if (wrong.size > 0) {
+      failed = wrong.size;
       failures += wrong.size;
       console.log(`  the copies of ${[...wrong].join(", ")} do not read back the same`);
     }
@@ -289,7 +291,9 @@ function moveRound(step, round) {
   for (const k of same) if (apply) state[stateKey(step, k.target)] = k.print;
   saveState();
   let deleted = 0;
-  if (deleteOld) {
+  if (deleteOld && failed > 0) {
+    console.log("  nothing of this pattern was deleted: a copy did not read back the same");
+  } else if (deleteOld) {
     // An old key goes only where its target holds the same value, metadata and expiration.
     const now = listed();
     const back = bulkGet(step.dir, step.binding, keys.map((k) => k.target));
