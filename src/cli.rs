@@ -62,6 +62,11 @@ pub enum ScaffoldCommand {
         /// The binding name (default: `durable_object` in kvlint.toml, else USER_SESSIONS).
         #[arg(long)]
         binding: Option<String>,
+        /// The KV binding the sessions were kept in: the object reads a session still stored
+        /// there once (default: the one of `session_namespaces`, else the wrangler config's
+        /// one KV binding).
+        #[arg(long)]
+        kv_binding: Option<String>,
     },
 }
 

@@ -57,6 +57,7 @@ pub fn scaffold_session_object(
     dir: &Path,
     class: &str,
     binding: Option<&str>,
+    kv_binding: Option<&str>,
 ) -> Result<String, String> {
     if !crate::scaffold::is_identifier(class) {
         return Err(format!("`{class}` cannot name a class"));
@@ -101,9 +102,62 @@ pub fn scaffold_session_object(
         .clone()
         .unwrap_or_else(crate::scaffold::default_methods);
     let form = wrangler.as_ref().map_or(WranglerForm::Unknown, |w| w.form);
+    let kv = kv_source(options, kv_binding, wrangler.as_ref(), &mut notes);
     Ok(crate::scaffold::session_object(
-        class, &binding, &methods, form, &notes,
+        class,
+        &binding,
+        &methods,
+        form,
+        &notes,
+        kv.as_ref(),
     ))
+}
+
+/// Where the sessions were kept in KV: `--kv-binding`, else the one namespace of
+/// `session_namespaces`, else the wrangler config's one KV binding; their keys, by the
+/// `session_keys` patterns whose rest is the id (`session:*`).
+fn kv_source(
+    options: &crate::config::NoKvSessionsOptions,
+    flag: Option<&str>,
+    wrangler: Option<&Wrangler>,
+    notes: &mut Vec<String>,
+) -> Option<crate::scaffold::KvSource> {
+    let namespaces = options.session_namespaces.clone().unwrap_or_default();
+    let binding = match (
+        flag,
+        namespaces.as_slice(),
+        wrangler.map(|w| w.kv.as_slice()),
+    ) {
+        (Some(b), _, _) => b.to_string(),
+        (None, [one], _) => one.clone(),
+        (None, _, Some([one])) => one.clone(),
+        (None, _, Some([])) | (None, _, None) => return None,
+        (None, _, Some(_)) => {
+            notes.push("the wrangler config binds several KV namespaces: name the one the sessions were kept in with `--kv-binding NAME`, and the object reads the sessions still stored there".into());
+            return None;
+        }
+    };
+    if namespaces.contains(&binding) {
+        return Some(crate::scaffold::KvSource {
+            binding,
+            prefixes: vec![String::new()],
+        });
+    }
+    let patterns: Vec<String> = match &options.session_keys {
+        Some(p) => p.clone(),
+        None => crate::rules::DEFAULT_SESSION_KEYS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    };
+    let mut prefixes = Vec::new();
+    for p in patterns {
+        match p.strip_suffix('*') {
+            Some(head) if !head.is_empty() && !head.contains('*') => prefixes.push(head.to_string()),
+            _ => notes.push(format!("the session id alone does not say which KV key a session of `{p}` had, so those sessions are not read from KV (they are created again at the next login)")),
+        }
+    }
+    (!prefixes.is_empty()).then_some(crate::scaffold::KvSource { binding, prefixes })
 }
 
 /// The wrangler config nearest above a folder: its path, form, and the names it binds
@@ -112,6 +166,8 @@ struct Wrangler {
     path: std::path::PathBuf,
     form: WranglerForm,
     bound: std::collections::BTreeMap<String, Option<String>>,
+    /// Its KV bindings.
+    kv: Vec<String>,
 }
 
 fn nearest_wrangler(dir: &Path) -> Result<Option<Wrangler>, String> {
@@ -130,16 +186,21 @@ fn nearest_wrangler(dir: &Path) -> Result<Option<Wrangler>, String> {
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let form = WranglerForm::of(&name, &text);
-    let mut bound: std::collections::BTreeMap<String, Option<String>> =
-        crate::semantic::wrangler::parse_wrangler(&path, &text)
-            .map_err(|e| e.0)?
-            .iter()
-            .map(|(n, _, _)| (n.to_string(), None))
-            .collect();
+    let bindings = crate::semantic::wrangler::parse_wrangler(&path, &text).map_err(|e| e.0)?;
+    let kv = bindings.kv_names().map(str::to_string).collect();
+    let mut bound: std::collections::BTreeMap<String, Option<String>> = bindings
+        .iter()
+        .map(|(n, _, _)| (n.to_string(), None))
+        .collect();
     bound.extend(crate::semantic::wrangler::durable_object_classes(
         &path, &text,
     ));
-    Ok(Some(Wrangler { path, form, bound }))
+    Ok(Some(Wrangler {
+        path,
+        form,
+        bound,
+        kv,
+    }))
 }
 
 /// `kvlint explain <id>`: the rule's document, rendered for a terminal.

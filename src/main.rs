@@ -73,9 +73,18 @@ fn main() {
                 check::EXIT_ERROR
             }
         },
-        Command::Scaffold(ScaffoldCommand::SessionObject { class, binding }) => {
+        Command::Scaffold(ScaffoldCommand::SessionObject {
+            class,
+            binding,
+            kv_binding,
+        }) => {
             let here = std::env::current_dir().unwrap_or_default();
-            match commands::scaffold_session_object(&here, &class, binding.as_deref()) {
+            match commands::scaffold_session_object(
+                &here,
+                &class,
+                binding.as_deref(),
+                kv_binding.as_deref(),
+            ) {
                 Ok(text) => {
                     print!("{text}");
                     check::EXIT_OK

@@ -73,16 +73,137 @@ fn binding_snippet(class: &str, binding: &str, form: WranglerForm) -> String {
     }
 }
 
+/// Where sessions were kept in KV before they move to the object: the KV binding and the key
+/// prefixes whose rest is the session id (`session:` for `session:*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvSource {
+    pub binding: String,
+    pub prefixes: Vec<String>,
+}
+
+/// The parts of the class that read sessions from KV once (none without a source).
+struct KvParts {
+    header: String,
+    fields: String,
+    column: &'static str,
+    on_miss: &'static str,
+    on_put: &'static str,
+    on_delete: &'static str,
+    methods: String,
+}
+
+fn kv_parts(kv: Option<&KvSource>) -> KvParts {
+    let Some(kv) = kv else {
+        return KvParts {
+            header: String::new(),
+            fields: String::new(),
+            column: "",
+            on_miss: "return null;",
+            on_put: "",
+            on_delete: "",
+            methods: String::new(),
+        };
+    };
+    let prefixes: Vec<String> = kv.prefixes.iter().map(|p| format!("{p:?}")).collect();
+    KvParts {
+        header: format!(
+            "Sessions stored in KV before the move ({} under {}) are read from there the first time the object is asked for them, and kept here; a write or a delete here deletes the KV copy, so it never comes back. Once `kvlint migrate-data` has deleted the KV sessions (--delete-sessions), set KV_BINDING to '' to skip those reads.",
+            kv.binding,
+            kv.prefixes.iter().map(|p| format!("`{p}<id>`")).collect::<Vec<_>>().join(", ")
+        ),
+        fields: format!(
+            "\n/** The KV binding sessions were kept in before the move ('' once they are all here). */\nconst KV_BINDING: string = {:?};\n/** Their keys in KV: one of these prefixes, then the session id. */\nconst KV_PREFIXES: string[] = [{}];\n\n/** What this class uses of that namespace (a `KVNamespace` has it). */\ninterface SessionsInKv {{\n  get(key: string): Promise<string | null>;\n  list(options: {{ prefix: string; limit: number }}): Promise<{{ keys: {{ name: string; expiration?: number }}[] }}>;\n  delete(key: string): Promise<void>;\n}}\n",
+            kv.binding,
+            prefixes.join(", ")
+        ),
+        column: ", kv_copy INTEGER NOT NULL DEFAULT 0",
+        on_miss: "return this.fromKv(id);",
+        on_put: "\n    await this.dropKvCopy(id, kvCopy);",
+        on_delete: "\n    await this.dropKvCopy(id, kvCopy);",
+        methods: r#"
+  /**
+   * The KV namespace the sessions were kept in. Typed by what this class does with it, not as
+   * `KVNamespace`: these reads are the move's own, not session calls of the Worker's code
+   * that kvlint should move.
+   */
+  private kv(): SessionsInKv | undefined {
+    return KV_BINDING === '' ? undefined : (this.env as Record<string, SessionsInKv | undefined>)[KV_BINDING];
+  }
+
+  /** A session stored in KV before the move: read once, with its expiration, and kept here. */
+  private async fromKv(id: string): Promise<string | null> {
+    const kv = this.kv();
+    if (kv === undefined) {
+      return null;
+    }
+    for (const prefix of KV_PREFIXES) {
+      const key = prefix + id;
+      const value = await kv.get(key);
+      if (value === null) {
+        continue;
+      }
+      const listed = (await kv.list({ prefix: key, limit: 1 })).keys[0];
+      const expiration = listed !== undefined && listed.name === key ? (listed.expiration ?? null) : null;
+      this.ctx.storage.sql.exec(
+        'INSERT OR REPLACE INTO sessions (id, value, expiration, kv_copy) VALUES (?, ?, ?, 1)',
+        id,
+        value,
+        expiration,
+      );
+      if (expiration !== null) {
+        await this.scheduleCleanup(expiration);
+      }
+      return value;
+    }
+    return null;
+  }
+
+  /** Whether a session's KV copy may still exist: it is not here yet, or was read from KV. */
+  private kvCopyOf(id: string): boolean {
+    const row = this.ctx.storage.sql
+      .exec<{ kv_copy: number }>('SELECT kv_copy FROM sessions WHERE id = ?', id)
+      .toArray()[0];
+    return row === undefined || row.kv_copy === 1;
+  }
+
+  /** Deletes the KV copy of a session this object now owns (written or deleted here). */
+  private async dropKvCopy(id: string, kvCopy: boolean): Promise<void> {
+    const kv = this.kv();
+    if (kv === undefined || !kvCopy) {
+      return;
+    }
+    await Promise.all(KV_PREFIXES.map((prefix) => kv.delete(prefix + id)));
+  }
+"#
+        .to_string(),
+    }
+}
+
 /// The TypeScript module: the notes, the wrangler and kvlint configuration in a comment,
-/// then the class.
+/// then the class. With `kv`, sessions still in KV are read from there once.
 pub fn session_object(
     class: &str,
     binding: &str,
     m: &SessionMethods,
     form: WranglerForm,
     notes: &[String],
+    kv: Option<&KvSource>,
 ) -> String {
     let (get, get_json, put, delete) = (&m.get, &m.get_json, &m.put, &m.delete);
+    let KvParts {
+        header: kv_header,
+        fields: kv_fields,
+        column: kv_column,
+        on_miss: kv_on_miss,
+        on_put: kv_on_put,
+        on_delete: kv_on_delete,
+        methods: kv_methods,
+    } = kv_parts(kv);
+    let note_put = if kv.is_some() {
+        "\n    const kvCopy = this.kvCopyOf(id);"
+    } else {
+        ""
+    };
     let comment = |text: &str| -> String {
         text.lines()
             .map(|l| {
@@ -104,11 +225,16 @@ pub fn session_object(
         })
         .collect();
     let bind = comment(&binding_snippet(class, binding, form));
+    let kv_header = if kv_header.is_empty() {
+        kv_header
+    } else {
+        format!("//\n{}", comment(&textwrap::fill(&kv_header, 88)))
+    };
     format!(
         r#"// A Durable Object that keeps sessions, one object per session id, with the surface of
 // Workers KV's get/put/delete (written by `kvlint scaffold session-object`). Strongly
 // consistent: a session written is read back at once, everywhere.
-//
+{kv_header}//
 {notes}{bind}//
 // export it from the Worker's main module (`export {{ {class} }} from './{class}';`), type the
 // binding (`{binding}: DurableObjectNamespace<{class}>;` in Env), and let kvlint move the KV
@@ -130,12 +256,12 @@ export interface SessionPutOptions {{
 
 /** The smallest TTL KV accepts, in seconds; kept so that rewritten calls behave alike. */
 const MIN_TTL = 60;
-
+{kv_fields}
 export class {class} extends DurableObject<unknown> {{
   constructor(ctx: DurableObjectState, env: unknown) {{
     super(ctx, env);
     ctx.storage.sql.exec(
-      'CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, value TEXT NOT NULL, expiration INTEGER)',
+      'CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, value TEXT NOT NULL, expiration INTEGER{kv_column})',
     );
   }}
 
@@ -148,7 +274,7 @@ export class {class} extends DurableObject<unknown> {{
       )
       .toArray()[0];
     if (row === undefined) {{
-      return null;
+      {kv_on_miss}
     }}
     if (row.expiration !== null && row.expiration <= Date.now() / 1000) {{
       this.ctx.storage.sql.exec('DELETE FROM sessions WHERE id = ?', id);
@@ -164,7 +290,7 @@ export class {class} extends DurableObject<unknown> {{
   }}
 
   /** Stores the session's value, with an optional expiration (as KV's `put`). */
-  async {put}(id: string, value: string, options?: SessionPutOptions): Promise<void> {{
+  async {put}(id: string, value: string, options?: SessionPutOptions): Promise<void> {{{note_put}
     const now = Date.now() / 1000;
     let expiration: number | null = null;
     if (options?.expiration !== undefined) {{
@@ -187,15 +313,15 @@ export class {class} extends DurableObject<unknown> {{
       id,
       value,
       expiration,
-    );
+    );{kv_on_put}
     if (expiration !== null) {{
       await this.scheduleCleanup(expiration);
     }}
   }}
 
   /** Deletes the session (as KV's `delete`). */
-  async {delete}(id: string): Promise<void> {{
-    this.ctx.storage.sql.exec('DELETE FROM sessions WHERE id = ?', id);
+  async {delete}(id: string): Promise<void> {{{note_put}
+    this.ctx.storage.sql.exec('DELETE FROM sessions WHERE id = ?', id);{kv_on_delete}
   }}
 
   /** Deletes what has expired, and wakes up again at the next expiration. */
@@ -218,7 +344,7 @@ export class {class} extends DurableObject<unknown> {{
       await this.ctx.storage.setAlarm(expiration * 1000);
     }}
   }}
-}}
+{kv_methods}}}
 "#
     )
 }
@@ -242,6 +368,7 @@ mod tests {
             &methods,
             WranglerForm::Unknown,
             &[],
+            None,
         );
         assert!(parses(&text, Lang::TypeScript));
         for needle in [
@@ -256,5 +383,37 @@ mod tests {
             assert!(text.contains(needle), "{needle}");
         }
         assert!(is_identifier("Sessions") && !is_identifier("1x") && !is_identifier("a-b"));
+        assert!(!text.contains("KV_BINDING"), "no KV read without a source");
+    }
+
+    #[test]
+    fn with_a_kv_source_the_object_reads_sessions_still_in_kv_once() {
+        let kv = KvSource {
+            binding: "SESSIONS".into(),
+            prefixes: vec!["session:".into(), "sess:".into()],
+        };
+        let text = session_object(
+            "Sessions",
+            "SESSION_DO",
+            &default_methods(),
+            WranglerForm::TomlTables,
+            &[],
+            Some(&kv),
+        );
+        assert!(parses(&text, Lang::TypeScript));
+        for needle in [
+            "const KV_BINDING: string = \"SESSIONS\";",
+            "const KV_PREFIXES: string[] = [\"session:\", \"sess:\"];",
+            "return this.fromKv(id);",
+            "expiration INTEGER, kv_copy INTEGER NOT NULL DEFAULT 0)",
+            "const kvCopy = this.kvCopyOf(id);",
+            "await this.dropKvCopy(id, kvCopy);",
+            "(SESSIONS under `session:<id>`, `sess:<id>`)",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
+        // The reads are typed by what they use: kvlint does not take them for the Worker's
+        // session calls.
+        assert!(!text.contains("KVNamespace |"));
     }
 }

@@ -470,7 +470,14 @@ fn a_copy_that_does_not_read_back_the_same_deletes_nothing() {
     assert_eq!(out.status.code(), Some(0));
     let out = Command::new(d.join("migrate.sh"))
         .current_dir(d)
-        .args(["--apply", "--delete-old", "--", "--local", "--persist-to", "state"])
+        .args([
+            "--apply",
+            "--delete-old",
+            "--",
+            "--local",
+            "--persist-to",
+            "state",
+        ])
         .env("WRANGLER", &stand_in)
         .env("KVLINT_LIST_PAUSE", "0")
         .output()

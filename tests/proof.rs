@@ -438,3 +438,145 @@ export default {
         "the fixed program on the migrated data answers otherwise"
     );
 }
+
+/// Sessions with stored data: the old Worker keeps sessions in KV (wrangler's local store);
+/// `--fix --unsafe-fixes` moves every session call to the Durable Object that `kvlint scaffold
+/// session-object` prints, which reads a session still stored in KV once and keeps it; the
+/// fixed Worker answers a flow over the sessions the old one stored (reads, a logout, a read
+/// after it, an unknown id) exactly as the old one does. Without the object's KV read (the
+/// control), it does not.
+#[test]
+fn sessions_stored_in_kv_are_found_by_the_fixed_worker() {
+    let wrangler = common::root().join("tests/node/node_modules/.bin/wrangler");
+    if !tools() {
+        return;
+    }
+    if !wrangler.exists() {
+        common::not_run(
+            "the stored-session proof",
+            "tests/node's wrangler is missing",
+        );
+        return;
+    }
+    let dir = typed_project();
+    let d = dir.path();
+    std::fs::write(
+        d.join("wrangler.toml"),
+        "name = \"sessions\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"abc\"\n\n[durable_objects]\nbindings = [{ name = \"USER_SESSIONS\", class_name = \"SessionStore\" }]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("kvlint.toml"),
+        "[rules.no-kv-sessions]\nsession_keys = [\"session:*\"]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
+    )
+    .unwrap();
+    let out = kvlint(
+        d,
+        &["scaffold", "session-object", "--class", "SessionStore"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let scaffold = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        scaffold.contains("const KV_BINDING: string = \"SESSIONS\";")
+            && scaffold.contains("const KV_PREFIXES: string[] = [\"session:\"];"),
+        "{scaffold}"
+    );
+    std::fs::write(d.join("src/SessionStore.ts"), &scaffold).unwrap();
+    let index = d.join("src/index.ts");
+    std::fs::write(
+        &index,
+        r#"export { SessionStore } from './SessionStore';
+
+interface Env {
+  SESSIONS: KVNamespace;
+  USER_SESSIONS: DurableObjectNamespace<import('./SessionStore').SessionStore>;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const id = url.searchParams.get('id') ?? 'none';
+    if (url.pathname === '/login') {
+      await env.SESSIONS.put(`session:${id}`, `user-of-${id}`, { expirationTtl: 3600 });
+      return new Response('logged in');
+    }
+    if (url.pathname === '/logout') {
+      await env.SESSIONS.delete(`session:${id}`);
+      return new Response('logged out');
+    }
+    const session = await env.SESSIONS.get(`session:${id}`);
+    return new Response(session ?? 'no session');
+  },
+} satisfies ExportedHandler<Env>;
+"#,
+    )
+    .unwrap();
+    tsc(d).unwrap_or_else(|e| panic!("the Worker does not type-check:\n{e}"));
+    let options = |persist: &Path| {
+        format!(
+            r#"{{"kvNamespaces":{{"SESSIONS":"abc"}},"durableObjects":{{"USER_SESSIONS":"SessionStore"}},"persist":"{}"}}"#,
+            persist.display()
+        )
+    };
+    let run = |persist: &Path, requests: &[&str]| {
+        let options = options(persist);
+        let mut args = vec![index.to_str().unwrap(), options.as_str()];
+        args.extend(requests);
+        node("worker-flow.mjs", &args)
+    };
+    // The old Worker stores two sessions.
+    let stored = d.join("stored");
+    run(&stored, &["/login?id=a", "/login?id=b"]);
+    let flow = [
+        "/me?id=a",
+        "/me?id=b",
+        "/logout?id=a",
+        "/me?id=a",
+        "/me?id=b",
+        "/me?id=c",
+    ];
+    let copy = |name: &str| {
+        let to = d.join(name);
+        common::copy_dir(&stored, &to);
+        to
+    };
+    let before = run(&copy("old"), &flow);
+    assert_eq!(before[0]["body"], "user-of-a", "{before}");
+
+    let out = kvlint(
+        d,
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "no-kv-sessions",
+            "src",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let fixed = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        fixed.contains("env.USER_SESSIONS.getByName(id).getSession(id)")
+            && fixed.contains("putSession(id, `user-of-${id}`")
+            && fixed.contains("deleteSession(id)"),
+        "{fixed}"
+    );
+    tsc(d).unwrap_or_else(|e| panic!("the fixed Worker does not type-check:\n{e}"));
+    let after = run(&copy("new"), &flow);
+    assert_eq!(
+        before, after,
+        "the fixed Worker answers otherwise on the stored sessions"
+    );
+
+    // The control: an object that does not read KV loses the stored sessions.
+    std::fs::write(
+        d.join("src/SessionStore.ts"),
+        scaffold.replace(
+            "const KV_BINDING: string = \"SESSIONS\";",
+            "const KV_BINDING: string = '';",
+        ),
+    )
+    .unwrap();
+    assert_ne!(run(&copy("control"), &flow), before, "the control");
+}

@@ -36,7 +36,7 @@ helps!(
     /// The help without a Durable Object configured.
     HELP = "Name the Durable Object binding and its methods in `[rules.no-kv-sessions]` (`durable_object`, `methods`) and `--fix --unsafe-fixes` rewrites these calls; `kvlint scaffold session-object` prints a Durable Object with a KV-compatible surface.",
     /// The help with `durable_object` and `methods` set.
-    HELP_CONFIGURED = "`--fix --unsafe-fixes` moves every call on these sessions, in every file of the project, to the configured Durable Object together, or none of them. The sessions already stored in KV stay there until `kvlint migrate-data` moves them (or a new login creates them in the object).",
+    HELP_CONFIGURED = "`--fix --unsafe-fixes` moves every call on these sessions, in every file of the project, to the configured Durable Object together, or none of them. The sessions already stored in KV stay there: the object `kvlint scaffold session-object` prints reads each one from KV once and keeps it (else a new login creates it); `kvlint migrate-data --delete-sessions` deletes them afterwards.",
 );
 
 impl Rule for NoKvSessions {

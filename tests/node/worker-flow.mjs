@@ -37,7 +37,12 @@ const mf = new Miniflare({
   compatibilityDate: "2025-10-01",
   kvNamespaces: options.kvNamespaces ?? [],
   durableObjects,
-  ...(options.persist ? { kvPersist: path.join(path.resolve(options.persist), "v3", "kv") } : {}),
+  ...(options.persist
+    ? {
+        kvPersist: path.join(path.resolve(options.persist), "v3", "kv"),
+        durableObjectsPersist: path.join(path.resolve(options.persist), "v3", "do"),
+      }
+    : {}),
 });
 try {
   const responses = [];
