@@ -294,3 +294,87 @@ fn a_rename_and_a_prefix_that_share_data_must_agree() {
         ));
     assert!(read(d, "src/users.ts").contains("`user_${id}`"));
 }
+
+/// Each op of a file carries its own migration finding, and none of another call's.
+#[test]
+fn each_op_carries_only_its_own_finding() {
+    use kvlint::config::Config;
+    use kvlint::groups::OpKey;
+    use kvlint::parse::Lang;
+    use kvlint::semantic::values::KeyValue;
+    use kvlint::source::Source;
+    use std::sync::Arc;
+    let config = Config::parse(
+        Path::new("kvlint.toml"),
+        "[rules.no-unprefixed-kv-key]\nprefix = \"oauth:\"\n",
+    )
+    .unwrap();
+    let bindings = common::doc_bindings();
+    let selection = kvlint::Selection::default();
+    let mut settings = common::settings("a.ts", Lang::TypeScript, &config, &bindings, &selection);
+    settings.groups = kvlint::GroupScope::Raw;
+    let source = Source::new(
+        "export async function f(env: Env) {\n  await env.SESSIONS.get('refresh_token');\n  await env.SESSIONS.get('cache:x');\n  await env.SESSIONS.get(['token', 'cache:y']);\n}\n"
+            .to_string(),
+    );
+    let ops = kvlint::lint_ops(
+        &source,
+        &settings,
+        &Arc::from(Path::new("a.ts")),
+        &Arc::from("a.ts"),
+    )
+    .unwrap();
+    let shown: Vec<(String, bool)> = ops
+        .iter()
+        .map(|o| {
+            let k = match &o.key {
+                OpKey::Key(KeyValue::Static(s)) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            (k, o.intent.is_some() && o.fix.is_some())
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("refresh_token".to_string(), true),
+            ("cache:x".to_string(), false),
+            ("token".to_string(), true),
+            ("cache:y".to_string(), false),
+        ]
+    );
+    assert_eq!(ops[0].binding.as_deref(), Some("SESSIONS"));
+}
+
+/// A blocked op does not pull in what it relates to: a finding names the op that blocks its
+/// own group, not one that only shares keys with that op.
+#[test]
+fn a_finding_names_the_op_that_blocks_its_own_group() {
+    let dir = common::files(&[
+        WRANGLER,
+        PREFIX,
+        (
+            "src/m.ts",
+            "export async function read(env: Env) {\n  return env.KV.get('k');\n}\n",
+        ),
+        // `k…` on a namespace kvlint cannot name: it may be `k`.
+        (
+            "src/z.ts",
+            "export async function any(kv: KVNamespace, x: string) {\n  return kv.get(`k${x}`);\n}\n",
+        ),
+        // `kz` may be one of z.ts's keys, but not `k`.
+        (
+            "src/a.ts",
+            "export async function other(kv: KVNamespace) {\n  return kv.get('kz');\n}\n",
+        ),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact", "src/m.ts"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("used at src/z.ts:2:10")
+                .and(predicate::str::contains("src/a.ts").not())
+                .and(predicate::str::contains("more op").not()),
+        );
+}

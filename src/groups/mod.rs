@@ -169,11 +169,20 @@ pub fn ops_of(
             .collect();
         for key in keys {
             // A finding of one key is the key's; a finding of the whole call (a list, a
-            // bulk read of sessions) is every key's.
+            // bulk read of sessions: its key is not known) is every key's.
+            let of_key = |d: &&&Diagnostic| match (&key, d.migration.as_deref()) {
+                (OpKey::Key(k), Some(i)) => &i.key == k,
+                _ => false,
+            };
+            let of_call = |d: &&&Diagnostic| {
+                d.migration
+                    .as_deref()
+                    .is_some_and(|i| i.key == KeyValue::Unknown)
+            };
             let finding = here
                 .iter()
-                .find(|d| matches!(&key, OpKey::Key(k) if d.migration.as_ref().is_some_and(|i| &i.key == k)))
-                .or_else(|| (here.len() == 1).then(|| &here[0]));
+                .find(of_key)
+                .or_else(|| here.iter().find(of_call));
             out.push(Op {
                 path: path.clone(),
                 label: label.clone(),
@@ -344,4 +353,144 @@ pub fn project_groups(project: &ProjectOps) -> Vec<ProjectGroup<'_>> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use KeyValue::{Prefix, Static, Unknown};
+
+    fn key(k: KeyValue) -> OpKey {
+        OpKey::Key(k)
+    }
+    fn s(t: &str) -> KeyValue {
+        Static(t.into())
+    }
+    fn p(t: &str) -> KeyValue {
+        Prefix(t.into())
+    }
+
+    fn op(k: OpKey, change: Option<Change>) -> Op {
+        let intent = change.map(|change| Intent {
+            binding: Some("KV".into()),
+            key: match &k {
+                OpKey::Key(k) => k.clone(),
+                OpKey::List(_) => Unknown,
+            },
+            change,
+            blocker: None,
+        });
+        Op {
+            path: Arc::from(Path::new("a.ts")),
+            label: "a.ts".into(),
+            range: 0..1,
+            at: Position { line: 1, column: 1 },
+            method: KvMethod::Get,
+            binding: Some("KV".into()),
+            key: k,
+            intent,
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn keys_overlap_when_one_may_be_the_other() {
+        let list = |p: Option<&str>| OpKey::List(p.map(str::to_string));
+        for (a, b, expected) in [
+            (key(s("a")), key(s("a")), true),
+            (key(s("a")), key(s("b")), false),
+            (key(s("user_1")), key(p("user_")), true),
+            (key(p("user_")), key(s("user_1")), true),
+            (key(p("user_")), key(s("cache")), false),
+            (key(p("ab")), key(p("a")), true),
+            (key(p("a")), key(p("ab")), true),
+            (key(p("a")), key(p("b")), false),
+            (list(None), key(s("x")), true),
+            (key(p("x")), list(None), true),
+            (list(Some("fb_")), key(s("fb_token")), true),
+            (key(s("fb_token")), list(Some("cache:")), false),
+            (list(Some("us")), key(p("user_")), true),
+            (key(p("user_")), list(Some("user_x")), true),
+            (list(Some("z")), key(p("user_")), false),
+            (key(Unknown), key(s("x")), false),
+            (list(None), key(Unknown), false),
+            (list(None), list(None), false),
+        ] {
+            assert_eq!(overlap(&a, &b), expected, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn session_patterns_match_keys_and_the_lists_that_list_them() {
+        let pattern = "session:*";
+        assert!(matches_pattern(pattern, &key(s("session:1"))));
+        assert!(matches_pattern(pattern, &key(p("session:"))));
+        assert!(!matches_pattern(pattern, &key(s("cache:1"))));
+        assert!(matches_pattern(pattern, &OpKey::List(None)));
+        assert!(matches_pattern(pattern, &OpKey::List(Some(String::new()))));
+        assert!(matches_pattern(
+            pattern,
+            &OpKey::List(Some("session:".into()))
+        ));
+        assert!(!matches_pattern(
+            pattern,
+            &OpKey::List(Some("cache:".into()))
+        ));
+    }
+
+    #[test]
+    fn a_renamed_key_relates_to_the_lists_that_see_its_new_name() {
+        let renamed = op(
+            key(s("token")),
+            Some(Change::Rename {
+                to: "oauth:token".into(),
+            }),
+        );
+        let prefixed = op(
+            key(p("user_")),
+            Some(Change::Prefix {
+                prefix: "cache:".into(),
+            }),
+        );
+        let list = |p: &str| op(OpKey::List(Some(p.into())), None);
+        assert!(related(&renamed, &list("oauth:")));
+        assert!(related(&list("oauth:"), &renamed));
+        assert!(!related(&renamed, &list("cache:")));
+        assert!(related(&prefixed, &list("cache:us")));
+        assert!(related(&list("cache:"), &prefixed));
+        assert!(!related(&prefixed, &op(key(s("cache:user_1")), None)));
+        let session = op(
+            key(p("session:")),
+            Some(Change::Session {
+                pattern: "session:*".into(),
+                object: "DO".into(),
+            }),
+        );
+        assert!(related(&session, &op(key(s("session:9")), None)));
+        assert!(related(&op(key(s("session:9")), None), &session));
+        assert!(!related(&session, &op(key(s("sessions")), None)));
+    }
+
+    #[test]
+    fn the_new_key_of_each_change() {
+        let intent = |k: KeyValue, change: Change| Intent {
+            binding: None,
+            key: k,
+            change,
+            blocker: None,
+        };
+        let rename = Change::Rename { to: "b:c".into() };
+        let prefix = Change::Prefix {
+            prefix: "x:".into(),
+        };
+        assert_eq!(intent(s("a"), rename).new_key(), Some(s("b:c")));
+        assert_eq!(intent(s("a"), prefix.clone()).new_key(), Some(s("x:a")));
+        assert_eq!(intent(p("a_"), prefix.clone()).new_key(), Some(p("x:a_")));
+        assert_eq!(intent(Unknown, prefix).new_key(), None);
+        let session = Change::Session {
+            pattern: "s:*".into(),
+            object: "DO".into(),
+        };
+        assert_eq!(intent(s("s:1"), session).new_key(), None);
+    }
 }
