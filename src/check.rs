@@ -55,6 +55,8 @@ struct Outcome {
     seen: Seen,
     /// Skipped unparsed by the prefilter: nothing in it can be KV.
     skipped: bool,
+    /// The KV bindings known for the file (a few), for a summary that names them.
+    kv_names: Vec<String>,
 }
 
 fn selection(args: &CheckArgs) -> Result<Selection, String> {
@@ -153,9 +155,9 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         diagnostics: vec![],
     };
     let abs = crate::fs::absolute(&ctx.cwd, path);
-    let failed = |label: String, message: String| Outcome {
+    let failed = |label: String, diagnostic: Diagnostic| Outcome {
         report: FileReport {
-            diagnostics: vec![io_error(message)],
+            diagnostics: vec![diagnostic],
             ..empty(label)
         },
         diff: None,
@@ -165,20 +167,30 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         config_error: None,
         seen: Seen::default(),
         skipped: false,
+        kv_names: vec![],
     };
     let from_stdin = stdin.is_some();
     let bytes = match stdin {
         Some(text) => text.into_bytes(),
         None => match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) => return failed(label, format!("Cannot read the file: {e}")),
+            Err(e) => return failed(label, io_error(format!("Cannot read the file: {e}"))),
         },
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            return failed(label, format!("The file is not valid UTF-8 (invalid byte at offset {at}); kvlint reads UTF-8 text only"));
+            return failed(
+                label,
+                Diagnostic::new(
+                    IO_ERROR,
+                    0..0,
+                    format!("The file is not UTF-8 text (a byte at offset {at} is not UTF-8): kvlint reads TypeScript and JavaScript as UTF-8 text only"),
+                    "This file was not checked, and nothing was written to it. Save it as UTF-8 if it is source code in another encoding, or exclude it in kvlint.toml (`exclude`) if it is not source code.",
+                )
+                .with_severity(Severity::Error),
+            );
         }
     };
     // kvlint.toml, the wrangler config, and what the project's other files declare.
@@ -194,12 +206,20 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
                 config_error: Some(e.0),
                 seen: Seen::default(),
                 skipped: false,
+                kv_names: vec![],
             }
         }
     };
+    let kv_names: Vec<String> = resolved
+        .bindings
+        .kv_names()
+        .take(5)
+        .map(str::to_string)
+        .collect();
     if ctx.prefilter && !resolved.may_hold_finding(&text) {
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {
+            kv_names,
             report: empty(label),
             diff: None,
             write: None,
@@ -275,6 +295,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         config_error: None,
         seen,
         skipped: false,
+        kv_names,
     }
 }
 
@@ -727,6 +748,7 @@ pub fn run(args: &CheckArgs) -> i32 {
                     config_error: None,
                     seen: Seen::default(),
                     skipped: false,
+                    kv_names: vec![],
                 })
             })
             .collect()
@@ -811,6 +833,14 @@ pub fn run(args: &CheckArgs) -> i32 {
             totals.not_checked += 1;
             continue;
         }
+        // A file that could not be read (or is not text) was not checked.
+        if o.report.diagnostics.iter().any(|d| d.rule == IO_ERROR)
+            && o.fixed == 0
+            && o.write.is_none()
+        {
+            totals.files -= 1;
+            totals.not_checked += 1;
+        }
         if args.quiet {
             o.report
                 .diagnostics
@@ -822,6 +852,9 @@ pub fn run(args: &CheckArgs) -> i32 {
         totals.skipped += usize::from(o.skipped);
         totals.kv_calls += o.seen.kv_calls;
         totals.kv_bindings |= o.seen.kv_bindings;
+        if totals.kv_names.len() < 5 {
+            totals.kv_names.extend(o.kv_names.iter().cloned());
+        }
         totals.inferred |= o.seen.inferred;
         if let Some(d) = o.diff {
             diffs.push_str(&d);
@@ -928,6 +961,7 @@ mod tests {
             config_error: None,
             seen: Seen::default(),
             skipped: false,
+            kv_names: vec![],
         }
     }
 

@@ -341,6 +341,40 @@ fn explain_bindings(analysis: &Analysis) -> String {
     out
 }
 
+/// What a plan does, counted in the words of each: keys copied to a new name, session keys
+/// deleted, notes on what is not moved.
+fn migrate_summary(plan: &crate::migrate::Plan) -> String {
+    let n = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    let sessions = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.what, crate::migrate::Move::Sessions { .. }))
+        .count();
+    let mut parts = Vec::new();
+    let copies = plan.steps.len() - sessions;
+    if copies > 0 || sessions == 0 {
+        parts.push(format!(
+            "{} to copy to new names",
+            n(copies, "key pattern", "key patterns")
+        ));
+    }
+    if sessions > 0 {
+        parts.push(format!(
+            "{} to delete (with --delete-sessions)",
+            n(sessions, "session key pattern", "session key patterns")
+        ));
+    }
+    if !plan.skipped.is_empty() {
+        parts.push(format!(
+            "{} in the script's header on what is not moved",
+            n(plan.skipped.len(), "note", "notes")
+        ));
+    }
+    parts.join("; ")
+}
+
 /// `kvlint migrate-data`: the script for the files under `paths`, to stdout or to `output`
 /// (made executable). Returns the summary for stderr.
 pub fn migrate_data(
@@ -356,18 +390,7 @@ pub fn migrate_data(
     let plan = crate::migrate::plan(&paths, config)?;
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let text = crate::migrate::script(&plan, &shown.join(" "));
-    let mut summary = format!(
-        "{} patterns to move{}",
-        plan.steps.len(),
-        if plan.skipped.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; {} notes in the script's header on what is not moved",
-                plan.skipped.len()
-            )
-        }
-    );
+    let mut summary = migrate_summary(&plan);
     match output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display()))?;

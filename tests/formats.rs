@@ -123,13 +123,13 @@ fn statistics() {
     assert_eq!(
         stdout,
         "    7  no-kv-sessions                    0 fixable with --fix, 6 more with --unsafe-fixes\n\
-         \x20   5  prefer-kv-stale-while-revalidate  0 fixable with --fix\n\
+         \x20   5  prefer-kv-stale-while-revalidate  no fix\n\
          \x20   3  require-kv-ttl                    0 fixable with --fix, 3 more with --unsafe-fixes\n\
-         \x20   2  no-kv-read-modify-write           0 fixable with --fix\n\
+         \x20   2  no-kv-read-modify-write           no fix\n\
          \x20   2  no-unprefixed-kv-key              0 fixable with --fix, 2 more with --unsafe-fixes\n\
-         \x20   1  no-invalid-kv-ttl                 0 fixable with --fix\n\
+         \x20   1  no-invalid-kv-ttl                 no fix\n\
          \x20   1  no-sequential-kv-reads            1 fixable with --fix\n\
-         \x20   1  prefer-coalesced-kv-reads         0 fixable with --fix\n\
+         \x20   1  prefer-coalesced-kv-reads         no fix\n\
          \x20   1  prefer-kv-cache-ttl               0 fixable with --fix, 1 more with --unsafe-fixes\n\
          \x20   1  prefer-kv-json-type               1 fixable with --fix\n"
     );

@@ -463,7 +463,7 @@ fn the_scaffold_picks_a_free_binding_and_follows_the_configs_form() {
 }
 
 #[test]
-fn no_kv_call_with_bindings_known_says_the_files_do_not_use_them() {
+fn no_kv_call_with_bindings_known_names_them_and_what_shows_more() {
     let dir = project(&[
         ("wrangler.toml", WRANGLER),
         ("src/util.ts", "export const x = new Map().get('a');\n"),
@@ -472,9 +472,36 @@ fn no_kv_call_with_bindings_known_says_the_files_do_not_use_them() {
     let err = text(&out.stderr);
     assert!(
         err.contains("No KV namespace found (0 files checked, 1 skipped: no KV)")
-            && err.contains("kvlint knows KV bindings here, but no file checked calls one.")
-            && err.contains("If this code uses other KV namespaces")
+            && err.contains("kvlint knows the KV binding SESSIONS here, but recognised no call on it")
+            && err.contains("`kvlint debug bindings <file>` shows what kvlint sees of a file and why")
+            && err.contains("If it uses other KV namespaces")
+            // Nothing is said that may be false: the files may call them unrecognised.
+            && !err.contains("no file checked calls")
             && !err.contains("knows no KV binding"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_says_so_and_is_not_counted_as_checked() {
+    let dir = project(&[
+        ("wrangler.toml", WRANGLER),
+        ("src/ok.ts", "export const x = 1;\n"),
+    ]);
+    std::fs::write(
+        dir.path().join("src/latin1.ts"),
+        b"export const s = '\xe9t\xe9';\n",
+    )
+    .unwrap();
+    let out = kvlint(dir.path()).args(["check", "src"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("The file is not UTF-8 text (a byte at offset 18 is not UTF-8)")
+            && all.contains("Save it as UTF-8")
+            && !all.contains("that the user running kvlint may read")
+            && all.contains("1 file not checked")
+            && !all.contains("2 files checked"),
+        "{all}"
     );
 }

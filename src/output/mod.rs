@@ -50,6 +50,8 @@ pub struct Totals {
     pub kv_calls: usize,
     /// Whether any KV binding was known for a file.
     pub kv_bindings: bool,
+    /// The names of the KV bindings known for the files checked (a few).
+    pub kv_names: std::collections::BTreeSet<String>,
     /// Whether a file with KV calls had KV bindings inferred from their uses.
     pub inferred: bool,
 }
@@ -58,7 +60,7 @@ pub struct Totals {
 const INFERRED: &str = " Some KV bindings were inferred from uses only KV has, since nothing declares them: `kvlint debug bindings <file>` names them and the uses; declare them in the wrangler config or kvlint.toml, or set `[bindings] infer = false`.";
 
 /// How to tell kvlint about KV bindings other than those it knows.
-const DECLARE_OTHER_KV: &str = "If this code uses other KV namespaces, tell kvlint their bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint debug bindings <file>` lists the ones it knows).";
+const DECLARE_OTHER_KV: &str = "If it uses other KV namespaces, tell kvlint their bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml.";
 
 /// How to tell kvlint about KV it cannot see.
 const DECLARE_KV: &str = "If this code uses Workers KV, tell kvlint its bindings: `kv_namespaces` in the wrangler config, or `[bindings] kv = [\"NAME\"]` in kvlint.toml (`kvlint init` writes one from what it finds).";
@@ -108,11 +110,27 @@ impl Totals {
         if total == 0 && unchecked.is_empty() && self.kv_calls == 0 && self.files > 0 {
             // With bindings known, the files checked just do not use them; the advice is for
             // bindings kvlint does not know yet.
+            let named = match self.kv_names.len() {
+                0 => "KV bindings".to_string(),
+                1 => format!(
+                    "the KV binding {}",
+                    self.kv_names.iter().next().expect("one")
+                ),
+                _ => format!(
+                    "the KV bindings {}",
+                    self.kv_names.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let (them, calls) = if self.kv_names.len() == 1 {
+                ("it", "calls it")
+            } else {
+                ("them", "calls them")
+            };
+            let known_here = format!(
+                " kvlint knows {named} here, but recognised no call on {them} in the files checked. If the code {calls}, `kvlint debug bindings <file>` shows what kvlint sees of a file and why."
+            );
             let (known, declare) = if self.kv_bindings {
-                (
-                    " kvlint knows KV bindings here, but no file checked calls one.",
-                    DECLARE_OTHER_KV,
-                )
+                (known_here.as_str(), DECLARE_OTHER_KV)
             } else {
                 (" kvlint knows no KV binding here.", DECLARE_KV)
             };

@@ -30,6 +30,10 @@ pub fn write_statistics(out: &mut dyn Write, reports: &[FileReport]) -> io::Resu
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
     for (rule, row) in rows {
+        if row.safe + row.unsafe_only + row.shown == 0 {
+            writeln!(out, "{:>5}  {rule:<33} no fix", row.count)?;
+            continue;
+        }
         let mut fixable = format!("{} fixable with --fix", row.safe);
         if row.unsafe_only > 0 {
             fixable.push_str(&format!(", {} more with --unsafe-fixes", row.unsafe_only));
