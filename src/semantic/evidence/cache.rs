@@ -109,3 +109,48 @@ impl Cache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An entry is believed for the file as it was: the same size and modification time. An
+    /// edit of the same length (a modification time later, the size the same) is read again.
+    #[test]
+    fn an_entry_is_believed_only_for_the_same_size_and_modification_time() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("node_modules")).unwrap();
+        let file = dir.path().join("a.ts");
+        std::fs::write(&file, "aaaa").unwrap();
+        let before = Stamp::of(&file).unwrap();
+        let cache = Cache::load(dir.path());
+        assert!(cache.enabled());
+        cache.store(HashMap::from([(
+            "a.ts".to_string(),
+            (before, Uses::default()),
+        )]));
+        let cache = Cache::load(dir.path());
+        assert!(cache.get("a.ts", before).is_some(), "the file as it was");
+        std::fs::write(&file, "bbbb").unwrap();
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let after = Stamp::of(&file).unwrap();
+        assert_eq!(after.size, before.size);
+        assert!(
+            cache.get("a.ts", after).is_none(),
+            "an edit of the same length"
+        );
+        // And another size with the same time is not the file either.
+        let resized = Stamp {
+            size: before.size + 1,
+            modified: before.modified,
+        };
+        assert!(cache.get("a.ts", resized).is_none());
+        assert!(cache.get("b.ts", before).is_none());
+    }
+}
