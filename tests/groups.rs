@@ -378,3 +378,96 @@ fn a_finding_names_the_op_that_blocks_its_own_group() {
                 .and(predicate::str::contains("more op").not()),
         );
 }
+
+/// Each key of a bulk read is its own op: one key blocked by another file does not block
+/// the other key of the same call.
+#[test]
+fn each_key_of_a_bulk_read_is_settled_on_its_own() {
+    let dir = common::files(&[
+        WRANGLER,
+        PREFIX,
+        (
+            "src/m.ts",
+            "export async function both(env: Env) {\n  await env.KV.get(['refresh', 'token']);\n}\n",
+        ),
+        (
+            "src/z.ts",
+            "export async function any(kv: KVNamespace) {\n  return kv.get('refresh');\n}\n",
+        ),
+    ]);
+    let out = kvlint(dir.path())
+        .args(["check", "--format", "json", "src/m.ts", "src/z.ts"])
+        .output()
+        .unwrap();
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |key: &str| {
+        found
+            .iter()
+            .find(|f| {
+                f["file"] == "src/m.ts"
+                    && f["message"].as_str().unwrap().contains(&format!("`{key}`"))
+            })
+            .unwrap_or_else(|| panic!("{key}: {found:#?}"))
+    };
+    assert!(of("refresh")["fix"].is_null(), "{:#?}", of("refresh"));
+    assert!(!of("token")["fix"].is_null(), "{:#?}", of("token"));
+}
+
+/// The script lists the same moves before and after the code is fixed: the configuration
+/// still names the renames and the prefix, and the code now uses the new names.
+#[test]
+fn the_same_moves_before_and_after_the_fix() {
+    let dir = common::files(&[
+        ("wrangler.toml", "name = \"w\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"abc\"\n"),
+        (
+            "kvlint.toml",
+            "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n",
+        ),
+        (
+            "src/index.ts",
+            "export async function load(env: Env, id: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const flags = await env.SESSIONS.get('flags');\n  return [token, user, flags];\n}\n",
+        ),
+    ]);
+    let d = dir.path();
+    let moves = || {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .current_dir(d)
+            .args(["migrate-data"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<String> = script
+            .lines()
+            .filter(|l| l.starts_with("#   SESSIONS: ") || l.starts_with("#   not moved"))
+            .map(str::to_string)
+            .collect();
+        lines
+    };
+    let before = moves();
+    assert_eq!(
+        before,
+        [
+            "#   SESSIONS: `fb_token` -> `oauth:fb:token`",
+            "#   SESSIONS: `flags` -> `cache:flags`",
+            "#   SESSIONS: `user_*` -> `cache:user_*`",
+        ],
+        "before the fix"
+    );
+    let fixed = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(d)
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "no-unprefixed-kv-key",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+    let code = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
+    assert!(code.contains("get('oauth:fb:token')"), "{code}");
+    assert_eq!(moves(), before, "after the fix");
+}

@@ -4,8 +4,8 @@
 //! stops a pattern on a conflict; never deletes with --apply alone; copies again what the old
 //! code wrote after the first copy and keeps what the new code wrote; deletes an old key with
 //! --delete-old only where its copy holds the same; deletes sessions only with
-//! --delete-sessions; leaves every other key alone; and finds the same moves before and
-//! after the code is fixed.
+//! --delete-sessions; and leaves every other key alone. (That it finds the same moves before
+//! and after the code is fixed is in tests/groups.rs: it needs no wrangler.)
 
 mod common;
 
@@ -377,65 +377,6 @@ fn phases_copy_never_delete_then_catch_up_then_delete_what_is_the_same() {
         "sessions need --delete-sessions"
     );
     assert_eq!(get(d, "other"), b"stays");
-}
-
-/// The script lists the same moves before and after the code is fixed: the configuration
-/// still names the renames and the prefix, and the code now uses the new names.
-#[test]
-fn the_same_moves_before_and_after_the_fix() {
-    let dir = common::files(&[
-        ("wrangler.toml", WRANGLER_TOML),
-        (
-            "kvlint.toml",
-            "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n",
-        ),
-        (
-            "src/index.ts",
-            "export async function load(env: Env, id: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const flags = await env.SESSIONS.get('flags');\n  return [token, user, flags];\n}\n",
-        ),
-    ]);
-    let d = dir.path();
-    let moves = || {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
-            .current_dir(d)
-            .args(["migrate-data"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let script = String::from_utf8(out.stdout).unwrap();
-        let lines: Vec<String> = script
-            .lines()
-            .filter(|l| l.starts_with("#   SESSIONS: ") || l.starts_with("#   not moved"))
-            .map(str::to_string)
-            .collect();
-        lines
-    };
-    let before = moves();
-    assert_eq!(
-        before,
-        [
-            "#   SESSIONS: `fb_token` -> `oauth:fb:token`",
-            "#   SESSIONS: `flags` -> `cache:flags`",
-            "#   SESSIONS: `user_*` -> `cache:user_*`",
-        ],
-        "before the fix"
-    );
-    let fixed = Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
-        .current_dir(d)
-        .args([
-            "check",
-            "--fix",
-            "--unsafe-fixes",
-            "--select",
-            "no-unprefixed-kv-key",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
-    let code = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
-    assert!(code.contains("get('oauth:fb:token')"), "{code}");
-    assert_eq!(moves(), before, "after the fix");
 }
 
 /// A copy that does not read back the same (a wrangler stand-in corrupts one value as it is
