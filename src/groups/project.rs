@@ -95,10 +95,12 @@ pub fn read(
 ) -> ProjectOps {
     use rayon::prelude::*;
     let files = crate::semantic::evidence::source_files(root);
-    let per_file: Vec<Result<Vec<Op>, Unread>> = files
-        .par_iter()
-        .map(|p| one_file(resolvers, p, cwd, overlay))
-        .collect();
+    let per_file: Vec<Result<Vec<Op>, Unread>> = pool().install(|| {
+        files
+            .par_iter()
+            .map(|p| one_file(resolvers, p, cwd, overlay))
+            .collect()
+    });
     let mut out = ProjectOps {
         root: canonical(root),
         ..ProjectOps::default()
@@ -110,6 +112,22 @@ pub fn read(
         }
     }
     out
+}
+
+/// The threads that read a project's files: a pool of their own. Reading a file may wait
+/// for what another thread is working out once for the run (the bindings inferred from the
+/// project's uses, on the global pool); were these reads on the global pool too, they could
+/// take every thread that work needs, and wait for it forever. Their stacks are the size
+/// the linted files' are: these files are parsed too.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("kvlint-groups-{i}"))
+            .stack_size(crate::isolate::STACK_SIZE)
+            .build()
+            .expect("a thread pool")
+    })
 }
 
 fn one_file(
