@@ -386,14 +386,15 @@ fn changed_files(args: &CheckArgs) -> Result<Option<BTreeSet<PathBuf>>, String> 
     ))
 }
 
-/// The files to lint, as (path, label), and the errors for paths that match nothing or
-/// cannot be read (each "PATH: REASON").
+/// The files to lint, as (path, label), the errors for paths that match nothing or cannot
+/// be read (each "PATH: REASON"), and how many test files the default `exclude` left out.
 fn collect_files(
     args: &CheckArgs,
     configs: &ConfigResolver,
     cwd: &Path,
     threads: usize,
-) -> (Vec<(PathBuf, String)>, Vec<String>) {
+) -> (Vec<(PathBuf, String)>, Vec<String>, usize) {
+    let mut tests = 0;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -418,8 +419,9 @@ fn collect_files(
         };
         let found: Vec<PathBuf> = if meta.is_file() {
             let abs = crate::fs::absolute(cwd, p);
-            let excluded =
-                args.force_exclude && configs.for_file(&abs).is_ok_and(|c| c.excludes(&abs));
+            let config = configs.for_file(&abs);
+            let excluded = args.force_exclude && config.as_ref().is_ok_and(|c| c.excludes(&abs));
+            tests += usize::from(excluded && config.is_ok_and(|c| c.is_test_file(&abs)));
             if Lang::from_path(p).is_none() {
                 errors.push(format!(
                     "{}: not a TypeScript or JavaScript file",
@@ -440,10 +442,12 @@ fn collect_files(
                 .into_iter()
                 .filter(|f| {
                     let abs = crate::fs::absolute(cwd, f);
-                    configs
-                        .for_file(&abs)
-                        .map(|c| c.includes(&abs))
-                        .unwrap_or(true)
+                    let Ok(c) = configs.for_file(&abs) else {
+                        return true;
+                    };
+                    let included = c.includes(&abs);
+                    tests += usize::from(!included && c.is_test_file(&abs));
+                    included
                 })
                 .collect();
             if walked.is_empty() && !hidden {
@@ -489,7 +493,7 @@ fn collect_files(
         }
     }
     files.sort_by(|a, b| a.1.cmp(&b.1));
-    (files, errors)
+    (files, errors, tests)
 }
 
 fn use_color(args: &CheckArgs, to_terminal: bool) -> bool {
@@ -684,8 +688,8 @@ pub fn run(args: &CheckArgs) -> i32 {
         _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
     };
     let stdin_name = stdin_name(args);
-    let (files, path_errors) = match &stdin_name {
-        Some(_) => (vec![], vec![]),
+    let (files, path_errors, tests_excluded) = match &stdin_name {
+        Some(_) => (vec![], vec![], 0),
         None => collect_files(args, &resolvers.configs, &cwd, threads),
     };
     let mut errors: Vec<(&'static str, String)> =
@@ -817,6 +821,7 @@ pub fn run(args: &CheckArgs) -> i32 {
 
     let mut totals = Totals {
         files: outcomes.len(),
+        tests_excluded,
         ..Totals::default()
     };
     let mut reports = Vec::with_capacity(outcomes.len());

@@ -37,7 +37,10 @@ impl SeveritySetting {
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub include: Option<Vec<String>>,
+    /// Replaces the default, [`TEST_FILES`].
     pub exclude: Option<Vec<String>>,
+    /// Added to `exclude` (or to its default), as Ruff's `extend-exclude`.
+    pub extend_exclude: Option<Vec<String>>,
     #[serde(default)]
     pub bindings: BindingsTable,
     #[serde(default)]
@@ -227,6 +230,28 @@ impl RulesTable {
     }
 }
 
+/// What `exclude` is when no kvlint.toml sets it: test files. What a test does to KV is a mock
+/// or Miniflare, not production's bill or consistency (DESIGN §4).
+pub const TEST_FILES: &[&str] = &[
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/__tests__/**",
+    "**/test/**",
+    "**/tests/**",
+    "**/e2e/**",
+];
+
+fn test_files() -> &'static GlobSet {
+    static SET: std::sync::OnceLock<GlobSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut b = GlobSetBuilder::new();
+        for p in TEST_FILES {
+            b.add(Glob::new(p).expect("the default patterns are globs"));
+        }
+        b.build().expect("the default patterns build")
+    })
+}
+
 /// A loaded configuration: the file's settings and where it lives.
 #[derive(Debug, Default)]
 pub struct Config {
@@ -236,7 +261,9 @@ pub struct Config {
     pub dir: PathBuf,
     pub file: ConfigFile,
     include: Option<GlobSet>,
+    /// `exclude` as written (`None`: the default, [`TEST_FILES`]).
     exclude: Option<GlobSet>,
+    extend_exclude: Option<GlobSet>,
     /// The `files` of each `[[overrides]]` table, in order.
     overrides: Vec<GlobSet>,
 }
@@ -378,6 +405,7 @@ impl Config {
         Ok(Config {
             include: globset(path, "include", &file.include)?,
             exclude: globset(path, "exclude", &file.exclude)?,
+            extend_exclude: globset(path, "extend_exclude", &file.extend_exclude)?,
             overrides,
             path: Some(path.to_path_buf()),
             dir,
@@ -425,13 +453,37 @@ impl Config {
             file,
             include: self.include.clone(),
             exclude: self.exclude.clone(),
+            extend_exclude: self.extend_exclude.clone(),
             overrides: Vec::new(),
         })
     }
 
     pub fn excludes(&self, file: &Path) -> bool {
         let rel = self.relative(file);
-        self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+        self.extend_exclude
+            .as_ref()
+            .is_some_and(|g| g.is_match(rel))
+            || match &self.exclude {
+                Some(g) => g.is_match(rel),
+                None => self.is_test_file(file),
+            }
+    }
+
+    /// Whether a file is excluded as a test file: the default `exclude` is in effect (no
+    /// kvlint.toml replaces it) and matches it. Without a kvlint.toml, paths are taken from
+    /// the current folder.
+    pub fn is_test_file(&self, file: &Path) -> bool {
+        if self.exclude.is_some() {
+            return false;
+        }
+        let rel = match &self.path {
+            Some(_) => self.relative(file),
+            None => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                file.strip_prefix(&cwd).unwrap_or(file)
+            }
+        };
+        test_files().is_match(rel)
     }
 }
 

@@ -101,7 +101,10 @@ pub fn config_text(dir: &Path) -> Result<String, String> {
     out.push_str(
         "\n# Files to lint, relative to this file (default: every .ts/.tsx/.js/.jsx/.mts/.cts/.mjs/.cjs/.astro).\n\
          # include = [\"src/**/*.ts\"]\n\
-         # exclude = [\"**/*.test.ts\"]\n\n\
+         # Test files are not linted: the default `exclude` is **/*.test.*, **/*.spec.*,\n\
+         # **/__tests__/**, **/test/**, **/tests/**, **/e2e/**. `exclude` replaces it;\n\
+         # `extend_exclude` adds to it.\n\
+         # extend_exclude = [\"src/generated/**\"]\n\n\
          [bindings]\n\
          # kvlint also reads these from the wrangler config; listing them here makes them win.\n",
     );

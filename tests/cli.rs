@@ -1173,3 +1173,58 @@ fn a_dash_path_is_stdin() {
         .code(0)
         .stdout(BAD.replace("'v');", "'v', { expirationTtl: 3600 });"));
 }
+
+#[test]
+fn test_files_are_not_linted_by_default() {
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        ("src/bad.test.ts", BAD),
+        ("src/__tests__/mock.ts", BAD),
+        ("tests/seed.ts", BAD),
+        ("e2e/flow.spec.ts", BAD),
+    ]);
+    let d = dir.path();
+    kvlint(d)
+        .args(["check", "--format", "compact", "."])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("src/bad.ts:3:11")
+                .and(predicate::str::contains("test").not())
+                .and(predicate::str::contains("e2e").not()),
+        );
+    kvlint(d)
+        .args(["check", "."])
+        .assert()
+        .stderr(predicate::str::contains(
+            "1 file checked; 4 test files not linted (`exclude`)",
+        ));
+    // Named on the command line: linted, unless --force-exclude.
+    kvlint(d)
+        .args(["check", "--format", "compact", "src/bad.test.ts"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("src/bad.test.ts:3:11"));
+    kvlint(d)
+        .args(["check", "--force-exclude", "src/bad.test.ts"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "1 test file not linted (`exclude`)",
+        ));
+    // A kvlint.toml's `exclude` replaces the default; `extend_exclude` adds to it.
+    std::fs::write(d.join("kvlint.toml"), "exclude = [\"e2e/**\"]\n").unwrap();
+    kvlint(d)
+        .args(["check", "--format", "compact", "."])
+        .assert()
+        .stdout(
+            predicate::str::contains("src/bad.test.ts")
+                .and(predicate::str::contains("tests/seed.ts"))
+                .and(predicate::str::contains("e2e").not()),
+        );
+    std::fs::write(d.join("kvlint.toml"), "extend_exclude = [\"src/bad.ts\"]\n").unwrap();
+    std::fs::write(d.join("src/ok.ts"), GOOD).unwrap();
+    kvlint(d)
+        .args(["check", "--format", "compact", "."])
+        .assert()
+        .code(0);
+}

@@ -211,7 +211,7 @@ fn syntax_errors_encodings_and_empty_files() {
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "invalid.ts:1:18: error [syntax-error] Syntax error: Expression expected\n\
-         latin1.ts:1:1: error [io-error] The file is not valid UTF-8 (invalid byte at offset 15); kvlint reads UTF-8 text only\n"
+         latin1.ts:1:1: error [io-error] The file is not UTF-8 text (a byte at offset 15 is not UTF-8): kvlint reads TypeScript and JavaScript as UTF-8 text only\n"
     );
 }
 

@@ -50,6 +50,8 @@ pub struct Totals {
     pub kv_calls: usize,
     /// Whether any KV binding was known for a file.
     pub kv_bindings: bool,
+    /// Test files the default `exclude` left out.
+    pub tests_excluded: usize,
     /// The names of the KV bindings known for the files checked (a few).
     pub kv_names: std::collections::BTreeSet<String>,
     /// Whether a file with KV calls had KV bindings inferred from their uses.
@@ -87,11 +89,17 @@ impl Totals {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let checked = plural(self.files - self.skipped, "file");
         // A syntax error in a skipped file is not seen: say how many were not parsed.
-        let files = if self.skipped > 0 {
+        let mut files = if self.skipped > 0 {
             format!("{checked} checked, {} skipped: no KV", self.skipped)
         } else {
             format!("{checked} checked")
         };
+        if self.tests_excluded > 0 {
+            files.push_str(&format!(
+                "; {} not linted (`exclude`)",
+                plural(self.tests_excluded, "test file")
+            ));
+        }
         let mut out = String::new();
         if self.fixed > 0 {
             out.push_str(&format!("Fixed {}. ", plural(self.fixed, "issue")));
