@@ -280,3 +280,193 @@ pub(super) fn judge(
         files: files.into_iter().collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::{Applicability, Fix};
+    use crate::groups::Intent;
+    use crate::semantic::KvMethod;
+    use crate::source::Position;
+    use KeyValue::{Prefix, Static};
+
+    fn op(file: &str, at: usize, key: OpKey, change: Option<Change>) -> Op {
+        let intent = change.map(|change| Intent {
+            binding: Some("KV".into()),
+            key: match &key {
+                OpKey::Key(k) => k.clone(),
+                OpKey::List(_) => KeyValue::Unknown,
+            },
+            change,
+            blocker: None,
+        });
+        Op {
+            path: Arc::from(Path::new(file)),
+            label: file.into(),
+            range: at..at + 1,
+            at: Position {
+                line: at,
+                column: 1,
+            },
+            method: KvMethod::Get,
+            binding: Some("KV".into()),
+            key,
+            fix: intent
+                .as_ref()
+                .map(|_| Fix::new("f", Applicability::Unsafe, vec![])),
+            intent,
+        }
+    }
+    fn key(k: &str) -> OpKey {
+        OpKey::Key(Static(k.into()))
+    }
+    fn rename(to: &str) -> Option<Change> {
+        Some(Change::Rename { to: to.into() })
+    }
+    fn prefix(p: &str) -> Option<Change> {
+        Some(Change::Prefix { prefix: p.into() })
+    }
+    fn session(object: &str) -> Option<Change> {
+        Some(Change::Session {
+            pattern: "s:*".into(),
+            object: object.into(),
+        })
+    }
+
+    #[test]
+    fn each_member_that_cannot_move_says_why() {
+        let list = |p: Option<&str>| op("a.ts", 1, OpKey::List(p.map(str::to_string)), None);
+        let said = |o: &Op, sessions: bool| member_blocker(o, sessions).unwrap_or_default();
+        assert!(
+            said(&list(Some("")), false).starts_with("a `list` of the whole namespace would see")
+        );
+        assert!(said(&list(Some("fb_")), false).starts_with("a `list` by the prefix `fb_`"));
+        assert!(said(&list(None), true)
+            .starts_with("a `list` by a prefix kvlint cannot read cannot list sessions"));
+        let mut unknown = op("a.ts", 1, key("k"), rename("x:k"));
+        assert!(member_blocker(&unknown, false).is_none());
+        unknown.binding = None;
+        assert!(said(&unknown, false).starts_with("the namespace it is called on is not known"));
+        let plain = op("a.ts", 1, key("a:b"), None);
+        assert!(said(&plain, false).contains("its `get` of `a:b` is not rewritten by any fix"));
+        let mut blocked = op("a.ts", 1, key("k"), rename("x:k"));
+        blocked.intent.as_mut().unwrap().blocker = Some("the reason".into());
+        assert_eq!(said(&blocked, false), "the reason");
+        let mut no_fix = op("a.ts", 1, key("k"), rename("x:k"));
+        no_fix.fix = None;
+        assert_eq!(said(&no_fix, false), "it has no fix");
+    }
+
+    #[test]
+    fn members_must_move_their_data_the_same_way() {
+        let check = |ops: &[Op]| {
+            let refs: Vec<&Op> = ops.iter().collect();
+            inconsistent(&refs).map(|(i, why)| (i, why))
+        };
+        // Sessions: one object.
+        assert!(check(&[
+            op("a", 1, key("s:1"), session("DO")),
+            op("b", 1, key("s:2"), session("DO"))
+        ])
+        .is_none());
+        let (i, why) = check(&[
+            op("a", 1, key("s:1"), session("DO")),
+            op("b", 1, key("s:2"), session("OTHER")),
+        ])
+        .unwrap();
+        assert_eq!(i, 1);
+        assert!(
+            why.contains("moves it to the Durable Object OTHER, not DO"),
+            "{why}"
+        );
+        let (_, why) = check(&[
+            op("a", 1, key("s:1"), session("DO")),
+            op("b", 1, key("s:1"), rename("x")),
+        ])
+        .unwrap();
+        assert!(why.contains("renames it instead"), "{why}");
+        // Prefixes: one prefix, and renames that give the prefixed name.
+        let dynamic = |p: &str| op("a", 1, OpKey::Key(Prefix("user_".into())), prefix(p));
+        assert!(check(&[dynamic("c:"), op("b", 1, key("user_1"), prefix("c:"))]).is_none());
+        let (_, why) = check(&[dynamic("c:"), dynamic("d:")]).unwrap();
+        assert!(
+            why.contains("prefixes it with `d:`, the rest of its data with `c:`"),
+            "{why}"
+        );
+        assert!(check(&[dynamic("c:"), op("b", 1, key("user_1"), rename("c:user_1"))]).is_none());
+        let (_, why) =
+            check(&[dynamic("c:"), op("b", 1, key("user_1"), rename("admin:1"))]).unwrap();
+        assert!(
+            why.contains(
+                "`renames` names it `admin:1`, while keys it shares data with get the prefix `c:`"
+            ),
+            "{why}"
+        );
+        // Renames alone: one new name.
+        assert!(check(&[
+            op("a", 1, key("k"), rename("x:k")),
+            op("b", 1, key("k"), rename("x:k"))
+        ])
+        .is_none());
+        let (_, why) = check(&[
+            op("a", 1, key("k"), rename("x:k")),
+            op("b", 1, key("k"), rename("y:k")),
+        ])
+        .unwrap();
+        assert!(why.contains("`renames` names it `y:k`"), "{why}");
+    }
+
+    #[test]
+    fn a_verdict_names_the_first_blocker_counts_the_others_and_heeds_unread_files() {
+        let everything = |_: &Path| true;
+        let this = PathBuf::from("a.ts");
+        let scope = Scope {
+            this: &this,
+            project: None,
+            covered: &everything,
+        };
+        let mut b1 = op("b.ts", 2, key("k"), rename("x:k"));
+        b1.binding = None;
+        let mut b2 = op("c.ts", 3, key("k"), rename("x:k"));
+        b2.binding = None;
+        let ops = [op("a.ts", 1, key("k"), rename("x:k")), b2, b1];
+        let all: Vec<&Op> = ops.iter().collect();
+        match judge(&all, &[0, 1, 2], &[], &scope, None) {
+            Verdict::Blocked { place, more, .. } => {
+                assert_eq!(place, "b.ts:2:1");
+                assert_eq!(more, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let fine = [op("a.ts", 1, key("token"), rename("x:token"))];
+        let all: Vec<&Op> = fine.iter().collect();
+        let unread = |text: &str| Unread {
+            label: "u.ts".into(),
+            reason: "1:5: Syntax error".into(),
+            text: text.into(),
+        };
+        let blocked_by = |u: Unread| match judge(&all, &[0], &[u], &scope, None) {
+            Verdict::Blocked { place, reason, .. } => Some((place, reason)),
+            _ => None,
+        };
+        // Mentions the binding and the key: it may use the data.
+        let (place, reason) = blocked_by(unread("env.KV.get('token'")).unwrap();
+        assert_eq!(place, "u.ts");
+        assert!(
+            reason.contains("could not be checked (1:5: Syntax error)"),
+            "{reason}"
+        );
+        // Could not be read at all: it may.
+        assert!(blocked_by(unread("")).is_some());
+        // The binding without the key, or the key without the binding: it cannot.
+        assert!(blocked_by(unread("env.KV.get('other'")).is_none());
+        assert!(blocked_by(unread("const token = 1;\n(")).is_none());
+        match judge(&all, &[0], &[], &scope, None) {
+            Verdict::Fixable(tag) => {
+                assert_eq!(tag.name, "KV: `token` -> `x:token`");
+                assert_eq!(tag.files, vec![PathBuf::from("a.ts")]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
