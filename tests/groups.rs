@@ -68,6 +68,15 @@ fn a_run_on_one_file_of_a_group_changes_nothing_and_names_the_other() {
         );
     assert_eq!(read(d, "src/a.ts"), READER.1);
     assert_eq!(read(d, "src/b.ts"), WRITER.1);
+    // From the folder above, the command names the project's folder.
+    let name = d.file_name().unwrap().to_str().unwrap();
+    kvlint(d.parent().unwrap())
+        .args(["check", "--format", "compact", &format!("{name}/src/a.ts")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "(`kvlint check --fix --unsafe-fixes {name}` fixes them together)"
+        )));
     // Safe fixes alone never migrate: the finding's fix is unsafe.
     kvlint(d).args(["check", "--fix", "src"]).assert().code(1);
     assert_eq!(read(d, "src/a.ts"), READER.1);
