@@ -58,6 +58,30 @@ struct Server<'a> {
     dirty: BTreeSet<String>,
 }
 
+/// Runs `f` with a file's settings whose migration groups are settled over its whole project,
+/// the open documents as the editor has them: every file is the server's to edit.
+fn in_project<T>(
+    resolvers: &Resolvers,
+    cache: &crate::groups::ProjectCache,
+    overlay: &HashMap<PathBuf, String>,
+    path: &Path,
+    settings: crate::FileSettings,
+    f: impl FnOnce(&crate::FileSettings) -> T,
+) -> T {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let project = || cache.ops(resolvers, path, &cwd, &|p| overlay.get(p).cloned());
+    let everything = |_: &Path| true;
+    let groups = crate::ProjectGroups {
+        this: canonical(path),
+        project: &project,
+        covered: &everything,
+    };
+    f(&crate::FileSettings {
+        groups: crate::GroupScope::Project(&groups),
+        ..settings
+    })
+}
+
 /// The path of a `file://` URI.
 fn path_of(uri: &Uri) -> Option<PathBuf> {
     let text = uri.as_str().strip_prefix("file://")?;
@@ -152,25 +176,22 @@ impl Server<'_> {
         let overlay = self.overlay();
         let result = isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();
-            let mut settings = resolved.file_settings(&label, &path, &selection);
-            // A migration group is offered whole, as one workspace edit over its files: every
-            // file is covered.
-            let cwd = std::env::current_dir().unwrap_or_default();
-            let project = || cache.ops(&resolvers, &path, &cwd, &|p| overlay.get(p).cloned());
-            let everything = |_: &Path| true;
-            let groups = crate::ProjectGroups {
-                this: canonical(&path),
-                project: &project,
-                covered: &everything,
-            };
-            settings.groups = crate::GroupScope::Project(&groups);
-            match mode {
-                None => (lint_source(&job_source, &settings), None),
-                Some(mode) => {
-                    let fixed = fix_source(&job_source, &settings, mode);
-                    (fixed.diagnostics, fixed.text)
-                }
-            }
+            let settings = resolved.file_settings(&label, &path, &selection);
+            // A migration group is offered whole, as one workspace edit over its files.
+            in_project(
+                &resolvers,
+                &cache,
+                &overlay,
+                &path,
+                settings,
+                |settings| match mode {
+                    None => (lint_source(&job_source, settings), None),
+                    Some(mode) => {
+                        let fixed = fix_source(&job_source, settings, mode);
+                        (fixed.diagnostics, fixed.text)
+                    }
+                },
+            )
         });
         match result {
             Ok((diagnostics, fixed)) => (source, diagnostics, fixed),
@@ -259,35 +280,32 @@ impl Server<'_> {
         isolate::run(TIME_LIMIT, move || {
             let selection = Selection::default();
             let label = path.display().to_string();
-            let mut settings = resolved.file_settings(&label, &path, &selection);
-            let cwd = std::env::current_dir().unwrap_or_default();
-            let project = || cache.ops(&resolvers, &path, &cwd, &|p| overlay.get(p).cloned());
-            let everything = |_: &Path| true;
-            let groups = crate::ProjectGroups {
-                this: canonical(&path),
-                project: &project,
-                covered: &everything,
-            };
-            settings.groups = crate::GroupScope::Project(&groups);
-            let only_the_group = |text: &str| {
-                let mut found = crate::relinter(&settings)(text)?;
-                for d in &mut found {
-                    if d.fix
-                        .as_ref()
-                        .and_then(|f| f.group.as_ref())
-                        .is_none_or(|g| g.name != name)
-                    {
-                        d.fix = None;
+            let settings = resolved.file_settings(&label, &path, &selection);
+            in_project(&resolvers, &cache, &overlay, &path, settings, |settings| {
+                let only_the_group = |text: &str| {
+                    let mut found = crate::relinter(settings)(text)?;
+                    for d in &mut found {
+                        if d.fix
+                            .as_ref()
+                            .and_then(|f| f.group.as_ref())
+                            .is_none_or(|g| g.name != name)
+                        {
+                            d.fix = None;
+                        }
                     }
+                    Some(found)
+                };
+                let first = only_the_group(&text)?;
+                match crate::fix::fix_to_fixpoint(
+                    &text,
+                    first,
+                    FixMode::SafeAndUnsafe,
+                    only_the_group,
+                ) {
+                    crate::fix::FixOutcome::Fixed { text, .. } => Some(text),
+                    _ => None,
                 }
-                Some(found)
-            };
-            let first = only_the_group(&text)?;
-            match crate::fix::fix_to_fixpoint(&text, first, FixMode::SafeAndUnsafe, only_the_group)
-            {
-                crate::fix::FixOutcome::Fixed { text, .. } => Some(text),
-                _ => None,
-            }
+            })
         })
         .ok()
         .flatten()
