@@ -130,10 +130,37 @@ fn run_error(id: &'static str, message: &str) -> FileReport {
     } else {
         "Nothing under this path was checked. Check that it exists and that the user running kvlint may read it."
     };
+    // Located where the message says (`kvlint.toml:2:15: …`), in the file's own text.
+    let at = message
+        .split(": ")
+        .next()
+        .and_then(|head| {
+            let mut parts = head.rsplitn(3, ':');
+            let column: usize = parts.next()?.parse().ok()?;
+            let line: usize = parts.next()?.parse().ok()?;
+            (line > 0 && column > 0).then_some(())?;
+            Some((parts.next()?, line, column))
+        })
+        .and_then(|(file, line, column)| {
+            let text = std::fs::read_to_string(file).ok()?;
+            let start = text
+                .split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum::<usize>();
+            let offset = text[start..]
+                .char_indices()
+                .nth(column - 1)
+                .map_or(text.len(), |(i, _)| start + i);
+            Some((text, offset))
+        });
+    let (text, offset) = at.unwrap_or_default();
     FileReport {
         path,
-        source: Arc::new(Source::new(String::new())),
-        diagnostics: vec![Diagnostic::new(id, 0..0, message, help).with_severity(Severity::Error)],
+        source: Arc::new(Source::new(text)),
+        diagnostics: vec![
+            Diagnostic::new(id, offset..offset, message, help).with_severity(Severity::Error)
+        ],
     }
 }
 

@@ -18,6 +18,8 @@ pub const CONFIG_FILE: &str = "kvlint.toml";
 pub enum SeveritySetting {
     Off,
     Info,
+    /// `"warn"` too, as ESLint spells it.
+    #[serde(alias = "warn")]
     Warning,
     Error,
 }
@@ -326,6 +328,76 @@ fn globset(
         .map_err(|e| ConfigError(format!("{}: invalid `{key}`: {e}", path.display())))
 }
 
+/// A TOML or serde error said as a user of kvlint.toml would say it: what a value should be
+/// (not a Rust type), the accepted values, and the nearest known name to a misspelt one.
+fn in_user_words(message: &str, written: Option<&str>) -> String {
+    let written = written.unwrap_or("").trim();
+    let severity = written.starts_with("severity")
+        || message.contains("SeveritySetting")
+        || (message.contains("wanted string or table") && written.parse::<f64>().is_ok())
+        || (message.starts_with("unknown variant") && message.contains("`warning`"));
+    if severity {
+        return format!(
+            "`severity` is one of \"off\", \"info\", \"warning\" (or \"warn\") and \"error\", not {written}"
+        );
+    }
+    if message.contains("expected i64")
+        || message.contains("expected u64")
+        || message.contains("expected usize")
+    {
+        return format!("expected a whole number (of seconds for a TTL, like 3600), not {written}");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((got, expected)) = rest.split_once("`, expected ") {
+            return format!("`{got}` is not one of {}", expected.replace("one of ", ""));
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((got, expected)) = rest.split_once("`, expected ") {
+            let known: Vec<&str> = expected
+                .trim_start_matches("one of ")
+                .split(", ")
+                .map(|k| k.trim_matches('`'))
+                .collect();
+            let nearest = known
+                .iter()
+                .map(|k| (edit_distance(got, k), *k))
+                .filter(|(d, k)| *d <= (k.len() / 3).max(2))
+                .min();
+            return match nearest {
+                Some((_, k)) => format!("unknown key `{got}`: did you mean `{k}`?"),
+                None => format!(
+                    "unknown key `{got}`; the keys here are {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
+    }
+    message.to_string()
+}
+
+/// How many single-character edits turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let file: ConfigFile = toml::from_str(text).map_err(|e| {
@@ -339,7 +411,7 @@ impl Config {
             ConfigError(format!(
                 "{}{loc}: {}",
                 path.display(),
-                e.message().trim_end()
+                in_user_words(e.message().trim_end(), e.span().map(|s| &text[s]))
             ))
         })?;
         let tables = std::iter::once(("rules".to_string(), &file.rules)).chain(

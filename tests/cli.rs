@@ -851,7 +851,7 @@ fn a_run_that_stopped_on_an_error_never_says_checks_passed() {
         .args(["check", "src/bad.ts"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown field `bogus`"))
+        .stderr(predicate::str::contains("unknown key `bogus`"))
         .stderr(predicate::str::contains(
             "Nothing was checked. 1 file not checked: see the errors above.",
         ))
@@ -1227,4 +1227,67 @@ fn test_files_are_not_linted_by_default() {
         .args(["check", "--format", "compact", "."])
         .assert()
         .code(0);
+}
+
+#[test]
+fn config_errors_in_the_users_words() {
+    let cases = [
+        (
+            "[rules.require-kv-ttl]\ndefault_ttl = \"1h\"\n",
+            "kvlint.toml:2:15: expected a whole number (of seconds for a TTL, like 3600), not \"1h\"",
+        ),
+        (
+            "[rules.require-kv-ttl]\nseverity = 3\n",
+            "`severity` is one of \"off\", \"info\", \"warning\" (or \"warn\") and \"error\", not 3",
+        ),
+        (
+            "[rules.require-kv-ttl]\nseverity = \"loud\"\n",
+            "`severity` is one of \"off\", \"info\", \"warning\" (or \"warn\") and \"error\", not \"loud\"",
+        ),
+        (
+            "[rules.require-kv-tl]\n",
+            "kvlint.toml:1:8: unknown key `require-kv-tl`: did you mean `require-kv-ttl`?",
+        ),
+        (
+            "[rules.require-kv-ttl]\ndefault_tl = 60\n",
+            "unknown key `default_tl`: did you mean `default_ttl`?",
+        ),
+        (
+            "[rules.require-kv-ttl]\nzzzz = 60\n",
+            "unknown key `zzzz`; the keys here are `severity`, `default_ttl`, `ignore_keys`",
+        ),
+    ];
+    for (toml, said) in cases {
+        let dir = project(&[("src/bad.ts", BAD), ("kvlint.toml", toml)]);
+        kvlint(dir.path())
+            .args(["check", "src"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(said));
+    }
+    // ESLint's spelling is accepted.
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        (
+            "kvlint.toml",
+            "[rules.require-kv-ttl]\nseverity = \"warn\"\n",
+        ),
+    ]);
+    kvlint(dir.path()).args(["check", "src"]).assert().code(1);
+    // The JSON entry is located where its message says.
+    let dir = project(&[
+        ("src/bad.ts", BAD),
+        (
+            "kvlint.toml",
+            "[rules.require-kv-ttl]\ndefault_ttl = \"1h\"\n",
+        ),
+    ]);
+    let out = kvlint(dir.path())
+        .args(["check", "--format", "json", "src"])
+        .output()
+        .unwrap();
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let error = found.iter().find(|f| f["rule"] == "config-error").unwrap();
+    assert_eq!(error["location"]["line"], 2, "{error}");
+    assert_eq!(error["location"]["column"], 15, "{error}");
 }

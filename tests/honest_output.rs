@@ -242,12 +242,12 @@ fn a_run_stopped_by_an_error_says_so_in_every_format() {
 
     let compact = run("compact");
     assert!(
-        compact.starts_with("kvlint.toml:1:1: error [config-error] "),
+        compact.starts_with("kvlint.toml:2:1: error [config-error] "),
         "{compact}"
     );
     let github = run("github");
     assert!(
-        github.starts_with("::error file=kvlint.toml,line=1,col=1,"),
+        github.starts_with("::error file=kvlint.toml,line=2,col=1,"),
         "{github}"
     );
     assert!(github.contains("title=kvlint (config-error)::"), "{github}");
