@@ -151,3 +151,30 @@ fn every_rule_document_executes() {
     }
     assert!(checked >= 10);
 }
+
+/// Every text kvlint prints stands on its own: no rule document, help or SARIF description
+/// sends the user to a document they do not have (the migration guide the rules come from,
+/// its sections).
+#[test]
+fn texts_stand_on_their_own() {
+    for rule in kvlint::rules::RULES {
+        let doc = rule.doc();
+        for word in ["guide", "§"] {
+            assert!(
+                !doc.contains(word),
+                "{}: its document says {word:?}",
+                rule.id()
+            );
+        }
+    }
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(common::root().join("fixtures/sample-worker"))
+        .args(["check", "--format", "sarif", "--no-config"])
+        .output()
+        .unwrap();
+    let sarif = String::from_utf8(out.stdout).unwrap();
+    assert!(sarif.contains("\"results\""), "{sarif}");
+    for word in ["guide", "§"] {
+        assert!(!sarif.contains(word), "the SARIF output says {word:?}");
+    }
+}

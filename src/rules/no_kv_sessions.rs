@@ -295,7 +295,7 @@ fn configured(config: &crate::config::Config) -> bool {
     o.durable_object.is_some() && o.methods.is_some()
 }
 
-/// Durable Object methods that write (the guide's `putSession`, or the configured ones).
+/// Durable Object methods that write (`putSession`, or the configured ones).
 fn writes(method: &str, target: &Target) -> bool {
     let lower = method.to_ascii_lowercase();
     method == target.methods.put

@@ -1,5 +1,5 @@
 //! `prefer-kv-stale-while-revalidate`: a read-through cache that makes the user wait for
-//! the origin on every miss (the guide's §2.3).
+//! the origin on every miss.
 
 use rustc_hash::FxHashSet as HashSet;
 use swc_atoms::Atom;
@@ -19,7 +19,7 @@ const ID: &str = "prefer-kv-stale-while-revalidate";
 /// Read-through shapes judged per file, at most (each walks its function once).
 const MAX_SHAPES: usize = 128;
 
-const HELP: &str = "On every miss the user waits for the origin, and when the entry expires every request in that moment goes to the origin at once. Serve the stale value and refresh it in the background instead (stale-while-revalidate): store the value with the time it was fetched, return it while it is within a stale window, and refresh it in `ctx.waitUntil`, as the guide's `getOrRevalidate` does:\n  const hit = await kv.getWithMetadata<T, { fetchedAt: number }>(key, 'json');\n  if (hit.value !== null) {\n    if (Date.now() - hit.metadata!.fetchedAt > freshMs) ctx.waitUntil(refresh());\n    return hit.value;\n  }\n  return refresh();   // refresh(): fetch, then kv.put(key, JSON.stringify(v), { metadata: { fetchedAt: Date.now() }, expirationTtl })";
+const HELP: &str = "On every miss the user waits for the origin, and when the entry expires every request in that moment goes to the origin at once. Serve the stale value and refresh it in the background instead (stale-while-revalidate): store the value with the time it was fetched, return it while it is within a stale window, and refresh it in `ctx.waitUntil`:\n  const hit = await kv.getWithMetadata<T, { fetchedAt: number }>(key, 'json');\n  if (hit.value !== null) {\n    if (Date.now() - hit.metadata!.fetchedAt > freshMs) ctx.waitUntil(refresh());\n    return hit.value;\n  }\n  return refresh();   // refresh(): fetch, then kv.put(key, JSON.stringify(v), { metadata: { fetchedAt: Date.now() }, expirationTtl })";
 
 impl Rule for PreferKvStaleWhileRevalidate {
     fn id(&self) -> &'static str {
