@@ -311,3 +311,101 @@ mod tests {
         );
     }
 }
+
+/// How the file ends statements and lays out lists, for generated code to follow
+/// (DESIGN §6.6): whether most statements end with `;`, and whether most lists laid out one
+/// element per line end with a trailing comma (Prettier's default when the file has none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Punctuation {
+    pub semicolons: bool,
+    pub trailing_commas: bool,
+}
+
+/// Counts what the file does (see [`Punctuation`]).
+pub fn punctuation(source: &Source, program: &swc_ecma_ast::Program) -> Punctuation {
+    use swc_ecma_ast::{ArrayLit, ModuleDecl, ObjectLit, Stmt};
+    use swc_ecma_visit::{Visit, VisitWith};
+    #[derive(Default)]
+    struct Count<'s> {
+        source: Option<&'s Source>,
+        with_semi: usize,
+        without_semi: usize,
+        with_comma: usize,
+        without_comma: usize,
+    }
+    impl Count<'_> {
+        fn ends(&mut self, span: Span) {
+            let text = self.source.expect("set").slice(span);
+            if text.ends_with(';') {
+                self.with_semi += 1;
+            } else if !text.ends_with('}') {
+                self.without_semi += 1;
+            }
+        }
+        fn list(&mut self, span: Span, last_end: Option<usize>) {
+            let source = self.source.expect("set");
+            let range = source.range(span);
+            let Some(last_end) = last_end else { return };
+            if source.line_index(last_end) == source.line_index(range.end) {
+                return;
+            }
+            let after = skip_trivia(source.text(), last_end);
+            if after < range.end && source.text().as_bytes()[after] == b',' {
+                self.with_comma += 1;
+            } else {
+                self.without_comma += 1;
+            }
+        }
+    }
+    impl Visit for Count<'_> {
+        fn visit_stmt(&mut self, s: &Stmt) {
+            match s {
+                Stmt::Expr(_)
+                | Stmt::Return(_)
+                | Stmt::Throw(_)
+                | Stmt::Break(_)
+                | Stmt::Continue(_)
+                | Stmt::Decl(swc_ecma_ast::Decl::Var(_)) => self.ends(s.span()),
+                _ => {}
+            }
+            s.visit_children_with(self);
+        }
+        fn visit_module_decl(&mut self, d: &ModuleDecl) {
+            if let ModuleDecl::Import(i) = d {
+                self.ends(i.span);
+            }
+            d.visit_children_with(self);
+        }
+        fn visit_array_lit(&mut self, a: &ArrayLit) {
+            let last = a.elems.iter().flatten().last();
+            let source = self.source.expect("set");
+            self.list(a.span, last.map(|e| source.range(e.span()).end));
+            a.visit_children_with(self);
+        }
+        fn visit_object_lit(&mut self, o: &ObjectLit) {
+            let source = self.source.expect("set");
+            self.list(o.span, o.props.last().map(|p| source.range(p.span()).end));
+            o.visit_children_with(self);
+        }
+    }
+    let mut count = Count {
+        source: Some(source),
+        ..Count::default()
+    };
+    program.visit_with(&mut count);
+    Punctuation {
+        semicolons: count.with_semi >= count.without_semi,
+        trailing_commas: count.with_comma >= count.without_comma,
+    }
+}
+
+/// Whether code that follows `at` would continue a statement that ends there without a `;`
+/// (it starts with `(`, `[`, `` ` ``, `+`, `-` or `/`: automatic semicolon insertion does not
+/// end the statement before them).
+pub fn continues_statement(source: &Source, at: usize) -> bool {
+    let next = skip_trivia(source.text(), at);
+    matches!(
+        source.text().as_bytes().get(next),
+        Some(b'(' | b'[' | b'`' | b'+' | b'-' | b'/')
+    )
+}

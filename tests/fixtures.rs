@@ -484,3 +484,48 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
         .count();
     assert_eq!(fixed, 64, "70 keys of one bulk get");
 }
+
+/// Generated statements follow the file (DESIGN §6.6): its semicolons, and its trailing
+/// commas in lists laid out one element per line (Prettier's default where it has none).
+#[test]
+fn generated_statements_follow_the_files_punctuation() {
+    let config = config("");
+    let fix = |code: &str| {
+        common::fix_all(
+            code,
+            Lang::TypeScript,
+            &config,
+            &common::doc_bindings(),
+            &common::only("no-sequential-kv-reads"),
+        )
+        .0
+    };
+    let reads = |semi: &str| {
+        format!("  const a = await env.SESSIONS.get('a:1'){semi}\n  const b = await env.SESSIONS.get('a:2'){semi}\n")
+    };
+    // No semicolons, no multi-line list: none added, a trailing comma (the default).
+    let code = format!(
+        "export async function f(env: Env) {{\n{}  return [a, b]\n}}\n",
+        reads("")
+    );
+    assert_eq!(
+        fix(&code),
+        "export async function f(env: Env) {\n  const [a, b] = await Promise.all([\n    env.SESSIONS.get('a:1'),\n    env.SESSIONS.get('a:2'),\n  ])\n  return [a, b]\n}\n"
+    );
+    // Semicolons, and a multi-line object without a trailing comma.
+    let code = format!(
+        "export async function f(env: Env) {{\n{}  return {{\n    a,\n    b\n  }};\n}}\n",
+        reads(";")
+    );
+    assert!(
+        fix(&code).contains("    env.SESSIONS.get('a:2')\n  ]);\n"),
+        "{}",
+        fix(&code)
+    );
+    // Without semicolons, a next line that starts with `;(` needs none from the fix.
+    let code = format!(
+        "export async function f(env: Env) {{\n{}  ;[a, b].forEach(console.log)\n}}\n",
+        reads("")
+    );
+    assert!(fix(&code).contains("  ])\n  ;[a, b]"), "{}", fix(&code));
+}

@@ -480,3 +480,29 @@ fn the_same_moves_before_and_after_the_fix() {
     assert!(code.contains("get('oauth:fb:token')"), "{code}");
     assert_eq!(moves(), before, "after the fix");
 }
+
+/// Two calls on one key in a file: each op carries its own finding (a blocked one does not
+/// lend its blocker to a fixable one), so only the blocked call is named and counted.
+#[test]
+fn a_blocked_call_does_not_lend_its_blocker_to_another_on_the_same_key() {
+    let dir = common::files(&[
+        WRANGLER,
+        PREFIX,
+        READER,
+        (
+            "src/b.ts",
+            "const K = 'refresh_token';\nexport const shown = K;\nexport async function w(env: Env) {\n  await env.KV.get(K);\n  await env.KV.get('refresh_token');\n}\n",
+        ),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "--format", "compact", "src"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("src/a.ts:2:10")
+                .and(predicate::str::contains(
+                    "used at src/b.ts:4:9, which cannot move with it: the key cannot be rewritten",
+                ))
+                .and(predicate::str::contains("more op").not()),
+        );
+}

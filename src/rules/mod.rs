@@ -65,6 +65,8 @@ pub struct Style {
     indent: OnceCell<String>,
     /// The quote most string literals use (finding it walks the whole program).
     quote: OnceCell<char>,
+    /// Semicolons and trailing commas (finding them walks the whole program).
+    punctuation: OnceCell<crate::edits::Punctuation>,
 }
 
 impl RuleContext<'_> {
@@ -97,6 +99,25 @@ impl RuleContext<'_> {
         self.style
             .indent
             .get_or_init(|| crate::edits::indent_unit(self.source))
+    }
+
+    /// Whether the file ends statements with `;` and lists laid out one element per line
+    /// with a trailing comma.
+    pub fn punctuation(&self) -> crate::edits::Punctuation {
+        *self
+            .style
+            .punctuation
+            .get_or_init(|| crate::edits::punctuation(self.source, self.program))
+    }
+
+    /// The `;` a generated statement that ends at `at` gets: one where the file writes them,
+    /// or where the code after it would otherwise continue it.
+    pub fn statement_end(&self, at: usize) -> &'static str {
+        if self.punctuation().semicolons || crate::edits::continues_statement(self.source, at) {
+            ";"
+        } else {
+            ""
+        }
     }
 
     /// The quote most of the file's string literals use.

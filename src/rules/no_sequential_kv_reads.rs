@@ -227,11 +227,20 @@ impl<'b> Finder<'_, 'b> {
         (text, ann)
     }
 
-    fn fix(&self, run: &[Read], range: std::ops::Range<usize>) -> Option<Fix> {
+    fn fix(&self, run: &[Read], mut range: std::ops::Range<usize>) -> Option<Fix> {
         if run.iter().any(|r| !r.plain) {
             return None;
         }
         let src = self.ctx.source;
+        // A `;` at the start of the next line (`;[a, b].forEach(…)` in code without
+        // semicolons) ends the run's last statement, but belongs to the next one: it stays.
+        let written = &src.text()[range.clone()];
+        if let Some(before) = written.strip_suffix(';') {
+            let before = before.trim_end_matches([' ', '\t']);
+            if before.ends_with('\n') {
+                range.end = range.start + before.trim_end().len();
+            }
+        }
         let patterns: Vec<(String, Option<String>)> =
             run.iter().map(|r| self.pattern(r.pattern)).collect();
         let annotated = patterns.iter().filter(|(_, a)| a.is_some()).count();
@@ -267,11 +276,15 @@ impl<'b> Finder<'_, 'b> {
         };
         let bulk =
             self.ctx.config.file.rules.no_sequential_kv_reads.strategy == Some(Strategy::Bulk);
-        let body = match bulk.then(|| self.bulk(run, &patterns, &indent)).flatten() {
+        let end = self.ctx.statement_end(range.end);
+        let body = match bulk
+            .then(|| self.bulk(run, &patterns, &indent, end))
+            .flatten()
+        {
             Some(body) => body,
             // `Promise` declared in the file is not the global one.
             None if self.ctx.model.is_global("Promise") => {
-                self.promise_all(run, &patterns, keyword, &indent)
+                self.promise_all(run, &patterns, keyword, &indent, end)
             }
             None => return None,
         };
@@ -313,8 +326,10 @@ impl<'b> Finder<'_, 'b> {
         patterns: &[(String, Option<String>)],
         keyword: &str,
         indent: &str,
+        end: &str,
     ) -> String {
         let unit = self.ctx.indent_unit();
+        let trailing = self.ctx.punctuation().trailing_commas;
         let names: Vec<&str> = patterns.iter().map(|(p, _)| p.as_str()).collect();
         let annotation = if patterns.iter().all(|(_, a)| a.is_some()) {
             let types: Vec<&str> = patterns
@@ -330,13 +345,18 @@ impl<'b> Finder<'_, 'b> {
             "{keyword} [{}]{annotation} = await Promise.all([{nl}",
             names.join(", ")
         );
-        for r in run {
+        for (i, r) in run.iter().enumerate() {
+            let comma = if i + 1 < run.len() || trailing {
+                ","
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "{indent}{unit}{},{nl}",
+                "{indent}{unit}{}{comma}{nl}",
                 self.ctx.source.slice(r.call.span)
             ));
         }
-        out.push_str(&format!("{indent}]);"));
+        out.push_str(&format!("{indent}]){end}"));
         out
     }
 
@@ -347,6 +367,7 @@ impl<'b> Finder<'_, 'b> {
         run: &[Read],
         patterns: &[(String, Option<String>)],
         indent: &str,
+        end: &str,
     ) -> Option<String> {
         let src = self.ctx.source;
         let receiver = src.slice(run[0].call.receiver_span);
@@ -422,12 +443,25 @@ impl<'b> Finder<'_, 'b> {
             String::new()
         };
         let nl = src.newline();
+        // Inside the run, each statement gets the file's `;` (the next one starts with a
+        // keyword); the last one ends as the run did.
+        let semi = if self.ctx.punctuation().semicolons {
+            ";"
+        } else {
+            ""
+        };
+        let trailing = self.ctx.punctuation().trailing_commas;
         let mut out = format!("const {keys_name} = [{nl}");
-        for k in &keys {
-            out.push_str(&format!("{indent}{unit}{k},{nl}"));
+        for (i, k) in keys.iter().enumerate() {
+            let comma = if i + 1 < keys.len() || trailing {
+                ","
+            } else {
+                ""
+            };
+            out.push_str(&format!("{indent}{unit}{k}{comma}{nl}"));
         }
         out.push_str(&format!(
-            "{indent}];{nl}{indent}const {values_name} = await {receiver}.get({keys_name}{ty});"
+            "{indent}]{semi}{nl}{indent}const {values_name} = await {receiver}.get({keys_name}{ty}){semi}"
         ));
         for (i, ((pattern, ann), r)) in patterns.iter().zip(run).enumerate() {
             let ann = ann.as_ref().map(|a| format!(": {a}")).unwrap_or_default();
@@ -436,8 +470,9 @@ impl<'b> Finder<'_, 'b> {
             } else {
                 "let"
             };
+            let ends = if i + 1 == run.len() { end } else { semi };
             out.push_str(&format!(
-                "{nl}{indent}{keyword} {pattern}{ann} = {values_name}.get({keys_name}[{i}]) ?? null;"
+                "{nl}{indent}{keyword} {pattern}{ann} = {values_name}.get({keys_name}[{i}]) ?? null{ends}"
             ));
         }
         Some(out)
