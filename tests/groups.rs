@@ -427,14 +427,14 @@ fn each_key_of_a_bulk_read_is_settled_on_its_own() {
 #[test]
 fn the_same_moves_before_and_after_the_fix() {
     let dir = common::files(&[
-        ("wrangler.toml", "name = \"w\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"abc\"\n"),
+        ("wrangler.toml", "name = \"w\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"SESSIONS\"\nid = \"abc\"\n\n[durable_objects]\nbindings = [{ name = \"USER_SESSIONS\", class_name = \"SessionStore\" }]\n"),
         (
             "kvlint.toml",
-            "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n",
+            "[rules.no-unprefixed-kv-key]\nrenames = { \"fb_token\" = \"oauth:fb:token\" }\nprefix = \"cache:\"\n\n[rules.no-kv-sessions]\nsession_keys = [\"session:*\", \"*_session:*\"]\ndurable_object = \"USER_SESSIONS\"\nmethods = { get = \"getSession\", get_json = \"getSessionJson\", put = \"putSession\", delete = \"deleteSession\" }\n",
         ),
         (
             "src/index.ts",
-            "export async function load(env: Env, id: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const flags = await env.SESSIONS.get('flags');\n  return [token, user, flags];\n}\n",
+            "export async function load(env: Env, id: string, sid: string) {\n  const token = await env.SESSIONS.get('fb_token');\n  const user = await env.SESSIONS.get(`user_${id}`);\n  const flags = await env.SESSIONS.get('flags');\n  const session = await env.SESSIONS.get(`session:${sid}`);\n  return [token, user, flags, session];\n}\n",
         ),
     ]);
     let d = dir.path();
@@ -448,7 +448,7 @@ fn the_same_moves_before_and_after_the_fix() {
         let script = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<String> = script
             .lines()
-            .filter(|l| l.starts_with("#   SESSIONS: ") || l.starts_with("#   not moved"))
+            .filter(|l| l.starts_with("#   SESSIONS: "))
             .map(str::to_string)
             .collect();
         lines
@@ -460,6 +460,7 @@ fn the_same_moves_before_and_after_the_fix() {
             "#   SESSIONS: `fb_token` -> `oauth:fb:token`",
             "#   SESSIONS: `flags` -> `cache:flags`",
             "#   SESSIONS: `user_*` -> `cache:user_*`",
+            "#   SESSIONS: `session:*` deleted (sessions now in the Durable Object USER_SESSIONS; only with --delete-sessions)",
         ],
         "before the fix"
     );
@@ -470,7 +471,7 @@ fn the_same_moves_before_and_after_the_fix() {
             "--fix",
             "--unsafe-fixes",
             "--select",
-            "no-unprefixed-kv-key",
+            "no-unprefixed-kv-key,no-kv-sessions",
             ".",
         ])
         .output()
@@ -478,6 +479,10 @@ fn the_same_moves_before_and_after_the_fix() {
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
     let code = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
     assert!(code.contains("get('oauth:fb:token')"), "{code}");
+    assert!(
+        code.contains("env.USER_SESSIONS.getByName(sid).getSession(sid)"),
+        "{code}"
+    );
     assert_eq!(moves(), before, "after the fix");
 }
 

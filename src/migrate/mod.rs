@@ -121,7 +121,7 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
                 ));
                 continue;
             }
-            for op in members {
+            for op in &members {
                 let Some(intent) = &op.intent else { continue };
                 add_step(
                     &mut steps,
@@ -129,6 +129,20 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
                     op,
                     before_fix(op, intent, &resolvers),
                 );
+            }
+            // Sessions: every configured pattern that is a prefix then the id, on the
+            // group's namespace (the same moves the code gives after the fix).
+            let session = members.iter().find(|o| {
+                o.intent.as_ref().is_some_and(
+                    |i| matches!(&i.change, Change::Session { pattern, .. } if pattern != "*"),
+                )
+            });
+            if let Some(op) = session {
+                let moves = session_prefixes(&resolvers, &op.path)
+                    .into_iter()
+                    .flat_map(|(moves, _)| moves)
+                    .collect();
+                add_step(&mut steps, &mut skipped, op, moves);
             }
         }
         // The keys the code already uses under their new names.
@@ -156,7 +170,7 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
         .keys()
         .any(|(_, _, m)| matches!(m, Move::Sessions { .. }))
     {
-        skipped.extend(sessions_moved_already(&named, &resolvers));
+        sessions_moved_already(&named, &resolvers, &mut steps, &mut skipped);
     }
     // A `renames` entry whose old and new names no code uses: nothing to tell from the code.
     let mut renames = BTreeMap::new();
@@ -244,6 +258,9 @@ fn before_fix(op: &Op, intent: &Intent, resolvers: &Resolvers) -> Vec<Move> {
             start: start.clone(),
             prefix: prefix.clone(),
         }],
+        // A pattern that is a prefix then the id moves as the prefix (at the group's level,
+        // as after the fix): see `session_prefixes`.
+        (Change::Session { pattern, .. }, _) if simple_head(pattern).is_some() => vec![],
         (Change::Session { object, .. }, key) => {
             let sessions = |start: String, exact: bool| Move::Sessions {
                 start,
@@ -316,21 +333,114 @@ fn after_fix(key: &OpKey, o: &crate::config::NoUnprefixedKvKeyOptions) -> Option
     }
 }
 
-/// After the session fix, no KV call on a session key is left to say where the sessions were:
-/// a note, when the code calls the configured Durable Object's session methods instead.
-fn sessions_moved_already(named: &BTreeSet<PathBuf>, resolvers: &Resolvers) -> Option<String> {
-    named.iter().find_map(|f| {
+/// The session moves the configuration names for a file's project: for each `session_keys`
+/// pattern that is a prefix then the id (`session:*`), every key with that prefix; and a note
+/// for each pattern a script cannot list by.
+fn session_prefixes(resolvers: &Resolvers, file: &Path) -> Option<(Vec<Move>, Vec<String>)> {
+    let config = resolvers.configs.for_file(file).ok()?.for_file(file);
+    let o = &config.file.rules.no_kv_sessions;
+    let object = o.durable_object.clone()?;
+    let patterns: Vec<String> = match &o.session_keys {
+        Some(p) => p.clone(),
+        None => crate::rules::DEFAULT_SESSION_KEYS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    };
+    let mut moves = Vec::new();
+    let mut notes = Vec::new();
+    for p in patterns {
+        match simple_head(&p) {
+            Some(head) => moves.push(Move::Sessions {
+                start: head.to_string(),
+                exact: false,
+                object: object.clone(),
+            }),
+            None => notes.push(format!("sessions of `{p}`: a script cannot list them by a prefix, so only a script generated before the session fix, from the calls that use them, deletes them")),
+        }
+    }
+    Some((moves, notes))
+}
+
+/// The prefix of a pattern that is a prefix then the id (`session:*` → `session:`).
+fn simple_head(pattern: &str) -> Option<&str> {
+    pattern
+        .strip_suffix('*')
+        .filter(|head| !head.is_empty() && !head.contains('*'))
+}
+
+/// After the session fix, no KV call on a session key is left to say where the sessions were.
+/// When the code calls the configured Durable Object's session methods instead, the sessions
+/// were in `session_namespaces`, or in the project's one KV namespace: the same moves as
+/// before the fix; else a note that says what is not known.
+fn sessions_moved_already(
+    named: &BTreeSet<PathBuf>,
+    resolvers: &Resolvers,
+    steps: &mut Steps,
+    skipped: &mut Vec<String>,
+) {
+    let found = named.iter().find_map(|f| {
         let config = resolvers.configs.for_file(f).ok()?.for_file(f);
         let o = &config.file.rules.no_kv_sessions;
         let (object, methods) = (o.durable_object.as_ref()?, o.methods.as_ref()?);
         let text = std::fs::read_to_string(f).ok()?;
-        let calls = [&methods.get, &methods.get_json, &methods.put, &methods.delete]
-            .iter()
-            .any(|m| text.contains(&format!(".{m}(")));
-        (text.contains(object.as_str()) && calls).then(|| {
-            format!(
-                "sessions: the code calls the Durable Object {object}'s session methods and no KV call on a session key is left, so the code no longer says which KV keys held them; a script generated before the session fix lists them (and deletes them with --delete-sessions)"
-            )
-        })
-    })
+        let calls = [
+            &methods.get,
+            &methods.get_json,
+            &methods.put,
+            &methods.delete,
+        ]
+        .iter()
+        .any(|m| text.contains(&format!(".{m}(")));
+        (text.contains(object.as_str()) && calls)
+            .then(|| (f.clone(), object.clone(), o.session_namespaces.clone()))
+    });
+    let Some((file, object, namespaces)) = found else {
+        return;
+    };
+    let Some(dir) = wrangler_dir(&file) else {
+        return;
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let origin = format!(
+        "{} (calls the Durable Object {object})",
+        crate::fs::display_path(file.strip_prefix(&cwd).unwrap_or(&file))
+    );
+    let mut add = |binding: String, what: Move| {
+        steps
+            .entry((dir.clone(), binding, what))
+            .or_default()
+            .push(origin.clone());
+    };
+    if let Some(namespaces) = namespaces.filter(|n| !n.is_empty()) {
+        for binding in namespaces {
+            let what = Move::Sessions {
+                start: String::new(),
+                exact: false,
+                object: object.clone(),
+            };
+            add(binding, what);
+        }
+        return;
+    }
+    let kv: Vec<String> = resolvers
+        .wrangler
+        .for_file(&file)
+        .map(|b| b.kv_names().map(str::to_string).collect())
+        .unwrap_or_default();
+    match kv.as_slice() {
+        [binding] => {
+            let Some((moves, notes)) = session_prefixes(resolvers, &file) else {
+                return;
+            };
+            for what in moves {
+                add(binding.clone(), what);
+            }
+            skipped.extend(notes);
+        }
+        _ => skipped.push(format!(
+            "sessions: the code calls the Durable Object {object}'s session methods and no KV call on a session key is left, and the wrangler config binds {} KV namespaces, so the code no longer says which held them; name it in `session_namespaces`, or use a script generated before the session fix",
+            kv.len()
+        )),
+    }
 }
