@@ -143,18 +143,11 @@ fn kv_source(
             prefixes: vec![String::new()],
         });
     }
-    let patterns: Vec<String> = match &options.session_keys {
-        Some(p) => p.clone(),
-        None => crate::rules::DEFAULT_SESSION_KEYS
-            .iter()
-            .map(|p| p.to_string())
-            .collect(),
-    };
     let mut prefixes = Vec::new();
-    for p in patterns {
-        match p.strip_suffix('*') {
-            Some(head) if !head.is_empty() && !head.contains('*') => prefixes.push(head.to_string()),
-            _ => notes.push(format!("the session id alone does not say which KV key a session of `{p}` had, so those sessions are not read from KV (they are created again at the next login)")),
+    for (p, head) in crate::scaffold::session_prefixes(options) {
+        match head {
+            Some(head) => prefixes.push(head),
+            None => notes.push(format!("the session id alone does not say which KV key a session of `{p}` had, so those sessions are not read from KV (they are created again at the next login)")),
         }
     }
     (!prefixes.is_empty()).then_some(crate::scaffold::KvSource { binding, prefixes })

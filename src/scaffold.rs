@@ -73,6 +73,35 @@ fn binding_snippet(class: &str, binding: &str, form: WranglerForm) -> String {
     }
 }
 
+/// The session key patterns of a configuration (`session_keys`, else the defaults), each with
+/// its prefix when it is a prefix then the id (`session:*` → `session:`): the keys a session
+/// id alone names.
+pub fn session_prefixes(
+    options: &crate::config::NoKvSessionsOptions,
+) -> Vec<(String, Option<String>)> {
+    let patterns: Vec<String> = match &options.session_keys {
+        Some(p) => p.clone(),
+        None => crate::rules::DEFAULT_SESSION_KEYS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+    };
+    patterns
+        .into_iter()
+        .map(|p| {
+            let head = prefix_then_id(&p).map(str::to_string);
+            (p, head)
+        })
+        .collect()
+}
+
+/// The prefix of a session pattern that is a prefix then the id (`session:*` → `session:`).
+pub fn prefix_then_id(pattern: &str) -> Option<&str> {
+    pattern
+        .strip_suffix('*')
+        .filter(|head| !head.is_empty() && !head.contains('*'))
+}
+
 /// Where sessions were kept in KV before they move to the object: the KV binding and the key
 /// prefixes whose rest is the session id (`session:` for `session:*`).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -260,7 +260,11 @@ fn before_fix(op: &Op, intent: &Intent, resolvers: &Resolvers) -> Vec<Move> {
         }],
         // A pattern that is a prefix then the id moves as the prefix (at the group's level,
         // as after the fix): see `session_prefixes`.
-        (Change::Session { pattern, .. }, _) if simple_head(pattern).is_some() => vec![],
+        (Change::Session { pattern, .. }, _)
+            if crate::scaffold::prefix_then_id(pattern).is_some() =>
+        {
+            vec![]
+        }
         (Change::Session { object, .. }, key) => {
             let sessions = |start: String, exact: bool| Move::Sessions {
                 start,
@@ -340,19 +344,12 @@ fn session_prefixes(resolvers: &Resolvers, file: &Path) -> Option<(Vec<Move>, Ve
     let config = resolvers.configs.for_file(file).ok()?.for_file(file);
     let o = &config.file.rules.no_kv_sessions;
     let object = o.durable_object.clone()?;
-    let patterns: Vec<String> = match &o.session_keys {
-        Some(p) => p.clone(),
-        None => crate::rules::DEFAULT_SESSION_KEYS
-            .iter()
-            .map(|p| p.to_string())
-            .collect(),
-    };
     let mut moves = Vec::new();
     let mut notes = Vec::new();
-    for p in patterns {
-        match simple_head(&p) {
-            Some(head) => moves.push(Move::Sessions {
-                start: head.to_string(),
+    for (p, head) in crate::scaffold::session_prefixes(o) {
+        match head {
+            Some(start) => moves.push(Move::Sessions {
+                start,
                 exact: false,
                 object: object.clone(),
             }),
@@ -360,13 +357,6 @@ fn session_prefixes(resolvers: &Resolvers, file: &Path) -> Option<(Vec<Move>, Ve
         }
     }
     Some((moves, notes))
-}
-
-/// The prefix of a pattern that is a prefix then the id (`session:*` → `session:`).
-fn simple_head(pattern: &str) -> Option<&str> {
-    pattern
-        .strip_suffix('*')
-        .filter(|head| !head.is_empty() && !head.contains('*'))
 }
 
 /// After the session fix, no KV call on a session key is left to say where the sessions were.
