@@ -57,6 +57,30 @@ struct Outcome {
     skipped: bool,
     /// The KV bindings known for the file (a few), for a summary that names them.
     kv_names: Vec<String>,
+    /// The file could not be read as text: not checked.
+    unread: bool,
+}
+
+impl Outcome {
+    /// A file with nothing shown but `diagnostics`, and nothing to write.
+    fn only(label: String, diagnostics: Vec<Diagnostic>) -> Outcome {
+        Outcome {
+            report: FileReport {
+                path: label,
+                source: Arc::new(Source::new(String::new())),
+                diagnostics,
+            },
+            diff: None,
+            write: None,
+            fixed: 0,
+            groups: vec![],
+            config_error: None,
+            seen: Seen::default(),
+            skipped: false,
+            kv_names: vec![],
+            unread: false,
+        }
+    }
 }
 
 fn selection(args: &CheckArgs) -> Result<Selection, String> {
@@ -176,25 +200,10 @@ fn io_error(message: String) -> Diagnostic {
 }
 
 fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> Outcome {
-    let empty = |label: String| FileReport {
-        path: label,
-        source: Arc::new(Source::new(String::new())),
-        diagnostics: vec![],
-    };
     let abs = crate::fs::absolute(&ctx.cwd, path);
     let failed = |label: String, diagnostic: Diagnostic| Outcome {
-        report: FileReport {
-            diagnostics: vec![diagnostic],
-            ..empty(label)
-        },
-        diff: None,
-        write: None,
-        fixed: 0,
-        groups: vec![],
-        config_error: None,
-        seen: Seen::default(),
-        skipped: false,
-        kv_names: vec![],
+        unread: true,
+        ..Outcome::only(label, vec![diagnostic])
     };
     let from_stdin = stdin.is_some();
     let bytes = match stdin {
@@ -225,15 +234,8 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         Ok(r) => r,
         Err(e) => {
             return Outcome {
-                report: empty(label),
-                diff: None,
-                write: None,
-                fixed: 0,
-                groups: vec![],
                 config_error: Some(e.0),
-                seen: Seen::default(),
-                skipped: false,
-                kv_names: vec![],
+                ..Outcome::only(label, vec![])
             }
         }
     };
@@ -247,18 +249,13 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         // Nothing here can be a finding: not parsed (DESIGN §1, the prefilter).
         return Outcome {
             kv_names,
-            report: empty(label),
-            diff: None,
-            write: None,
-            fixed: 0,
-            groups: vec![],
-            config_error: None,
             seen: Seen {
                 kv_calls: 0,
                 kv_bindings: resolved.bindings.kv_names().next().is_some(),
                 inferred: false,
             },
             skipped: true,
+            ..Outcome::only(label, vec![])
         };
     }
     ctx.resolvers.add_constants(&abs, &mut resolved);
@@ -323,6 +320,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
         seen,
         skipped: false,
         kv_names,
+        unread: false,
     }
 }
 
@@ -764,22 +762,13 @@ pub fn run(args: &CheckArgs) -> i32 {
             .into_iter()
             .zip(files.iter())
             .map(|(result, (_, label, _))| {
-                result.unwrap_or_else(|failure| Outcome {
-                    report: FileReport {
-                        path: label.clone(),
-                        source: Arc::new(Source::new(String::new())),
-                        diagnostics: vec![internal(format!(
+                result.unwrap_or_else(|failure| {
+                    Outcome::only(
+                        label.clone(),
+                        vec![internal(format!(
                             "kvlint could not process {label}: {failure}"
                         ))],
-                    },
-                    diff: None,
-                    write: None,
-                    fixed: 0,
-                    groups: vec![],
-                    config_error: None,
-                    seen: Seen::default(),
-                    skipped: false,
-                    kv_names: vec![],
+                    )
                 })
             })
             .collect()
@@ -866,10 +855,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             continue;
         }
         // A file that could not be read (or is not text) was not checked.
-        if o.report.diagnostics.iter().any(|d| d.rule == IO_ERROR)
-            && o.fixed == 0
-            && o.write.is_none()
-        {
+        if o.unread {
             totals.files -= 1;
             totals.not_checked += 1;
         }
@@ -981,19 +967,10 @@ mod tests {
 
     fn outcome(old: &str, new: &str, group: Option<&Arc<GroupTag>>) -> Outcome {
         Outcome {
-            report: FileReport {
-                path: String::new(),
-                source: Arc::new(Source::new(new.to_string())),
-                diagnostics: vec![],
-            },
-            diff: None,
             write: Some((old.to_string(), new.to_string())),
             fixed: 1,
             groups: group.into_iter().cloned().collect(),
-            config_error: None,
-            seen: Seen::default(),
-            skipped: false,
-            kv_names: vec![],
+            ..Outcome::only(String::new(), vec![])
         }
     }
 

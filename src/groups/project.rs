@@ -65,18 +65,12 @@ impl ProjectCache {
 /// The folder whose files share a file's stored data: the nearest wrangler config's (it
 /// binds the namespaces), else the project's.
 pub fn root_of(resolvers: &Resolvers, abs: &Path) -> Option<PathBuf> {
-    let wrangler = abs.ancestors().skip(1).find(|d| {
-        crate::semantic::wrangler::WRANGLER_FILES
-            .iter()
-            .any(|n| d.join(n).is_file())
-    });
-    match wrangler {
-        Some(d) => Some(d.to_path_buf()),
-        None => resolvers
+    crate::semantic::wrangler::config_dir(abs).or_else(|| {
+        resolvers
             .projects
             .for_file(abs)
-            .map(|p| p.root().to_path_buf()),
-    }
+            .map(|p| p.root().to_path_buf())
+    })
 }
 
 /// A path as the groups compare them: canonical when it exists.

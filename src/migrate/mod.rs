@@ -209,16 +209,6 @@ pub fn plan(paths: &[PathBuf], config: Option<&Path>) -> Result<Plan, String> {
 /// Steps by (wrangler folder, binding, move), with the calls that call for each.
 type Steps = BTreeMap<(PathBuf, String, Move), Vec<String>>;
 
-/// The folder of the wrangler config nearest above a file.
-fn wrangler_dir(abs: &Path) -> Option<PathBuf> {
-    abs.ancestors().skip(1).find_map(|d| {
-        crate::semantic::wrangler::WRANGLER_FILES
-            .iter()
-            .any(|n| d.join(n).is_file())
-            .then(|| d.to_path_buf())
-    })
-}
-
 fn add_step(steps: &mut Steps, skipped: &mut Vec<String>, op: &Op, moves: Vec<Move>) {
     let origin = op.place();
     let Some(binding) = op.binding.clone() else {
@@ -227,7 +217,7 @@ fn add_step(steps: &mut Steps, skipped: &mut Vec<String>, op: &Op, moves: Vec<Mo
         ));
         return;
     };
-    let Some(dir) = wrangler_dir(&op.path) else {
+    let Some(dir) = crate::semantic::wrangler::config_dir(&op.path) else {
         skipped.push(format!(
             "{origin}: no wrangler config above the file binds `{binding}`"
         ));
@@ -388,7 +378,7 @@ fn sessions_moved_already(
     let Some((file, object, namespaces)) = found else {
         return;
     };
-    let Some(dir) = wrangler_dir(&file) else {
+    let Some(dir) = crate::semantic::wrangler::config_dir(&file) else {
         return;
     };
     let cwd = std::env::current_dir().unwrap_or_default();

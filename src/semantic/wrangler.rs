@@ -15,6 +15,15 @@ use crate::source::Source;
 /// Wrangler's own order of preference when several are in one folder.
 pub const WRANGLER_FILES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
+/// The folder of the wrangler config nearest above a file (an absolute path): where its
+/// namespaces are bound, and where wrangler runs for them.
+pub fn config_dir(file: &std::path::Path) -> Option<std::path::PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|d| WRANGLER_FILES.iter().any(|n| d.join(n).is_file()))
+        .map(std::path::Path::to_path_buf)
+}
+
 /// Example configs a project commits beside (or instead of) its real one, often gitignored:
 /// read for the names no real config declares.
 pub const EXAMPLE_FILES: [&str; 6] = [
