@@ -6,7 +6,7 @@ use swc_atoms::Atom;
 use swc_common::Spanned;
 use swc_ecma_ast::{Expr, Lit};
 
-use super::options::{list_prefix, opaque, properties};
+use super::options::{opaque, properties};
 use super::{FixKind, Rule, RuleContext};
 use crate::config::{Addressing, SessionMethods};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -15,9 +15,7 @@ use crate::fix::{Applicability, Edit, Fix};
 use crate::groups::{Change, Intent};
 use crate::semantic::evaluation::pure;
 use crate::semantic::statements::{declaration_and_guards, expression_statement_of};
-use crate::semantic::values::{
-    glob, is_string, is_string_wrapper, key_matches, key_value, strip, KeyValue,
-};
+use crate::semantic::values::{glob, is_string_wrapper, key_matches, key_value, strip, KeyValue};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoKvSessions;
@@ -162,7 +160,7 @@ fn session(
         .as_ref()
         .is_some_and(|b| namespaces.contains(&b.name));
     if call.method == KvMethod::List {
-        let prefix = list_prefix(call);
+        let prefix = call.list_prefix();
         let by_session_prefix = prefix.as_ref().is_some_and(|p| {
             !p.is_empty()
                 && patterns
@@ -362,7 +360,7 @@ fn plan(
         }
         KvMethod::Put => {
             let value = call.arg(1).ok_or(Stop::Shape)?;
-            if !call.string_arg(1) && !string_value(value, call) {
+            if !string_value(call) {
                 return Err(Stop::Value);
             }
             let options = match call.args.len() {
@@ -427,18 +425,12 @@ fn expiry_options<'p>(call: &KvCall<'p>) -> Result<&'p Expr, Stop> {
     }
 }
 
-/// A value known to be a string: a string expression, or `JSON.stringify(…)` /
-/// `String(…)`.
-fn string_value(e: &Expr, call: &KvCall) -> bool {
-    if is_string(e, &call.consts) {
-        return true;
-    }
-    let Expr::Call(c) = strip(e) else {
-        return false;
-    };
-    c.callee
-        .as_expr()
-        .is_some_and(|callee| is_string_wrapper(callee))
+/// Whether the value a `put` writes is known to be a string: its text or declared type says
+/// so ([`KvCall::string_arg`]), or it is `JSON.stringify(…)` / `String(…)`.
+fn string_value(call: &KvCall) -> bool {
+    call.string_arg(1)
+        || matches!(call.arg(1).map(strip), Some(Expr::Call(c))
+            if c.callee.as_expr().is_some_and(|callee| is_string_wrapper(callee)))
 }
 
 /// Adds, to the fixes of the calls made through one local alias of the namespace (`kv` in

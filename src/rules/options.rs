@@ -18,8 +18,3 @@ pub fn options_object<'p>(call: &KvCall<'p>) -> Option<&'p ObjectLit> {
         _ => None,
     }
 }
-
-/// The static prefix a `list` call lists by (`""` for none); `None` when it is not known.
-pub fn list_prefix(call: &KvCall) -> Option<String> {
-    call.list_prefix()
-}
