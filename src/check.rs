@@ -118,9 +118,11 @@ struct Context {
     resolvers: Resolvers,
     selection: Selection,
     action: Action,
-    /// The files this run may write (canonical paths): a migration group with a member
-    /// elsewhere is not applied.
-    covered: rustc_hash::FxHashSet<PathBuf>,
+    /// The files this run may write: a migration group with a member elsewhere is not
+    /// applied. Their canonical paths are worked out the first time a group asks (a
+    /// canonical path costs a system call per folder of it).
+    files: Vec<PathBuf>,
+    covered: std::sync::OnceLock<rustc_hash::FxHashSet<PathBuf>>,
     /// Each project's KV ops, read when a migration group first needs them.
     groups: crate::groups::ProjectCache,
 }
@@ -263,7 +265,16 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
     // or fixing fails this file only.
     let mut settings = resolved.file_settings(&label, path, &ctx.selection);
     let project = || ctx.groups.ops(&ctx.resolvers, &abs, &ctx.cwd, &|_| None);
-    let covered = |p: &Path| ctx.covered.contains(p);
+    let covered = |p: &Path| {
+        ctx.covered
+            .get_or_init(|| {
+                ctx.files
+                    .iter()
+                    .map(|f| crate::groups::project::canonical(&crate::fs::absolute(&ctx.cwd, f)))
+                    .collect()
+            })
+            .contains(p)
+    };
     let groups = crate::ProjectGroups {
         this: crate::groups::project::canonical(&abs),
         project: &project,
@@ -736,12 +747,9 @@ pub fn run(args: &CheckArgs) -> i32 {
             held_back = true;
         }
     }
-    let covered = files
-        .iter()
-        .map(|(p, _)| crate::groups::project::canonical(&crate::fs::absolute(&cwd, p)))
-        .collect();
     let ctx = Arc::new(Context {
-        covered,
+        files: files.iter().map(|(p, _)| p.clone()).collect(),
+        covered: Default::default(),
         groups: Default::default(),
         cwd,
         timeout,

@@ -551,8 +551,9 @@ impl Config {
         let rel = match &self.path {
             Some(_) => self.relative(file),
             None => {
-                let cwd = std::env::current_dir().unwrap_or_default();
-                file.strip_prefix(&cwd).unwrap_or(file)
+                static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+                let cwd = CWD.get_or_init(|| std::env::current_dir().unwrap_or_default());
+                file.strip_prefix(cwd).unwrap_or(file)
             }
         };
         test_files().is_match(rel)
