@@ -1,12 +1,12 @@
 //! The project's KV ops, read once per run (and per project) when a migration finding first
-//! needs its group: every source file of the project that can hold a KV call is linted for
-//! the migration rules alone, and its ops kept.
+//! needs its group: the model reads the project's files ([`shared`]), and each that can hold
+//! a KV call is linted here for the migration rules alone, and its ops kept.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use super::{Op, Unread};
+use crate::semantic::project::shared::{self, PerProject};
 use crate::settings::Resolvers;
 use crate::source::Source;
 use crate::Selection;
@@ -26,25 +26,12 @@ pub struct ProjectOps {
 
 /// The ops of each project, read once per run.
 #[derive(Default)]
-pub struct ProjectCache {
-    by_root: Mutex<HashMap<PathBuf, Arc<OnceLock<Arc<ProjectOps>>>>>,
-}
+pub struct ProjectCache(PerProject<ProjectOps>);
 
 impl ProjectCache {
-    pub fn get(&self, root: &Path, read: impl FnOnce() -> ProjectOps) -> Arc<ProjectOps> {
-        let cell = self
-            .by_root
-            .lock()
-            .unwrap()
-            .entry(root.to_path_buf())
-            .or_default()
-            .clone();
-        cell.get_or_init(|| Arc::new(read())).clone()
-    }
-
     /// Forgets what was read (the language server, when files change).
     pub fn clear(&self) {
-        self.by_root.lock().unwrap().clear();
+        self.0.clear();
     }
 
     /// The KV ops of the project a file (an absolute path) shares stored data with, read
@@ -58,19 +45,13 @@ impl ProjectCache {
         overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
     ) -> Option<Arc<ProjectOps>> {
         let root = root_of(resolvers, abs)?;
-        Some(self.get(&root, || read(resolvers, &root, cwd, overlay)))
+        Some(self.0.get(&root, || read(resolvers, &root, cwd, overlay)))
     }
 }
 
-/// The folder whose files share a file's stored data: the nearest wrangler config's (it
-/// binds the namespaces), else the project's.
+/// The folder whose files share a file's stored data (see [`shared::root_of`]).
 pub fn root_of(resolvers: &Resolvers, abs: &Path) -> Option<PathBuf> {
-    crate::semantic::wrangler::config_dir(abs).or_else(|| {
-        resolvers
-            .projects
-            .for_file(abs)
-            .map(|p| p.root().to_path_buf())
-    })
+    shared::root_of(&resolvers.projects, abs)
 }
 
 /// A path as the groups compare them: canonical when it exists.
@@ -78,22 +59,18 @@ pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Reads the ops of every source file under `root` that is not excluded, in parallel.
-/// `overlay` gives the text of files that differ from the disk (a language server's open
-/// buffers).
-pub fn read(
+/// The ops of every source file under `root` that is not excluded. `overlay` gives the text
+/// of files that differ from the disk (a language server's open buffers).
+fn read(
     resolvers: &Resolvers,
     root: &Path,
     cwd: &Path,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> ProjectOps {
-    use rayon::prelude::*;
-    let files = crate::semantic::evidence::source_files(root);
-    let per_file: Vec<Result<Vec<Op>, Unread>> = pool().install(|| {
-        files
-            .par_iter()
-            .map(|p| one_file(resolvers, p, cwd, overlay))
-            .collect()
+    let per_file = shared::each_file(root, |p| match candidate(resolvers, p, cwd, overlay) {
+        Ok(Some(c)) => c.ops(resolvers),
+        Ok(None) => Ok(vec![]),
+        Err(u) => Err(u),
     });
     let mut out = ProjectOps {
         root: canonical(root),
@@ -108,28 +85,47 @@ pub fn read(
     out
 }
 
-/// The threads that read a project's files: a pool of their own. Reading a file may wait
-/// for what another thread is working out once for the run (the bindings inferred from the
-/// project's uses, on the global pool); were these reads on the global pool too, they could
-/// take every thread that work needs, and wait for it forever. Their stacks are the size
-/// the linted files' are: these files are parsed too.
-fn pool() -> &'static rayon::ThreadPool {
-    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("kvlint-groups-{i}"))
-            .stack_size(crate::isolate::STACK_SIZE)
-            .build()
-            .expect("a thread pool")
-    })
+/// A file that may hold KV ops, read, with its configuration.
+struct Candidate {
+    label: Arc<str>,
+    path: PathBuf,
+    abs: PathBuf,
+    text: String,
+    resolved: crate::settings::Resolved,
 }
 
-fn one_file(
+impl Candidate {
+    /// Its ops. The constants its keys import are read here, on the linting threads: they
+    /// parse other modules.
+    fn ops(mut self, resolvers: &Resolvers) -> Result<Vec<Op>, Unread> {
+        resolvers.add_constants(&self.abs, &mut self.resolved);
+        let selection = Selection {
+            select: Some(MIGRATION_RULES.iter().map(|r| r.to_string()).collect()),
+            ignore: Default::default(),
+        };
+        let mut settings = self
+            .resolved
+            .file_settings(&self.label, &self.path, &selection);
+        settings.groups = crate::GroupScope::Raw;
+        let source = Source::new(self.text);
+        let path: Arc<Path> = self.abs.into();
+        crate::lint_ops(&source, &settings, &path, &self.label).map_err(|reason| Unread {
+            label: self.label.clone(),
+            reason,
+            text: source.text().to_string(),
+        })
+    }
+}
+
+/// Reads a file; `None` when it cannot hold a KV op of the project (excluded, not text, no
+/// KV in its text, or under a configuration with an error, which stops the run that needs it
+/// anyway).
+fn candidate(
     resolvers: &Resolvers,
     path: &Path,
     cwd: &Path,
     overlay: &(dyn Fn(&Path) -> Option<String> + Sync),
-) -> Result<Vec<Op>, Unread> {
+) -> Result<Option<Candidate>, Unread> {
     let label: Arc<str> = match path.strip_prefix(cwd) {
         Ok(rel) => crate::fs::display_path(rel).into(),
         Err(_) => crate::fs::display_path(path).into(),
@@ -140,8 +136,7 @@ fn one_file(
         None => match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
-                // Not text: no KV call of the project's code is in it.
-                Err(_) => return Ok(vec![]),
+                Err(_) => return Ok(None),
             },
             Err(e) => {
                 return Err(Unread {
@@ -152,28 +147,17 @@ fn one_file(
             }
         },
     };
-    let Ok(mut resolved) = resolvers.resolve(&abs, &text, false) else {
-        // A config error stops the run that needs this file anyway.
-        return Ok(vec![]);
+    let Ok(resolved) = resolvers.resolve(&abs, &text, false) else {
+        return Ok(None);
     };
     if resolved.config.excludes(&abs) || !resolved.may_hold_finding(&text) {
-        return Ok(vec![]);
+        return Ok(None);
     }
-    resolvers.add_constants(&abs, &mut resolved);
-    let selection = Selection {
-        select: Some(MIGRATION_RULES.iter().map(|r| r.to_string()).collect()),
-        ignore: Default::default(),
-    };
-    let mut settings = resolved.file_settings(&label, path, &selection);
-    settings.groups = crate::GroupScope::Raw;
-    let source = Source::new(text);
-    let path: Arc<Path> = abs.into();
-    match crate::lint_ops(&source, &settings, &path, &label) {
-        Ok(ops) => Ok(ops),
-        Err(reason) => Err(Unread {
-            label,
-            reason,
-            text: source.text().to_string(),
-        }),
-    }
+    Ok(Some(Candidate {
+        label,
+        path: path.to_path_buf(),
+        abs,
+        text,
+        resolved,
+    }))
 }

@@ -28,6 +28,7 @@ use crate::source::Source;
 
 mod facts;
 mod resolve;
+pub mod shared;
 mod workspace;
 
 use facts::typed_export;
