@@ -44,6 +44,10 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) origins: HashMap<String, String>,
     /// Names assigned somewhere in the file: a `let` of one of them is not a constant.
     pub(super) reassigned: HashSet<Atom>,
+    /// Types that are a runtime type by declaration (`type Store = KVNamespace`).
+    pub(super) aliases: HashMap<String, KnownType>,
+    /// Every type name the file declares or imports.
+    pub(super) type_names: HashSet<String>,
     pub(super) scopes: Scopes<'p>,
     /// What `this` is: a class, or something else (`None`).
     pub(super) this: Vec<Option<ClassInfo>>,
@@ -135,10 +139,17 @@ impl<'a, 'p> Builder<'a, 'p> {
         program: &Program,
         source: &'a Source,
         bindings: &'a Bindings,
-        (interfaces, reassigned, origins): (Interfaces, HashSet<Atom>, HashMap<String, String>),
+        facts: super::declarations::TypeFacts,
         imported: HashMap<Atom, Binding<'p>>,
         explain: bool,
     ) -> Self {
+        let super::declarations::TypeFacts {
+            interfaces,
+            reassigned,
+            origins,
+            aliases,
+            type_names,
+        } = facts;
         let env_types = interfaces
             .iter()
             .filter(|(_, props)| super::declarations::declares_binding(props))
@@ -151,6 +162,8 @@ impl<'a, 'p> Builder<'a, 'p> {
             interfaces,
             origins,
             reassigned,
+            aliases,
+            type_names,
             scopes: Scopes::default(),
             this: Vec::new(),
             functions: vec![0],

@@ -6,7 +6,7 @@ use swc_ecma_ast::*;
 
 use super::builder::{prop_key_name, Builder};
 use super::scope::Value;
-use super::types::{known_type, promised, KnownType};
+use super::types::{known_type, promised, type_ref_name, KnownType};
 
 /// The KV-typed fields of the class `this` refers to.
 #[derive(Default)]
@@ -54,7 +54,8 @@ impl Builder<'_, '_> {
     /// members say what `this.config.kv` is.
     fn add_field(&self, info: &mut ClassInfo, name: String, t: Option<&TsTypeAnn>) {
         let Some(t) = t else { return };
-        if known_type(&t.type_ann) == Some(KnownType::Kv) {
+        let aliased = || type_ref_name(&t.type_ann).and_then(|n| self.aliases.get(n).copied());
+        if aliased().or_else(|| known_type(&t.type_ann)) == Some(KnownType::Kv) {
             let reason =
                 self.why(|| format!("`this.{name}`: the class declares {name}: KVNamespace"));
             info.kv_fields.insert(name, reason);

@@ -69,6 +69,27 @@ impl<'p> Builder<'_, 'p> {
                 v => v,
             });
         }
+        // `p: Promise<KVNamespace | null>`: what `await p` gives.
+        if let Some(inner) = promised(t) {
+            return Some(match self.value_of_type(inner, shown) {
+                Some(v @ (Value::Kv(_) | Value::Env | Value::TypedEnv(_) | Value::Shape(_))) => {
+                    Value::Promised(Box::new(v))
+                }
+                _ => Value::Other,
+            });
+        }
+        // `s: Store` with `type Store = KVNamespace`, `m: MyKV` with `interface MyKV extends
+        // KVNamespace {}` (a declaration of the file outranks a global type of that name).
+        if let Some(name) = type_ref_name(t) {
+            if let Some(&kind) = self.aliases.get(name) {
+                return Some(match self.known_value(kind, shown) {
+                    Value::Kv(_) => Value::Kv(self.why(|| {
+                        format!("`{shown}` is typed {name}, which is declared a KVNamespace")
+                    })),
+                    v => v,
+                });
+            }
+        }
         match known_type(t) {
             Some(kind) => Some(self.known_value(kind, shown)),
             // An `env` typed with an interface of the file is that interface, whether or not
@@ -85,6 +106,10 @@ impl<'p> Builder<'_, 'p> {
                 Some(n) if !self.interfaces.contains_key(n) && self.bindings.is_env_type(n) => {
                     Some(Value::Env)
                 }
+                // `e: Env` (or `Cloudflare.Env`) that resolves to no declaration, in a project
+                // with a wrangler config: the type `wrangler types` generates from it, in a
+                // file projects do not commit.
+                Some("Env") if self.generated_env(t) => Some(Value::Env),
                 // `user: User` with `interface User { id: string }`: its string members.
                 Some(n)
                     if self
@@ -127,7 +152,10 @@ impl<'p> Builder<'_, 'p> {
                     (None, Callee::Expr(callee)) => self.classify_call(callee, true, c.span),
                     _ => Value::Other,
                 },
-                _ => Value::Other,
+                arg => match self.classify(arg) {
+                    Value::Promised(v) => *v,
+                    _ => Value::Other,
+                },
             },
             // `env.SESSIONS ?? null`, `kv || fallback`: the left side decides.
             Expr::Bin(b) if matches!(b.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
@@ -266,6 +294,36 @@ impl<'p> Builder<'_, 'p> {
         }
     }
 
+    /// Whether a type is the `Env` (or `Cloudflare.Env`) that `wrangler types` generates:
+    /// no declaration of the file or its imports names it, the project's declaration files
+    /// do not declare it (they would make it an env type), and a wrangler config binds
+    /// what it holds.
+    fn generated_env(&self, t: &TsType) -> bool {
+        let named = |t: &TsType| match t {
+            TsType::TsTypeRef(r) => match &r.type_name {
+                TsEntityName::Ident(i) => !self.type_names.contains(&*i.sym),
+                TsEntityName::TsQualifiedName(q) => matches!(
+                    &q.left,
+                    TsEntityName::Ident(ns) if &*ns.sym == "Cloudflare"
+                        && !self.type_names.contains("Cloudflare")
+                ),
+            },
+            _ => false,
+        };
+        let undeclared = match t {
+            TsType::TsUnionOrIntersectionType(TsUnionOrIntersectionType::TsUnionType(u)) => {
+                u.types.iter().any(|t| named(t))
+            }
+            TsType::TsParenthesizedType(p) => named(&p.type_ann),
+            t => named(t),
+        };
+        undeclared
+            && self
+                .bindings
+                .iter()
+                .any(|(_, _, s)| matches!(s, super::bindings::BindingSource::Wrangler(_)))
+    }
+
     pub(super) fn classify_ident(&self, i: &Ident) -> Value {
         if let Some(b) = self.scopes.resolve(&i.sym) {
             return b.value.clone();
@@ -346,6 +404,16 @@ impl<'p> Builder<'_, 'p> {
         }
         if name == "env" && !matches!(m.prop, MemberProp::PrivateName(_)) {
             return Value::Env;
+        }
+        // `globalThis.KV`, `self.KV`: the global of that name (a service worker's binding,
+        // or `declare global { var KV: KVNamespace }`), whatever a local name shadows it.
+        if let Expr::Ident(o) = &*m.obj {
+            if matches!(&*o.sym, "globalThis" | "self") && self.scopes.resolve(&o.sym).is_none() {
+                return match self.binding_value(&name, shown) {
+                    Value::Kv(r) => Value::Kv(self.why(|| format!("{r}; a global"))),
+                    v => v,
+                };
+            }
         }
         if let Expr::This(_) = &*m.obj {
             let Some(Some(class)) = self.this.last() else {

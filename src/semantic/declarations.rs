@@ -33,6 +33,22 @@ pub(super) struct Declarations {
     pub(super) refs: Vec<(String, String)>,
     /// Where the types another module declares come from (`src/types.ts:3`), by name here.
     pub(super) origins: HashMap<String, String>,
+    /// Types that are a runtime type by declaration: `type Store = KVNamespace`, `interface
+    /// MyKV extends KVNamespace {}` (chains of them included).
+    pub(super) aliases: HashMap<String, KnownType>,
+    /// Every type name the file declares or imports (interfaces, aliases, classes, enums,
+    /// namespaces, imported names): a name not among them, nor in the project's
+    /// declaration files, resolves to no declaration.
+    pub(super) type_names: HashSet<String>,
+}
+
+/// What the walk needs of a file's declarations.
+pub(super) struct TypeFacts {
+    pub(super) interfaces: HashMap<String, Vec<(String, KnownType)>>,
+    pub(super) reassigned: HashSet<Atom>,
+    pub(super) origins: HashMap<String, String>,
+    pub(super) aliases: HashMap<String, KnownType>,
+    pub(super) type_names: HashSet<String>,
 }
 
 /// Whether a type's members declare a binding (KV or Durable Object): only such a type
@@ -43,11 +59,58 @@ pub(super) fn declares_binding(members: &[(String, KnownType)]) -> bool {
         .any(|(_, k)| matches!(k, KnownType::Kv | KnownType::DurableObjectNamespace))
 }
 
+/// The runtime types a declaration can make another name of.
+fn runtime_kind(kind: KnownType) -> bool {
+    matches!(
+        kind,
+        KnownType::Kv | KnownType::DurableObjectNamespace | KnownType::DurableObjectStub
+    )
+}
+
+/// The runtime type an interface extends, by name.
+fn runtime_type(name: &str) -> Option<KnownType> {
+    match name {
+        "KVNamespace" => Some(KnownType::Kv),
+        "DurableObjectNamespace" => Some(KnownType::DurableObjectNamespace),
+        "DurableObjectStub" => Some(KnownType::DurableObjectStub),
+        _ => None,
+    }
+}
+
 /// The globals that fixes write (`JSON.parse`, `Promise.all`): the model notes where a file
 /// declares a name of its own for one.
 pub(super) const FIX_GLOBALS: [&str; 2] = ["JSON", "Promise"];
 
 impl Declarations {
+    /// What the walk needs, taken out of the declarations.
+    pub(super) fn type_facts(&mut self) -> TypeFacts {
+        self.resolve_aliases();
+        TypeFacts {
+            interfaces: std::mem::take(&mut self.interfaces),
+            reassigned: std::mem::take(&mut self.reassigned),
+            origins: std::mem::take(&mut self.origins),
+            aliases: std::mem::take(&mut self.aliases),
+            type_names: std::mem::take(&mut self.type_names),
+        }
+    }
+
+    /// Aliases of aliases (`type A = B` with `type B = KVNamespace`), a bounded number of
+    /// rounds.
+    fn resolve_aliases(&mut self) {
+        for _ in 0..4 {
+            let found: Vec<_> = self
+                .refs
+                .iter()
+                .filter(|(name, _)| !name.contains('.') && !self.aliases.contains_key(name))
+                .filter_map(|(name, to)| Some((name.clone(), *self.aliases.get(to)?)))
+                .collect();
+            if found.is_empty() {
+                return;
+            }
+            self.aliases.extend(found);
+        }
+    }
+
     /// Notes a declared name, if fixes need to know of it.
     pub(super) fn declare(&mut self, name: &Atom) {
         if FIX_GLOBALS.contains(&&**name) && !self.declared.contains(name) {
@@ -176,17 +239,30 @@ impl Visit for Declarations {
     fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
 
     fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
+        self.type_names.insert(d.id.sym.to_string());
         self.add_interface(&d.id.sym, &d.body.body);
+        // `interface MyKV extends KVNamespace {}`: a KV namespace, with more declared.
+        let runtime = d.extends.iter().find_map(|e| match &*e.expr {
+            Expr::Ident(i) => runtime_type(&i.sym),
+            _ => None,
+        });
+        if let Some(kind) = runtime {
+            self.aliases.insert(d.id.sym.to_string(), kind);
+        }
     }
 
     fn visit_ts_type_alias_decl(&mut self, d: &TsTypeAliasDecl) {
+        self.type_names.insert(d.id.sym.to_string());
         match &*d.type_ann {
             TsType::TsTypeLit(lit) => self.add_interface(&d.id.sym, &lit.members),
-            t => {
-                if let (None, Some(to)) = (known_type(t), type_ref_name(t)) {
-                    self.refs.push((d.id.sym.to_string(), to.to_string()));
+            t => match (known_type(t), type_ref_name(t)) {
+                // `type Store = KVNamespace`, `type MaybeKv = KVNamespace | undefined`.
+                (Some(kind), _) if runtime_kind(kind) => {
+                    self.aliases.insert(d.id.sym.to_string(), kind);
                 }
-            }
+                (None, Some(to)) => self.refs.push((d.id.sym.to_string(), to.to_string())),
+                _ => {}
+            },
         }
     }
 
@@ -212,6 +288,7 @@ impl Visit for Declarations {
     }
 
     fn visit_class_decl(&mut self, d: &ClassDecl) {
+        self.type_names.insert(d.ident.sym.to_string());
         self.declare(&d.ident.sym);
         d.visit_children_with(self);
     }
@@ -236,15 +313,22 @@ impl Visit for Declarations {
             ImportSpecifier::Default(d) => &d.local,
             ImportSpecifier::Namespace(n) => &n.local,
         };
+        self.type_names.insert(local.sym.to_string());
         self.declare(&local.sym);
     }
 
+    fn visit_ts_import_equals_decl(&mut self, d: &TsImportEqualsDecl) {
+        self.type_names.insert(d.id.sym.to_string());
+    }
+
     fn visit_ts_enum_decl(&mut self, d: &TsEnumDecl) {
+        self.type_names.insert(d.id.sym.to_string());
         self.declare(&d.id.sym);
     }
 
     fn visit_ts_module_decl(&mut self, d: &TsModuleDecl) {
         if let TsModuleName::Ident(i) = &d.id {
+            self.type_names.insert(i.sym.to_string());
             self.declare(&i.sym);
         }
         // `declare global { const KV: KVNamespace }`: what it declares is ambient.

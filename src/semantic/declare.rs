@@ -14,6 +14,7 @@ use super::scope::pat_names;
 use super::scope::Binding;
 use super::scope::Value;
 use super::types::KnownType;
+use super::values::strip;
 
 impl<'p> Builder<'_, 'p> {
     /// Declares a function's name with what its calls give, when that is known.
@@ -83,11 +84,33 @@ impl<'p> Builder<'_, 'p> {
                     .declare(name.clone(), Binding { value, const_init });
             }
             Pat::Object(o) => {
-                let from = init.map_or(Value::Other, |i| self.classify(i));
+                let from = match init.map(strip) {
+                    // `const { kv } = this`: the class's typed fields.
+                    Some(Expr::This(_)) => self.this_shape(),
+                    Some(i) => self.classify(i),
+                    None => Value::Other,
+                };
                 self.declare_object_pattern(o, &from);
             }
             _ => self.declare_others(pat),
         }
+    }
+
+    /// What `this` holds, as an object of the class's typed fields (`Other` outside a class).
+    fn this_shape(&self) -> Value {
+        let Some(Some(class)) = self.this.last() else {
+            return Value::Other;
+        };
+        let kv = class
+            .kv_fields
+            .iter()
+            .map(|(n, r)| (n.clone(), Some(Value::Kv(r.clone()))));
+        let typed = class
+            .fields
+            .iter()
+            .filter(|(n, _)| !class.kv_fields.contains_key(*n))
+            .map(|(n, v)| (n.clone(), Some(v.clone())));
+        Value::Shape(kv.chain(typed).collect())
     }
 
     /// `const { SESSIONS, CACHE: kv } = env` binds KV namespaces when taken from an env.

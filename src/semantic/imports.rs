@@ -41,7 +41,7 @@ pub(super) fn imported_names<'p>(
                 ImportSpecifier::Default(d) => (&d.local, "default".to_string()),
                 // `import * as store`: the module's exports are its members.
                 ImportSpecifier::Namespace(n) => {
-                    if let Some(b) = namespace_import(&n.local.sym, exports) {
+                    if let Some(b) = namespace_import(&n.local.sym, exports, bindings) {
                         out.insert(n.local.sym.clone(), b);
                     }
                     continue;
@@ -69,12 +69,16 @@ fn named_import(n: &swc_ecma_ast::ImportNamedSpecifier) -> String {
 }
 
 /// `import * as store`: a shape of the module's exports that hold something.
-fn namespace_import<'p>(local: &Atom, exports: &project::Exports) -> Option<Binding<'p>> {
+fn namespace_import<'p>(
+    local: &Atom,
+    exports: &project::Exports,
+    bindings: &Bindings,
+) -> Option<Binding<'p>> {
     let members = exports
         .iter()
         .filter_map(|(name, fact)| {
             let shown = format!("{local}.{name}");
-            Some((name.clone(), Some(export_value(fact, &shown)?)))
+            Some((name.clone(), Some(export_value(fact, &shown, bindings)?)))
         })
         .collect::<Vec<_>>();
     (!members.is_empty()).then(|| Binding::of(Value::Shape(members)))
@@ -116,9 +120,11 @@ fn import_fact<'p>(
             let value = Value::Returns(Box::new(Value::Kv(reason)), *promise);
             Some(Binding::of(value))
         }
-        Export::KvValue | Export::Object(_) | Export::ObjectFunction { .. } => {
-            export_value(fact, name).map(Binding::of)
-        }
+        Export::KvValue
+        | Export::Object(_)
+        | Export::ObjectFunction { .. }
+        | Export::Binding { .. }
+        | Export::Cast { .. } => export_value(fact, name, bindings).map(Binding::of),
         Export::EnvType(members) => {
             import_env_type(name, imported, members, &fact.at, decls, Some(bindings));
             None
@@ -162,8 +168,9 @@ fn import_env_type(
 /// What an imported value holds, by what its module declares: `shown` is how this file
 /// names it (`shared`, or `store.shared` for a member of `import * as store`). Types and
 /// constants are no values. A KV member of an object says only where it is declared: the
-/// member access that reaches it says the rest.
-fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
+/// member access that reaches it says the rest. What an env's binding is (an export
+/// inferred to give one), this file's bindings say.
+fn export_value(fact: &project::Fact, shown: &str, bindings: &Bindings) -> Option<Value> {
     use project::Export;
     let at = &fact.at;
     let known = |k: &KnownType| match k {
@@ -197,6 +204,21 @@ fn export_value(fact: &project::Fact, shown: &str) -> Option<Value> {
             )),
             *promise,
         )),
+        Export::Cast { call } => {
+            let reason = format!("every return is cast to KVNamespace (inferred in {at})");
+            Some(match call {
+                Some(promise) => Value::Returns(Box::new(Value::Kv(reason)), *promise),
+                None => Value::Kv(format!("`{shown}` is imported, cast to KVNamespace ({at})")),
+            })
+        }
+        Export::Binding { name, call } => {
+            let source = bindings.source(name).filter(|_| bindings.is_kv(name))?;
+            let reason = format!("it gives env.{name}, a KV binding ({source}; inferred in {at})");
+            Some(match call {
+                Some(promise) => Value::Returns(Box::new(Value::Kv(reason)), *promise),
+                None => Value::Kv(format!("`{shown}` is imported: {reason}")),
+            })
+        }
         Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,
     }
 }

@@ -293,7 +293,7 @@ impl<'p> SemanticModel<'p> {
             program,
             source,
             &bindings,
-            (decls.interfaces, decls.reassigned, decls.origins),
+            decls.type_facts(),
             imported,
             explain,
         );

@@ -32,6 +32,8 @@ pub enum Value {
     /// An object typed by an interface or type alias of the file that declares no binding:
     /// its members are what their declared types say, never binding names.
     Typed(String),
+    /// A promise of a value (`p: Promise<KVNamespace | null>`): `await p` is the value.
+    Promised(Box<Value>),
     /// Anything else, or unknown.
     Other,
 }

@@ -217,22 +217,26 @@ impl Collector<'_> {
             }
             ModuleDecl::ExportDefaultDecl(d) => {
                 if let DefaultDecl::Fn(f) = &d.decl {
-                    let export = fn_export(f.function.return_type.as_deref());
+                    let export = fn_export(f.function.return_type.as_deref())
+                        .or_else(|| super::infer::function(&f.function));
                     self.default_export(export, f.function.span);
                 }
             }
             // `export default kv`, `export default (env: Env): KVNamespace => env.KV`.
             ModuleDecl::ExportDefaultExpr(d) => {
-                let ret = match crate::semantic::values::strip(&d.expr) {
+                let export = match crate::semantic::values::strip(&d.expr) {
                     Expr::Ident(i) => {
                         self.exported.push(("default".into(), i.sym.to_string()));
                         None
                     }
-                    Expr::Arrow(a) => Some(a.return_type.as_deref()),
-                    Expr::Fn(f) => Some(f.function.return_type.as_deref()),
-                    _ => None,
+                    Expr::Arrow(a) => {
+                        fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a))
+                    }
+                    Expr::Fn(f) => fn_export(f.function.return_type.as_deref())
+                        .or_else(|| super::infer::function(&f.function)),
+                    e => super::infer::value(e),
                 };
-                self.default_export(ret.and_then(fn_export), d.span);
+                self.default_export(export, d.span);
             }
             _ => {}
         }
@@ -460,11 +464,12 @@ pub(super) fn decl_facts(
     };
     match d {
         Decl::Fn(f) => {
-            let export =
-                fn_export(f.function.return_type.as_deref()).or_else(|| match doc().returns {
+            let export = fn_export(f.function.return_type.as_deref())
+                .or_else(|| match doc().returns {
                     Some((KnownType::Kv, promise)) => Some(Export::KvFunction { promise }),
                     _ => None,
-                });
+                })
+                .or_else(|| super::infer::function(&f.function));
             if let Some(export) = export {
                 add(&f.ident, export);
             }
@@ -507,13 +512,17 @@ fn var_export(
             Some(Export::Object(env_members(&lit.members)))
         }
         (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
-        (_, Some(Expr::Arrow(a))) => fn_export(a.return_type.as_deref()),
-        (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref()),
+        (_, Some(Expr::Arrow(a))) => {
+            fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a))
+        }
+        (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref())
+            .or_else(|| super::infer::function(&f.function)),
         (None, Some(init))
             if is_const && key_constant(init) && init.span().hi.0 - init.span().lo.0 <= 4096 =>
         {
             Some(Export::Constant(Box::new(init.clone())))
         }
+        (None, Some(init)) if is_const => super::infer::value(init),
         _ => None,
     }
 }

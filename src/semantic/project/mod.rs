@@ -27,6 +27,7 @@ use crate::parse::{is_declaration_file, parse, Lang};
 use crate::source::Source;
 
 mod facts;
+mod infer;
 mod resolve;
 pub mod shared;
 mod workspace;
@@ -75,6 +76,14 @@ pub enum Export {
     },
     /// A `const` string, template or `as const` object of strings (its initialiser).
     Constant(Box<Expr>),
+    /// A value with no written type that is the binding `name` of an env (`export const kv
+    /// = env.CACHE`), or (with `call`: `Some(promise)`) a function whose every return is
+    /// (`export function store(env: Env) { return env.CACHE }`): KV where the importing
+    /// file's bindings say `name` is, as it would be inside its own file.
+    Binding { name: String, call: Option<bool> },
+    /// A value with no written type that is cast to `KVNamespace`, or (with `call`) a
+    /// function whose every return is.
+    Cast { call: Option<bool> },
 }
 
 /// An export and where it is declared (`src/lib/kv.ts:12`).
@@ -113,7 +122,10 @@ impl Imports {
             .values()
             .flat_map(|m| m.iter())
             .any(|(name, f)| match &f.export {
-                Export::KvFunction { .. } | Export::KvValue => text.contains(name.as_str()),
+                Export::KvFunction { .. }
+                | Export::KvValue
+                | Export::Binding { .. }
+                | Export::Cast { .. } => text.contains(name.as_str()),
                 Export::EnvType(members)
                 | Export::Object(members)
                 | Export::ObjectFunction { members, .. } => members
