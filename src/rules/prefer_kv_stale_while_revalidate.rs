@@ -78,13 +78,10 @@ struct Shapes<'c, 'a> {
 impl Visit for Shapes<'_, '_> {
     fn visit_ts_type(&mut self, _: &TsType) {}
 
-    fn visit_block_stmt(&mut self, b: &BlockStmt) {
-        self.statements(&b.stmts);
-        b.visit_children_with(self);
-    }
-
+    /// Each function's statements, once: nested blocks are walked by [`Shapes::list`], which
+    /// knows what runs after them; nested functions are found by the visit.
     fn visit_function_body(&mut self, b: &FunctionBody) {
-        self.statements(&b.stmts);
+        self.list(&b.stmts, &[]);
         b.visit_children_with(self);
     }
 }
@@ -121,15 +118,6 @@ fn awaited_put<'m>(ctx: &'m RuleContext, s: &Stmt) -> Option<&'m KvCall<'m>> {
     (call.method == KvMethod::Put).then_some(call)
 }
 
-/// Whether a branch leaves the function (`return …` or `throw …`, alone or last in a block).
-fn leaves(s: &Stmt) -> bool {
-    match s {
-        Stmt::Return(_) | Stmt::Throw(_) => true,
-        Stmt::Block(b) => b.stmts.last().is_some_and(leaves),
-        _ => false,
-    }
-}
-
 /// Whether an `if` test is true on a miss: `!v`, `v === null`, `v == null`, `v === undefined`.
 fn tests_miss(test: &Expr, name: &Atom) -> bool {
     let is_name = |e: &Expr| matches!(strip(e), Expr::Ident(i) if &i.sym == name);
@@ -147,19 +135,143 @@ fn tests_miss(test: &Expr, name: &Atom) -> bool {
     }
 }
 
-/// Names declared in `stmts` from a call or an `await` (what came from the origin).
-fn fetched_names(stmts: &[Stmt]) -> HashSet<Atom> {
-    let mut out = HashSet::default();
+/// Names that hold what came from the origin, in `lists` and the blocks nested in them (not
+/// in nested functions): declared or assigned from a call or an `await` that is not the
+/// request's (`let x; try { x = await load() }` included), or from such names (`const data =
+/// { a, b }` after `const [a, b] = await Promise.all(…)`).
+fn origin_names(lists: &[&[Stmt]]) -> HashSet<Atom> {
+    let mut assigned: Vec<(Vec<Atom>, &Expr)> = Vec::new();
+    for list in lists {
+        collect_assignments(list, &mut assigned);
+    }
+    let mut out: HashSet<Atom> = HashSet::default();
+    // Direct origin values, then names computed from them, a bounded number of rounds.
+    for round in 0..4 {
+        let before = out.len();
+        for (names, e) in &assigned {
+            let origin = if round == 0 {
+                from_origin(e)
+            } else {
+                !from_request(e) && uses(e, &out, None)
+            };
+            if origin {
+                out.extend(names.iter().cloned());
+            }
+        }
+        if round > 0 && out.len() == before {
+            break;
+        }
+    }
+    out
+}
+
+/// The declarations and assignments of a statement list and its nested blocks: the names
+/// and the value each is given.
+fn collect_assignments<'a>(stmts: &'a [Stmt], out: &mut Vec<(Vec<Atom>, &'a Expr)>) {
     for s in stmts {
-        if let Stmt::Decl(Decl::Var(v)) = s {
-            for d in &v.decls {
-                if d.init.as_deref().is_some_and(calls_something) {
-                    out.extend(crate::semantic::scope::pat_names(&d.name));
+        match s {
+            Stmt::Decl(Decl::Var(v)) => {
+                for d in &v.decls {
+                    if let Some(init) = d.init.as_deref() {
+                        out.push((crate::semantic::scope::pat_names(&d.name), init));
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                if let Expr::Assign(a) = strip(&e.expr) {
+                    out.push((crate::semantic::scope::assigned_names(&a.left), &a.right));
+                }
+            }
+            _ => {
+                for inner in nested_lists(s) {
+                    collect_assignments(inner, out);
                 }
             }
         }
     }
-    out
+}
+
+/// The statement lists directly nested in a statement: blocks, branches, `try` parts, loop
+/// and `switch` bodies.
+fn nested_lists(s: &Stmt) -> Vec<&[Stmt]> {
+    match s {
+        Stmt::Block(b) => vec![&b.stmts],
+        Stmt::If(f) => std::iter::once(block(&f.cons))
+            .chain(f.alt.as_deref().map(block))
+            .collect(),
+        Stmt::Try(t) => std::iter::once(&t.block.stmts[..])
+            .chain(t.handler.as_ref().map(|h| &h.body.stmts[..]))
+            .chain(t.finalizer.as_ref().map(|f| &f.stmts[..]))
+            .collect(),
+        Stmt::For(f) => vec![block(&f.body)],
+        Stmt::ForIn(f) => vec![block(&f.body)],
+        Stmt::ForOf(f) => vec![block(&f.body)],
+        Stmt::While(w) => vec![block(&w.body)],
+        Stmt::DoWhile(w) => vec![block(&w.body)],
+        Stmt::Labeled(l) => vec![block(&l.body)],
+        Stmt::Switch(sw) => sw.cases.iter().map(|c| &c.cons[..]).collect(),
+        _ => vec![],
+    }
+}
+
+/// The awaited puts of a path: its statements and the blocks nested in them (`if (res.ok) {
+/// await kv.put(…) }`).
+fn awaited_puts<'m>(ctx: &'m RuleContext, stmts: &[Stmt], out: &mut Vec<&'m KvCall<'m>>) {
+    for s in stmts {
+        match awaited_put(ctx, s) {
+            Some(p) => out.push(p),
+            None => {
+                for inner in nested_lists(s) {
+                    awaited_puts(ctx, inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a statement (or a branch) returns the value read or something computed from it,
+/// somewhere in it (a nested `if` included; not in nested functions).
+fn returns_read(s: &Stmt, names: &HashSet<Atom>) -> bool {
+    match s {
+        Stmt::Return(r) => r.arg.as_deref().is_some_and(|e| uses(e, names, None)),
+        _ => nested_lists(s)
+            .into_iter()
+            .flatten()
+            .any(|s| returns_read(s, names)),
+    }
+}
+
+/// Whether a value comes from the origin: it calls or awaits something, and nothing of it is
+/// read from the request.
+fn from_origin(e: &Expr) -> bool {
+    calls_something(e) && !from_request(e)
+}
+
+/// Whether a value is read from the incoming request: a call on it (`await req.text()`,
+/// `c.req.json()`, `context.request.formData()`), awaited or turned into a string. A fetch
+/// that uses the request's URL still asks the origin.
+fn from_request(e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Await(a) => from_request(&a.arg),
+        Expr::Call(c) => {
+            let Some(callee) = c.callee.as_expr() else {
+                return false;
+            };
+            if is_string_wrapper(callee) {
+                return c.args.iter().any(|a| from_request(&a.expr));
+            }
+            let Expr::Member(m) = strip(callee) else {
+                return false;
+            };
+            let named = |n: &str| matches!(n, "req" | "request");
+            match strip(&m.obj) {
+                Expr::Ident(i) => named(&i.sym),
+                Expr::Member(o) => matches!(&o.prop, MemberProp::Ident(p) if named(&p.sym)),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Whether an expression calls or awaits something (beyond `JSON.stringify`/`String` of it).
@@ -191,45 +303,102 @@ fn calls_something(e: &Expr) -> bool {
 }
 
 impl Shapes<'_, '_> {
-    fn statements(&mut self, stmts: &[Stmt]) {
+    /// The read-through shapes whose read is a statement of `stmts` or of a block nested in
+    /// it. `after` holds what runs once `stmts` is done, innermost first: the statements
+    /// after an enclosing plain block or `try` block (not after an `if` branch or a loop,
+    /// which may not run at all).
+    fn list(&mut self, stmts: &[Stmt], after: &[&[Stmt]]) {
         for (i, s) in stmts.iter().enumerate() {
-            let Some((name, read)) = read_decl(self.ctx, s) else {
+            let rest = &stmts[i + 1..];
+            if let Some((name, read)) = read_decl(self.ctx, s) {
+                self.shape(&name, read, rest, after);
                 continue;
-            };
-            let names = HashSet::from_iter([name.clone()]);
-            // The `if` on the value read that separates a hit from a miss.
-            let Some((j, Stmt::If(branch))) = stmts
-                .iter()
-                .enumerate()
-                .skip(i + 1)
-                .find(|(_, s)| matches!(s, Stmt::If(f) if uses(&f.test, &names, None)))
-            else {
-                continue;
-            };
-            // On a miss: the `if`'s branch when its test is the miss, else its `else`, and
-            // what follows it when the hit branch leaves the function.
-            let miss: Vec<&[Stmt]> = if tests_miss(&branch.test, &name) {
-                vec![block(&branch.cons)]
-            } else {
-                let after = leaves(&branch.cons).then_some(&stmts[j + 1..]);
-                branch
-                    .alt
-                    .as_deref()
-                    .map(block)
-                    .into_iter()
-                    .chain(after)
-                    .collect()
-            };
-            for path in miss {
-                let before = &stmts[i + 1..];
-                for p in path.iter().filter_map(|s| awaited_put(self.ctx, s)) {
-                    self.judge(read, p, path, before);
+            }
+            let then: Vec<&[Stmt]> = std::iter::once(rest).chain(after.iter().copied()).collect();
+            match s {
+                Stmt::Block(b) => self.list(&b.stmts, &then),
+                Stmt::Try(t) => {
+                    self.list(&t.block.stmts, &then);
+                    if let Some(h) = &t.handler {
+                        self.list(&h.body.stmts, &then);
+                    }
+                    if let Some(f) = &t.finalizer {
+                        self.list(&f.stmts, &then);
+                    }
                 }
+                Stmt::If(f) => {
+                    self.list(block(&f.cons), &[]);
+                    if let Some(alt) = &f.alt {
+                        self.list(block(alt), &[]);
+                    }
+                }
+                Stmt::For(_)
+                | Stmt::ForIn(_)
+                | Stmt::ForOf(_)
+                | Stmt::While(_)
+                | Stmt::DoWhile(_)
+                | Stmt::Labeled(_)
+                | Stmt::Switch(_) => {
+                    for inner in nested_lists(s) {
+                        self.list(inner, &[]);
+                    }
+                }
+                _ => {}
             }
         }
     }
 
-    fn judge(&mut self, read: &KvCall, put: &KvCall, path: &[Stmt], before: &[Stmt]) {
+    /// A read `name = await <read>` followed by `rest` (then `after`): the `if` on the value
+    /// that separates a hit, which returns the value (or something computed from it), from
+    /// a miss, whose awaited puts of the same key are judged.
+    fn shape(&mut self, name: &Atom, read: &KvCall, rest: &[Stmt], after: &[&[Stmt]]) {
+        let names = HashSet::from_iter([name.clone()]);
+        let Some((j, Stmt::If(branch))) = rest
+            .iter()
+            .enumerate()
+            .find(|(_, s)| matches!(s, Stmt::If(f) if uses(&f.test, &names, None)))
+        else {
+            return;
+        };
+        let following: Vec<&[Stmt]> = std::iter::once(&rest[j + 1..])
+            .chain(after.iter().copied())
+            .collect();
+        let miss: Vec<&[Stmt]> = if tests_miss(&branch.test, name) {
+            // `if (!v) { …miss… }`, and the hit is what follows: its first `return` gives
+            // the value read. A set-if-absent returns nothing of it.
+            let hit = following
+                .iter()
+                .flat_map(|l| l.iter())
+                .find(|s| matches!(s, Stmt::Return(_)));
+            if !hit.is_some_and(|r| returns_read(r, &names)) {
+                return;
+            }
+            vec![block(&branch.cons)]
+        } else {
+            // `if (v) { …return v… }`: a hit that answers with something else (an error,
+            // "already used") is no cache of the value.
+            if !returns_read(&branch.cons, &names) {
+                return;
+            }
+            branch
+                .alt
+                .as_deref()
+                .map(block)
+                .into_iter()
+                .chain(following)
+                .collect()
+        };
+        let before = &rest[..j];
+        for path in &miss {
+            let mut puts = Vec::new();
+            awaited_puts(self.ctx, path, &mut puts);
+            for p in puts {
+                self.judge(read, p, &miss, before);
+            }
+        }
+    }
+
+    fn judge(&mut self, read: &KvCall, put: &KvCall, miss: &[&[Stmt]], before: &[Stmt]) {
         self.judged += 1;
         // The read and the put are statements of one list or of a branch of it: one function.
         if self.judged > MAX_SHAPES {
@@ -251,9 +420,13 @@ impl Shapes<'_, '_> {
         ) {
             return;
         }
-        let mut fetched = fetched_names(path);
-        fetched.extend(fetched_names(before));
-        if !(calls_something(value) || uses(value, &fetched, None)) {
+        // From the origin: a call that is not the request's (a body the client sent is no
+        // origin's answer), or names that hold one.
+        let lists: Vec<&[Stmt]> = std::iter::once(before)
+            .chain(miss.iter().copied())
+            .collect();
+        let fetched = origin_names(&lists);
+        if !(from_origin(value) || uses(value, &fetched, None)) {
             return;
         }
         let line = ctx.source.position(ctx.source.range(read.span).start).line;
