@@ -2,10 +2,13 @@
 //! same key: concurrent requests lose updates.
 
 use swc_common::Spanned;
+use swc_ecma_ast::{CallExpr, Expr, Prop, PropName, PropOrSpread};
 
 use super::{FixKind, Rule, RuleContext};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::flow::{derived_from, may_share_key, same_key, uses, Bodies, MAX_COMPARISONS};
+use crate::semantic::flow::{
+    derived_from, may_share_key, same_key, uses_through, Bodies, MAX_COMPARISONS,
+};
 use crate::semantic::{KvCall, KvMethod};
 
 pub struct NoKvReadModifyWrite;
@@ -71,22 +74,60 @@ impl Rule for NoKvReadModifyWrite {
             if pairs > MAX_PAIRS {
                 break;
             }
-            let derived = derived_from(body, read.span, put.span.lo);
-            if uses(value, &derived, Some(read.span)) {
-                out.push(report(ctx, read, put, value.span()));
+            let io = |c: &CallExpr| ctx.model.is_io_call(c);
+            let derived = derived_from(body, read.span, put.span.lo, &io);
+            let from_read = |e: &Expr| uses_through(e, &derived, Some(read.span), &io);
+            if from_read(value) {
+                out.push(report(ctx, read, put, value.span(), "a value"));
+            } else if let Some(meta) = (read.method == KvMethod::GetWithMetadata)
+                .then(|| metadata(put))
+                .flatten()
+                .filter(|m| from_read(m))
+            {
+                // The value is the same, and a flag toggled in the metadata is lost the same
+                // way.
+                out.push(report(ctx, read, put, meta.span(), "metadata"));
             }
         }
         out
     }
 }
 
-fn report(ctx: &RuleContext, read: &KvCall, put: &KvCall, value: swc_common::Span) -> Diagnostic {
+/// The `metadata` a put writes (`{ metadata: … }`), when written inline.
+fn metadata<'p>(put: &KvCall<'p>) -> Option<&'p Expr> {
+    let Expr::Object(o) = crate::semantic::values::strip(put.arg(2)?) else {
+        return None;
+    };
+    o.props.iter().find_map(|p| match p {
+        PropOrSpread::Prop(p) => match &**p {
+            Prop::KeyValue(kv) if prop_is(&kv.key, "metadata") => Some(&*kv.value),
+            _ => None,
+        },
+        PropOrSpread::Spread(_) => None,
+    })
+}
+
+fn prop_is(key: &PropName, name: &str) -> bool {
+    match key {
+        PropName::Ident(i) => &*i.sym == name,
+        PropName::Str(s) => s.value.as_str() == Some(name),
+        _ => false,
+    }
+}
+
+fn report(
+    ctx: &RuleContext,
+    read: &KvCall,
+    put: &KvCall,
+    value: swc_common::Span,
+    what: &str,
+) -> Diagnostic {
     let line = ctx.source.position(ctx.source.range(read.span).start).line;
     Diagnostic::new(
         ID,
         ctx.source.range(put.span),
         format!(
-            "KV `put` writes a value computed from the `{}` of the same key on line {line}: concurrent requests lose updates",
+            "KV `put` writes {what} computed from the `{}` of the same key on line {line}: concurrent requests lose updates",
             read.method.name()
         ),
         HELP,

@@ -415,7 +415,7 @@ impl Shapes<'_, '_> {
         // Computed from the read: a read-modify-write, not a cache fill.
         if uses(
             value,
-            &derived_from(body, read.span, put.span.lo),
+            &derived_from(body, read.span, put.span.lo, &|c| ctx.model.is_io_call(c)),
             Some(read.span),
         ) {
             return;

@@ -110,10 +110,17 @@ impl Visit for FindFunction<'_> {
     }
 }
 
+/// Which calls give a result that is not computed from their arguments: I/O, whose answer
+/// comes from elsewhere (`fetch(url, { body: token })` sends the token; its response is the
+/// server's). See [`crate::semantic::SemanticModel::is_io_call`].
+pub type Io<'a> = &'a dyn Fn(&CallExpr) -> bool;
+
 /// The names that hold a value computed from the read at `read` (a call's span), assigned
 /// before `until`: declared from it, assigned from it, or mutated with it (`list.push(x)`).
-pub fn derived_from(body: Body, read: Span, until: BytePos) -> HashSet<Atom> {
+/// The result of an `io` call is not computed from what it is given.
+pub fn derived_from(body: Body, read: Span, until: BytePos, io: Io) -> HashSet<Atom> {
     let mut pass = Derive {
+        io,
         read,
         until,
         names: HashSet::default(),
@@ -124,7 +131,8 @@ pub fn derived_from(body: Body, read: Span, until: BytePos) -> HashSet<Atom> {
     pass.names
 }
 
-struct Derive {
+struct Derive<'a> {
+    io: Io<'a>,
     read: Span,
     until: BytePos,
     names: HashSet<Atom>,
@@ -134,9 +142,9 @@ struct Derive {
     on_path: bool,
 }
 
-impl Derive {
+impl Derive<'_> {
     fn comes_from_read(&self, e: &Expr) -> bool {
-        uses(e, &self.names, Some(self.read))
+        uses_through(e, &self.names, Some(self.read), self.io)
     }
 
     /// The name an assignment or mutation target is rooted at (`a` in `a.b.c`).
@@ -149,7 +157,7 @@ impl Derive {
     }
 }
 
-impl Visit for Derive {
+impl Visit for Derive<'_> {
     fn visit_ts_type(&mut self, _: &TsType) {}
     // Nested functions run at another time.
     fn visit_function(&mut self, _: &Function) {}
@@ -243,9 +251,15 @@ fn fresh_assignment(s: &Stmt) -> Option<(&Atom, &Expr)> {
 /// Whether an expression uses one of `names`, or contains the call at `call` (the read
 /// itself, inline). Nested functions count: `list.map((x) => x + count)` uses `count`.
 pub fn uses(e: &Expr, names: &HashSet<Atom>, call: Option<Span>) -> bool {
+    uses_through(e, names, call, &|_| false)
+}
+
+/// [`uses`], where the result of an `io` call does not use what it is given.
+pub fn uses_through(e: &Expr, names: &HashSet<Atom>, call: Option<Span>, io: Io) -> bool {
     let mut find = Uses {
         names,
         call,
+        io,
         found: false,
     };
     e.visit_with(&mut find);
@@ -255,6 +269,7 @@ pub fn uses(e: &Expr, names: &HashSet<Atom>, call: Option<Span>) -> bool {
 struct Uses<'n> {
     names: &'n HashSet<Atom>,
     call: Option<Span>,
+    io: Io<'n>,
     found: bool,
 }
 
@@ -281,6 +296,9 @@ impl Visit for Uses<'_> {
     fn visit_call_expr(&mut self, c: &CallExpr) {
         if Some(c.span) == self.call {
             self.found = true;
+            return;
+        }
+        if (self.io)(c) {
             return;
         }
         c.visit_children_with(self);

@@ -228,6 +228,21 @@ impl<'p> SemanticModel<'p> {
         self.function_spans[function]
     }
 
+    /// Whether a call is I/O, whose result is not computed from its arguments: `fetch(…)`,
+    /// a `fetch` method (a service binding, a Durable Object stub), or any call on a Durable
+    /// Object stub (its RPC methods answer from the object's state).
+    pub fn is_io_call(&self, c: &CallExpr) -> bool {
+        let fetch = match &c.callee {
+            Callee::Expr(e) => match values::strip(e) {
+                Expr::Ident(i) => &*i.sym == "fetch",
+                Expr::Member(m) => matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "fetch"),
+                _ => false,
+            },
+            _ => false,
+        };
+        fetch || self.do_calls.iter().any(|d| d.span == c.span)
+    }
+
     /// The KV call whose call expression has this span.
     pub fn kv_call_at(&self, span: Span) -> Option<&KvCall<'p>> {
         self.by_span.get(&span).map(|&i| &self.kv_calls[i])
