@@ -105,7 +105,11 @@ impl Resolvers {
             // that nothing declares: reading and parsing most files of a KV-heavy project on
             // every run is not paid where every name is known.
             let undeclared = || {
-                crate::semantic::evidence::env_calls(text).any(|name| bindings.kind(name).is_none())
+                use crate::semantic::evidence::{alias_calls, env_calls};
+                env_calls(text).any(|name| bindings.kind(name).is_none())
+                    || alias_calls(text)
+                        .into_iter()
+                        .any(|name| bindings.kind(name).is_none())
             };
             if config.file.bindings.infer != Some(false)
                 && (bindings.kv_names().next().is_none() || undeclared())

@@ -245,9 +245,15 @@ fn init_proposes_bindings_from_usage_only_kv_has() {
         text.contains("  \"TOKENS\", # not in the wrangler config; used as only KV is: src/index.ts:6 get(key, 'json'); src/index.ts:7 put(…, { expirationTtl })\n"),
         "{text}"
     );
+    // A `get` parsed as JSON with a `put` of a string, through an alias and destructuring.
+    assert!(
+        text.contains("  \"PROFILES\", # not in the wrangler config; used as only KV is: src/profiles.ts:8 JSON.parse(get(…)) with src/profiles.ts:13 put(key, string)\n"),
+        "{text}"
+    );
     assert!(!text.contains("\"UPLOADS\""), "{text}");
+    assert!(!text.contains("\"ARCHIVE\""), "{text}");
     let config = kvlint::config::Config::parse(Path::new("kvlint.toml"), &text).unwrap();
-    assert_eq!(config.file.bindings.kv, ["RATE", "TOKENS"]);
+    assert_eq!(config.file.bindings.kv, ["PROFILES", "RATE", "TOKENS"]);
 }
 
 /// Where nothing declares a KV binding, names used as only KV is used are KV bindings at
@@ -493,17 +499,17 @@ fn the_evidence_cache_is_read_for_files_as_they_were_and_rewritten_only_on_chang
         )
     };
     let finding = "src/a.ts:2:9: warning [require-kv-ttl] KV `put` without an expiration: the value is stored forever\n";
-    std::fs::write(&cache, stored(1, env!("CARGO_PKG_VERSION"))).unwrap();
+    std::fs::write(&cache, stored(2, env!("CARGO_PKG_VERSION"))).unwrap();
     assert_eq!(run(), finding);
     // Another format or another kvlint's cache is not read.
-    std::fs::write(&cache, stored(2, env!("CARGO_PKG_VERSION"))).unwrap();
+    std::fs::write(&cache, stored(1, env!("CARGO_PKG_VERSION"))).unwrap();
     assert_eq!(run(), "");
-    std::fs::write(&cache, stored(1, "0.0.0-other")).unwrap();
+    std::fs::write(&cache, stored(2, "0.0.0-other")).unwrap();
     assert_eq!(run(), "");
     // An entry for the file as it was (another size) is not read either.
     std::fs::write(
         &cache,
-        stored(1, env!("CARGO_PKG_VERSION"))
+        stored(2, env!("CARGO_PKG_VERSION"))
             .replace(&format!("\"size\":{}", meta.len()), "\"size\":1"),
     )
     .unwrap();

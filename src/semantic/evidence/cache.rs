@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::Uses;
 
 /// Bumped whenever what a file's evidence is changes: an older cache is not read.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a file was when its evidence was found: its size and modification time (ns).
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

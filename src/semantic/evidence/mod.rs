@@ -7,10 +7,13 @@
 //! that the file does not declare (service-worker syntax), that no other binding type takes:
 //! `getWithMetadata`, `put` options with `expirationTtl`, `expiration` or `metadata`, `get`
 //! with a KV type (`'json'`, `'text'`, `'arrayBuffer'`, `'stream'`, as the second argument or
-//! as `{ type }`) or with `{ cacheTtl }`, and a `list` whose result's `.keys` is read. R2's own uses are
-//! evidence against: `put` with `httpMetadata` or `customMetadata`, `get` with `onlyIf` or
-//! `range`, a `list` whose result's `.objects` is read. A name with evidence against is not
-//! inferred.
+//! as `{ type }`) or with `{ cacheTtl }`, a `list` whose result's `.keys` is read, and, on
+//! one name anywhere in the project, a `get(key)` whose result is a string (`JSON.parse`d, or
+//! given a string's method) with a `put` of a string. Calls through `const kv = env.NAME` and
+//! `const { NAME } = env` count. R2's own uses are evidence against: `put` with
+//! `httpMetadata` or `customMetadata`, `get` with `onlyIf` or `range`, a `list` whose result's
+//! `.objects` is read, a `get` result's `.body`, `.text()` or `.json()`. A name with evidence
+//! against is not inferred.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -237,12 +240,24 @@ impl Visit for Declared {
 struct Uses {
     kv: Evidence,
     r2: HashSet<String>,
+    /// Names whose `get(key)` result is used as a string (`JSON.parse(v)`, `v.split(…)`):
+    /// KV evidence together with a `put` of a string, where each was seen.
+    #[serde(default)]
+    string_gets: BTreeMap<String, String>,
+    /// Names given a string by a `put` (`put(key, JSON.stringify(x))`, a literal, a
+    /// template), where.
+    #[serde(default)]
+    string_puts: BTreeMap<String, String>,
 }
 
 struct Finder<'a> {
     source: &'a Source,
     label: &'a str,
     declared: HashSet<Atom>,
+    /// Local names of an env's binding: `const kv = env.NAME`, `const { NAME: kv } = env`.
+    aliases: HashMap<Atom, Atom>,
+    /// Names given a `get(key)` result: `const v = await env.NAME.get(key)`.
+    gets: HashMap<Atom, Atom>,
     /// Names given an awaited `list()` result (`const page = await env.NAME.list()`): the
     /// binding it came from.
     lists: HashMap<Atom, Atom>,
@@ -250,6 +265,57 @@ struct Finder<'a> {
 }
 
 impl Finder<'_> {
+    /// `file:line`.
+    fn place(&self, span: swc_common::Span) -> String {
+        let line = self.source.position(self.source.range(span).start).line;
+        format!("{}:{line}", self.label)
+    }
+
+    /// The binding a call `<receiver>.method(…)` is on, also through an alias, the method,
+    /// and whether the binding is a global.
+    fn binding_call<'e>(&self, c: &'e CallExpr) -> Option<(Atom, &'e str, bool)> {
+        if let Some(Expr::Member(MemberExpr { obj, prop, .. })) =
+            c.callee.as_expr().map(|e| strip(e))
+        {
+            if let (Expr::Ident(i), MemberProp::Ident(method)) = (strip(obj), prop) {
+                if let Some(name) = self.aliases.get(&i.sym) {
+                    return Some((name.clone(), &method.sym, false));
+                }
+            }
+        }
+        kv_like_call(c, &self.declared).map(|(n, m, g)| (n.clone(), m, g))
+    }
+
+    /// The binding whose `get(key)` result an expression is: `await env.NAME.get(key)`, or a
+    /// name given one.
+    fn get_result(&self, e: &Expr) -> Option<Atom> {
+        match strip(e) {
+            Expr::Ident(i) => self.gets.get(&i.sym).cloned(),
+            Expr::Await(a) => match strip(&a.arg) {
+                Expr::Call(c) if !c.args.is_empty() => match self.binding_call(c)? {
+                    (name, "get", false) => Some(name),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `v.split(…)`: a string's method on a `get` result says it is a string; `v.text()`,
+    /// R2's object.
+    fn method_of_result(&mut self, m: &MemberExpr, span: swc_common::Span) {
+        let (MemberProp::Ident(p), Some(name)) = (&m.prop, self.get_result(&m.obj)) else {
+            return;
+        };
+        if STRING_METHODS.contains(&&*p.sym) {
+            let at = format!("{} get(…).{}()", self.place(span), p.sym);
+            self.uses.string_gets.entry(name.to_string()).or_insert(at);
+        } else if R2_OBJECT_METHODS.contains(&&*p.sym) {
+            self.uses.r2.insert(name.to_string());
+        }
+    }
+
     fn note(&mut self, name: &Atom, says: Says, span: swc_common::Span) {
         match says {
             Says::R2 => {
@@ -271,16 +337,48 @@ impl Visit for Finder<'_> {
     fn visit_ts_type(&mut self, _: &swc_ecma_ast::TsType) {}
 
     fn visit_call_expr(&mut self, c: &CallExpr) {
-        if let Some((name, method, global)) = kv_like_call(c, &self.declared) {
+        if let Some((name, method, global)) = self.binding_call(c) {
             match call_says(method, c) {
                 // A global's `get(key, 'json')` may be another library's (jQuery's `$.get`):
                 // only a method or option no other API has names a global binding.
                 Some(Says::Kv { unique: false, .. }) if global => {}
-                Some(says) => {
-                    let name = name.clone();
-                    self.note(&name, says, c.span);
-                }
+                Some(says) => self.note(&name, says, c.span),
                 None => {}
+            }
+            // `put(key, JSON.stringify(x))`: a string written (R2 takes one too; with a
+            // `get` whose result is a string, only KV does both).
+            let string = c
+                .args
+                .get(1)
+                .is_some_and(|a| a.spread.is_none() && is_string(&a.expr));
+            if method == "put" && !global && string {
+                let at = self.place(c.span);
+                self.uses.string_puts.entry(name.to_string()).or_insert(at);
+            }
+        }
+        // `JSON.parse(v)` of a `get` result: a string (R2's `get` gives an object).
+        if let Some(Expr::Member(m)) = c.callee.as_expr().map(|e| strip(e)) {
+            let json_parse = matches!(strip(&m.obj), Expr::Ident(o) if &*o.sym == "JSON")
+                && matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "parse");
+            let parsed = c
+                .args
+                .first()
+                .filter(|_| json_parse)
+                .and_then(|a| self.get_result(&a.expr));
+            if let Some(name) = parsed {
+                let at = format!("{} JSON.parse(get(…))", self.place(c.span));
+                self.uses.string_gets.entry(name.to_string()).or_insert(at);
+            }
+            self.method_of_result(m, c.span);
+        }
+        c.visit_children_with(self);
+    }
+
+    /// `v?.split(…)`.
+    fn visit_opt_call(&mut self, c: &swc_ecma_ast::OptCall) {
+        if let Expr::OptChain(o) = strip(&c.callee) {
+            if let swc_ecma_ast::OptChainBase::Member(m) = &*o.base {
+                self.method_of_result(m, c.span);
             }
         }
         c.visit_children_with(self);
@@ -289,6 +387,12 @@ impl Visit for Finder<'_> {
     /// `(await env.NAME.list()).keys`, `page.keys` of `const page = await env.NAME.list()`.
     fn visit_member_expr(&mut self, m: &MemberExpr) {
         if let MemberProp::Ident(prop) = &m.prop {
+            // `object.body`, `object.httpMetadata` of a `get` result: R2's object.
+            if R2_OBJECT_FIELDS.contains(&&*prop.sym) {
+                if let Some(name) = self.get_result(&m.obj) {
+                    self.uses.r2.insert(name.to_string());
+                }
+            }
             let from = match strip(&m.obj) {
                 Expr::Ident(i) => self.lists.get(&i.sym).cloned(),
                 other => awaited_list(other, &self.declared).cloned(),
@@ -300,8 +404,45 @@ impl Visit for Finder<'_> {
         m.visit_children_with(self);
     }
 
-    /// `const { keys } = await env.NAME.list()`, and names given a `list()` result.
+    /// `const { keys } = await env.NAME.list()`, and names given a `list()` result, a `get`
+    /// result, or an env's binding.
     fn visit_var_declarator(&mut self, d: &swc_ecma_ast::VarDeclarator) {
+        if let Some(init) = d.init.as_deref() {
+            match (&d.name, strip(init)) {
+                // `const kv = env.NAME`
+                (Pat::Ident(b), Expr::Member(m)) if ends_in_env(&m.obj) => {
+                    if let MemberProp::Ident(name) = &m.prop {
+                        self.aliases.insert(b.id.sym.clone(), name.sym.clone());
+                    }
+                }
+                // `const { NAME, OTHER: kv } = env`
+                (Pat::Object(o), e) if ends_in_env(e) => {
+                    for p in &o.props {
+                        match p {
+                            ObjectPatProp::Assign(a) => {
+                                self.aliases
+                                    .insert(a.key.id.sym.clone(), a.key.id.sym.clone());
+                            }
+                            ObjectPatProp::KeyValue(kv) => {
+                                if let (PropName::Ident(k), Pat::Ident(local)) =
+                                    (&kv.key, &*kv.value)
+                                {
+                                    self.aliases.insert(local.id.sym.clone(), k.sym.clone());
+                                }
+                            }
+                            ObjectPatProp::Rest(_) => {}
+                        }
+                    }
+                }
+                // `const v = await env.NAME.get(key)`
+                (Pat::Ident(b), _) => {
+                    if let Some(name) = self.get_result(init) {
+                        self.gets.insert(b.id.sym.clone(), name);
+                    }
+                }
+                _ => {}
+            }
+        }
         if let Some(name) = d
             .init
             .as_deref()
@@ -334,10 +475,45 @@ impl Visit for Finder<'_> {
     }
 }
 
+/// A string's methods: one called on a `get` result says it is a string.
+const STRING_METHODS: [&str; 12] = [
+    "split",
+    "startsWith",
+    "endsWith",
+    "trim",
+    "toLowerCase",
+    "toUpperCase",
+    "replace",
+    "replaceAll",
+    "substring",
+    "padStart",
+    "charAt",
+    "localeCompare",
+];
+
+/// R2 object's methods and fields: one used on a `get` result says it is R2's.
+const R2_OBJECT_METHODS: [&str; 4] = ["text", "json", "arrayBuffer", "writeHttpMetadata"];
+const R2_OBJECT_FIELDS: [&str; 5] = ["body", "httpMetadata", "customMetadata", "etag", "httpEtag"];
+
+/// Whether a value written is a string: a literal, a template, `JSON.stringify(…)`,
+/// `String(…)`.
+fn is_string(e: &Expr) -> bool {
+    match strip(e) {
+        Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) => true,
+        Expr::Call(c) => c
+            .callee
+            .as_expr()
+            .is_some_and(|callee| crate::semantic::values::is_string_wrapper(callee)),
+        _ => false,
+    }
+}
+
 /// Words one of which the text of a file with evidence (for or against) holds: a file
 /// without any is not parsed. Each use above needs one (`getWithMetadata`, `httpMetadata` and
 /// `customMetadata` hold "Metadata").
-const MARKERS: [&str; 14] = [
+const MARKERS: [&str; 16] = [
+    "JSON.parse",
+    ".put(",
     "Metadata",
     "metadata",
     "expiration",
@@ -389,6 +565,91 @@ pub fn env_calls(text: &str) -> impl Iterator<Item = &str> {
         );
         (kv && bytes.get(end) == Some(&b'(')).then_some(name)
     })
+}
+
+/// The names of an env's bindings a text gives a local name and then calls a KV method on,
+/// found without parsing: `const kv = env.NAME` (or `c.env.NAME`) and `const { NAME, OTHER:
+/// kv } = env`, with `kv.get(` (or another KV method) in the text.
+pub fn alias_calls(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let called = |local: &str| {
+        ["get", "getWithMetadata", "put", "delete", "list"]
+            .iter()
+            .any(|m| {
+                text.contains(&format!("{local}.{m}(")) || text.contains(&format!("{local}?.{m}("))
+            })
+    };
+    // The identifier that ends just before `at` (spaces skipped).
+    let ident_before = |at: usize| {
+        let end = bytes[..at].iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
+        let start = bytes[..end]
+            .iter()
+            .rposition(|b| !is_ident(*b))
+            .map_or(0, |i| i + 1);
+        (start < end).then(|| &text[start..end])
+    };
+    let mut out = Vec::new();
+    for i in memchr::memmem::find_iter(bytes, "env") {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + 3).copied();
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+            || after.is_some_and(is_ident)
+        {
+            continue;
+        }
+        // The start of the expression the `env` ends or is in (`c.env`, `context.env`).
+        let start = bytes[..i]
+            .iter()
+            .rposition(|b| !(is_ident(*b) || *b == b'.'))
+            .map_or(0, |j| j + 1);
+        let Some(eq) = bytes[..start]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+        else {
+            continue;
+        };
+        if bytes[eq] != b'=' || eq == 0 || matches!(bytes[eq - 1], b'=' | b'!' | b'<' | b'>') {
+            continue;
+        }
+        if after == Some(b'.') {
+            // `const kv = env.NAME` (and nothing after the name but the end of the statement).
+            let from = i + 4;
+            let len = bytes[from..].iter().take_while(|b| is_ident(**b)).count();
+            let next = bytes[from + len..]
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t'));
+            let ends = matches!(next, None | Some(b';' | b'\n' | b'\r' | b',' | b')'));
+            match ident_before(eq) {
+                Some(local) if len > 0 && ends && called(local) => {
+                    out.push(&text[from..from + len]);
+                }
+                _ => {}
+            }
+        } else if bytes[..eq]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map(|j| bytes[j])
+            == Some(b'}')
+        {
+            // `const { NAME, OTHER: kv } = env`
+            let close = bytes[..eq].iter().rposition(|b| *b == b'}').unwrap_or(0);
+            let Some(open) = bytes[..close].iter().rposition(|b| *b == b'{') else {
+                continue;
+            };
+            for part in text[open + 1..close].split(',') {
+                let (name, local) = match part.split_once(':') {
+                    Some((n, l)) => (n.trim(), l.trim()),
+                    None => (part.trim(), part.trim()),
+                };
+                let plain = |s: &str| !s.is_empty() && s.bytes().all(is_ident);
+                if plain(name) && plain(local) && called(local) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The source files of the project under `dir` (`.gitignore` honoured, `node_modules`
@@ -446,11 +707,27 @@ fn path_label(dir: &Path, path: &Path) -> String {
 fn merge(per_file: Vec<Uses>) -> Evidence {
     let mut found = Evidence::new();
     let mut against = HashSet::new();
+    let (mut string_gets, mut string_puts) = (BTreeMap::new(), BTreeMap::new());
     for uses in per_file {
         against.extend(uses.r2);
         for (name, places) in uses.kv {
             let all = found.entry(name).or_default();
             all.extend(places.into_iter().take(3 - all.len().min(3)));
+        }
+        for (name, at) in uses.string_gets {
+            string_gets.entry(name).or_insert(at);
+        }
+        for (name, at) in uses.string_puts {
+            string_puts.entry(name).or_insert(at);
+        }
+    }
+    // A `get` whose result is a string and a `put` of a string, on one name: only KV.
+    for (name, get) in string_gets {
+        if let Some(put) = string_puts.get(&name) {
+            let all = found.entry(name).or_default();
+            if all.len() < 3 {
+                all.push(format!("{get} with {put} put(key, string)"));
+            }
         }
     }
     found.retain(|name, _| !against.contains(name));
@@ -482,6 +759,8 @@ fn uses_in(label: &str, lang: Lang, text: String) -> Uses {
         source: &source,
         label,
         declared: declared.0,
+        aliases: HashMap::new(),
+        gets: HashMap::new(),
         lists: HashMap::new(),
         uses: Uses::default(),
     };
@@ -514,6 +793,38 @@ mod tests {
 
     fn names(files: &[&str]) -> Vec<String> {
         evidence(files).into_keys().collect()
+    }
+
+    /// A `get` whose result is a string (parsed as JSON, or given a string's method) with a
+    /// `put` of a string on the same name, in any files of the project, is KV; through an
+    /// alias or destructuring too. R2's object uses are evidence against.
+    #[test]
+    fn a_string_read_and_a_string_written_are_kv() {
+        let read = "export async function r(env: any, id: string) {\n  const raw = await env.STORE.get(`u:${id}`);\n  return raw ? JSON.parse(raw) : null;\n}\n";
+        let write = "export async function w(env: any, id: string, u: object) {\n  await env.STORE.put(`u:${id}`, JSON.stringify(u));\n}\n";
+        assert_eq!(names(&[read, write]), ["STORE"]);
+        assert_eq!(
+            evidence(&[read, write])["STORE"],
+            ["f0.ts:3 JSON.parse(get(…)) with f1.ts:2 put(key, string)"]
+        );
+        // Either alone says nothing: R2 takes a string too, and a read alone is no proof.
+        assert!(names(&[read]).is_empty());
+        assert!(names(&[write]).is_empty());
+        // Through an alias and destructuring, and a string's method.
+        let aliased = "export async function a(env: any) {\n  const kv = env.TOKENS;\n  const t = await kv.get('t');\n  return t?.split('.');\n}\nexport async function b(c: any) {\n  const { TOKENS: store } = c.env;\n  await store.put('t', `a.${1}`);\n}\n";
+        assert_eq!(names(&[aliased]), ["TOKENS"]);
+        // R2's object: `.body`, `.text()` on what `get` gave.
+        let r2 = "export async function r(env: any) {\n  const o = await env.FILES.get('a');\n  JSON.parse(o);\n  await env.FILES.put('a', JSON.stringify({}));\n  return new Response(o.body);\n}\n";
+        assert!(names(&[r2]).is_empty());
+        // A `get` with no key (a Secrets Store binding) is not KV's.
+        let secret = "export async function s(env: any) {\n  const k = await env.SECRET.get();\n  JSON.parse(k);\n  await env.SECRET.put('a', 'b');\n}\n";
+        assert!(names(&[secret]).is_empty());
+    }
+
+    #[test]
+    fn aliases_called_with_a_kv_method_are_found_without_parsing() {
+        let text = "const kv = env.SESSIONS;\nawait kv.get('a');\nconst { CACHE, FILES: f } = c.env;\nawait CACHE.put('a', 'b');\nconst unused = env.OTHER;\nconst key = env.API_KEY;\nf.head('x');\nif (a == env.X) {}\n";
+        assert_eq!(alias_calls(text), ["SESSIONS", "CACHE"]);
     }
 
     #[test]
