@@ -149,6 +149,9 @@ fn the_reasons_name_the_file_that_declares() {
     let out = kvlint::commands::debug_bindings(&modules.join("variables.ts"), None).unwrap();
     assert!(
         out.contains("because `kv: AppVariables['kv']` is typed KVNamespace (src/variables.ts:12)")
+            // Hono's variables: where the app's Variables type is declared.
+            && out.contains("because `c.var.kv`: the app's Variables say kv: KVNamespace (src/variables.ts:12)")
+            && out.contains("because `c.get('kv')`: the app's Variables say kv: KVNamespace (src/variables.ts:12)")
             && out.contains(
                 "because `bindings.ROUTES`: AppEnv.Bindings declares ROUTES: KVNamespace (src/app-env.ts:2)"
             ),

@@ -48,6 +48,10 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) aliases: HashMap<String, KnownType>,
     /// Every type name the file declares or imports.
     pub(super) type_names: HashSet<String>,
+    /// Where the file declares each of its interfaces and type aliases.
+    pub(super) type_spans: HashMap<String, Span>,
+    /// The file, as reasons name it.
+    pub(super) label: String,
     pub(super) scopes: Scopes<'p>,
     /// What `this` is: a class, or something else (`None`).
     pub(super) this: Vec<Option<ClassInfo>>,
@@ -70,7 +74,7 @@ pub(super) struct Builder<'a, 'p> {
     /// Functions (by span) whose every return is that value, and whether they are async.
     pub(super) value_returning: HashMap<Span, (Value, bool)>,
     /// Hono apps of the file (`const app = new Hono<E>()`): the variables `E` declares.
-    pub(super) hono_apps: HashMap<Atom, Vec<(String, KnownType)>>,
+    pub(super) hono_apps: HashMap<Atom, super::hono::AppVariables>,
     /// The names this file gives hono's `Context` type (`import type { Context } from 'hono'`).
     pub(super) hono_context_types: HashSet<Atom>,
     /// The context of the route whose handler is visited next, if any.
@@ -141,7 +145,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         bindings: &'a Bindings,
         facts: super::declarations::TypeFacts,
         imported: HashMap<Atom, Binding<'p>>,
-        explain: bool,
+        (label, explain): (&str, bool),
     ) -> Self {
         let super::declarations::TypeFacts {
             interfaces,
@@ -149,6 +153,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             origins,
             aliases,
             type_names,
+            type_spans,
         } = facts;
         let env_types = interfaces
             .iter()
@@ -164,6 +169,8 @@ impl<'a, 'p> Builder<'a, 'p> {
             reassigned,
             aliases,
             type_names,
+            type_spans,
+            label: label.to_string(),
             scopes: Scopes::default(),
             this: Vec::new(),
             functions: vec![0],
@@ -191,6 +198,12 @@ impl<'p> Builder<'_, 'p> {
     }
 
     /// A reason, written out only when the model explains itself.
+    /// Where a node of the file is: `src/app.ts:12`.
+    pub(super) fn at(&self, span: Span) -> String {
+        let line = self.source.position(self.source.range(span).start).line;
+        format!("{}:{line}", self.label)
+    }
+
     pub(super) fn why(&self, reason: impl FnOnce() -> String) -> String {
         if self.explain {
             reason()

@@ -56,8 +56,12 @@ impl Builder<'_, '_> {
         let Some(t) = t else { return };
         let aliased = || type_ref_name(&t.type_ann).and_then(|n| self.aliases.get(n).copied());
         if aliased().or_else(|| known_type(&t.type_ann)) == Some(KnownType::Kv) {
-            let reason =
-                self.why(|| format!("`this.{name}`: the class declares {name}: KVNamespace"));
+            let reason = self.why(|| {
+                format!(
+                    "`this.{name}`: the class declares {name}: KVNamespace ({})",
+                    self.at(t.span)
+                )
+            });
             info.kv_fields.insert(name, reason);
             return;
         }

@@ -26,10 +26,13 @@ impl<'p> Builder<'_, 'p> {
         }
     }
 
-    /// What a value of a known type is.
-    fn known_value(&self, kind: KnownType, shown: &str) -> Value {
+    /// What a value of a known type is (`at`: where the type is written).
+    fn known_value(&self, kind: KnownType, shown: &str, at: Option<Span>) -> Value {
         match kind {
-            KnownType::Kv => Value::Kv(self.why(|| format!("`{shown}` is typed KVNamespace"))),
+            KnownType::Kv => Value::Kv(self.why(|| match at {
+                Some(span) => format!("`{shown}` is typed KVNamespace ({})", self.at(span)),
+                None => format!("`{shown}` is typed KVNamespace"),
+            })),
             KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
             KnownType::DurableObjectStub => Value::DurableObjectStub,
             KnownType::String => Value::Str,
@@ -44,7 +47,12 @@ impl<'p> Builder<'_, 'p> {
             if let (TsEntityName::Ident(i), Some(args)) = (&r.type_name, &r.type_params) {
                 if self.hono_context_types.contains(&i.sym) {
                     let vars = args.params.first().map(|e| self.variables_of(e, 0));
-                    return Some(self.hono_context(&vars.unwrap_or_default()));
+                    let at = args.params.first().and_then(|e| self.variables_at(e));
+                    let app = super::hono::AppVariables {
+                        vars: vars.unwrap_or_default(),
+                        at: at.unwrap_or_else(|| self.at(t.span())),
+                    };
+                    return Some(self.hono_context(&app));
                 }
             }
         }
@@ -63,7 +71,7 @@ impl<'p> Builder<'_, 'p> {
             let members = self.interfaces.get(ty)?;
             let (_, kind) = members.iter().find(|(n, _)| n == key)?;
             let shown = format!("{shown}: {ty}['{key}']");
-            let value = self.known_value(*kind, &shown);
+            let value = self.known_value(*kind, &shown, None);
             return Some(match value {
                 Value::Kv(r) => Value::Kv(self.why(|| format!("{r}{}", self.declared_at(ty)))),
                 v => v,
@@ -82,16 +90,19 @@ impl<'p> Builder<'_, 'p> {
         // KVNamespace {}` (a declaration of the file outranks a global type of that name).
         if let Some(name) = type_ref_name(t) {
             if let Some(&kind) = self.aliases.get(name) {
-                return Some(match self.known_value(kind, shown) {
+                return Some(match self.known_value(kind, shown, None) {
                     Value::Kv(_) => Value::Kv(self.why(|| {
-                        format!("`{shown}` is typed {name}, which is declared a KVNamespace")
+                        format!(
+                            "`{shown}` is typed {name}, which is declared a KVNamespace{}",
+                            self.declared_at(name)
+                        )
                     })),
                     v => v,
                 });
             }
         }
         match known_type(t) {
-            Some(kind) => Some(self.known_value(kind, shown)),
+            Some(kind) => Some(self.known_value(kind, shown, Some(t.span()))),
             // An `env` typed with an interface of the file is that interface, whether or not
             // it declares a binding: its members' declared types outrank binding names.
             None => match type_ref_name(t) {
@@ -485,12 +496,13 @@ impl<'p> Builder<'_, 'p> {
         }
     }
 
-    /// Where a type another module declares comes from, as a reason's ending
-    /// (` (src/types.ts:3)`); nothing for the file's own.
-    fn declared_at(&self, ty: &str) -> String {
-        match self.origins.get(ty) {
-            Some(at) => format!(" ({at})"),
-            None => String::new(),
+    /// Where a type is declared, as a reason's ending (` (src/types.ts:3)`): another
+    /// module's, or the file's own; nothing when neither says.
+    pub(super) fn declared_at(&self, ty: &str) -> String {
+        match (self.origins.get(ty), self.type_spans.get(ty)) {
+            (Some(at), _) => format!(" ({at})"),
+            (None, Some(span)) => format!(" ({})", self.at(*span)),
+            (None, None) => String::new(),
         }
     }
 
@@ -505,9 +517,19 @@ impl<'p> Builder<'_, 'p> {
 }
 
 /// Why a member of an object whose declared type says it is KV is KV: the member's own
-/// reason is added when it says where it is declared (an imported object's members).
+/// reason, when it is about this member (a Hono context's variables), else where it is
+/// declared, when the member's reason says (an imported object's members).
 fn declared_kv(shown: &str, name: &str, member: &str) -> String {
-    match member.strip_prefix("declared in ") {
+    if member.starts_with(&format!("`{shown}`")) {
+        return member.to_string();
+    }
+    // `declared in src/a.ts:3`, or a reason that ends with where (` (src/a.ts:3)`).
+    let at = member.strip_prefix("declared in ").or_else(|| {
+        let (_, last) = member.strip_suffix(')')?.rsplit_once(" (")?;
+        let (_, line) = last.rsplit_once(':')?;
+        line.bytes().all(|b| b.is_ascii_digit()).then_some(last)
+    });
+    match at {
         Some(at) => format!("`{shown}`: its declared type says {name}: KVNamespace ({at})"),
         None => format!("`{shown}`: its declared type says {name}: KVNamespace"),
     }

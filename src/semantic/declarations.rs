@@ -40,6 +40,8 @@ pub(super) struct Declarations {
     /// namespaces, imported names): a name not among them, nor in the project's
     /// declaration files, resolves to no declaration.
     pub(super) type_names: HashSet<String>,
+    /// Where the file declares each of its interfaces and type aliases.
+    pub(super) type_spans: HashMap<String, swc_common::Span>,
 }
 
 /// What the walk needs of a file's declarations.
@@ -49,6 +51,7 @@ pub(super) struct TypeFacts {
     pub(super) origins: HashMap<String, String>,
     pub(super) aliases: HashMap<String, KnownType>,
     pub(super) type_names: HashSet<String>,
+    pub(super) type_spans: HashMap<String, swc_common::Span>,
 }
 
 /// Whether a type's members declare a binding (KV or Durable Object): only such a type
@@ -91,6 +94,7 @@ impl Declarations {
             origins: std::mem::take(&mut self.origins),
             aliases: std::mem::take(&mut self.aliases),
             type_names: std::mem::take(&mut self.type_names),
+            type_spans: std::mem::take(&mut self.type_spans),
         }
     }
 
@@ -240,6 +244,9 @@ impl Visit for Declarations {
 
     fn visit_ts_interface_decl(&mut self, d: &TsInterfaceDecl) {
         self.type_names.insert(d.id.sym.to_string());
+        self.type_spans
+            .entry(d.id.sym.to_string())
+            .or_insert(d.id.span);
         self.add_interface(&d.id.sym, &d.body.body);
         // `interface MyKV extends KVNamespace {}`: a KV namespace, with more declared.
         let runtime = d.extends.iter().find_map(|e| match &*e.expr {
@@ -253,6 +260,9 @@ impl Visit for Declarations {
 
     fn visit_ts_type_alias_decl(&mut self, d: &TsTypeAliasDecl) {
         self.type_names.insert(d.id.sym.to_string());
+        self.type_spans
+            .entry(d.id.sym.to_string())
+            .or_insert(d.id.span);
         match &*d.type_ann {
             TsType::TsTypeLit(lit) => self.add_interface(&d.id.sym, &lit.members),
             t => match (known_type(t), type_ref_name(t)) {

@@ -29,11 +29,11 @@ impl<'p> Builder<'_, 'p> {
         };
         let shown = self.text(callee.span());
         Some(match vars.iter().find(|(n, _)| *n == key) {
-            Some((_, Some(Value::Kv(_)))) => {
-                Value::Kv(self.why(|| {
-                    format!("`{shown}('{key}')`: the app's Variables say {key}: KVNamespace")
-                }))
-            }
+            // The variable's own reason, said of this call (it names where it is declared).
+            Some((_, Some(Value::Kv(r)))) => Value::Kv(self.why(|| match r.split_once("`: ") {
+                Some((_, why)) => format!("`{shown}('{key}')`: {why}"),
+                None => format!("`{shown}('{key}')`: the app's Variables say {key}: KVNamespace"),
+            })),
             Some((_, Some(v))) => v.clone(),
             _ => Value::Other,
         })
@@ -41,28 +41,40 @@ impl<'p> Builder<'_, 'p> {
 
     /// The context a route of a Hono app gives its handler: `env` (an env), `var` (the
     /// variables the app's type declares, with `ContextVariableMap`'s), and `get`.
-    pub(super) fn hono_context(&self, vars: &[(String, KnownType)]) -> Value {
+    pub(super) fn hono_context(&self, app: &AppVariables) -> Value {
         let from_map = self
             .interfaces
             .get("ContextVariableMap")
             .into_iter()
-            .flatten();
-        let var: Vec<(String, Option<Value>)> =
-            vars.iter()
-                .chain(from_map)
-                .map(|(n, k)| {
-                    let v = match k {
-                        KnownType::Kv => Value::Kv(self.why(|| {
-                            format!("`c.var.{n}`: the app's Variables say {n}: KVNamespace")
-                        })),
-                        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
-                        KnownType::DurableObjectStub => Value::DurableObjectStub,
-                        KnownType::String => Value::Str,
-                        KnownType::Other => Value::Other,
-                    };
-                    (n.clone(), Some(v))
-                })
-                .collect();
+            .flatten()
+            .map(|v| (v, true));
+        let var: Vec<(String, Option<Value>)> = app
+            .vars
+            .iter()
+            .map(|v| (v, false))
+            .chain(from_map)
+            .map(|((n, k), mapped)| {
+                let v = match k {
+                    KnownType::Kv if mapped => Value::Kv(self.why(|| {
+                        format!(
+                            "`c.var.{n}`: ContextVariableMap says {n}: KVNamespace{}",
+                            self.declared_at("ContextVariableMap")
+                        )
+                    })),
+                    KnownType::Kv => Value::Kv(self.why(|| {
+                        format!(
+                            "`c.var.{n}`: the app's Variables say {n}: KVNamespace ({})",
+                            app.at
+                        )
+                    })),
+                    KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
+                    KnownType::DurableObjectStub => Value::DurableObjectStub,
+                    KnownType::String => Value::Str,
+                    KnownType::Other => Value::Other,
+                };
+                (n.clone(), Some(v))
+            })
+            .collect();
         Value::Shape(vec![
             ("env".to_string(), Some(Value::Env)),
             ("var".to_string(), Some(Value::Shape(var))),
@@ -72,11 +84,7 @@ impl<'p> Builder<'_, 'p> {
     /// The variables of the Hono app a route is declared on: a name bound to `new
     /// Hono<E>()`, that expression itself, or a chain of routes on either
     /// (`new Hono<E>().use(…).get(…)`).
-    pub(super) fn hono_app_variables(
-        &self,
-        e: &Expr,
-        depth: usize,
-    ) -> Option<Vec<(String, KnownType)>> {
+    pub(super) fn hono_app_variables(&self, e: &Expr, depth: usize) -> Option<AppVariables> {
         if depth > 64 {
             return None;
         }
@@ -98,8 +106,8 @@ impl<'p> Builder<'_, 'p> {
     }
 
     /// The variables of `new Hono<E>()`: `E['Variables']`, from a type literal, a type of
-    /// the file, or an intersection of those.
-    pub(super) fn hono_variables(&self, e: &Expr) -> Option<Vec<(String, KnownType)>> {
+    /// the file, or an intersection of those; and where the app is made.
+    pub(super) fn hono_variables(&self, e: &Expr) -> Option<AppVariables> {
         let Expr::New(n) = strip(e) else { return None };
         let Expr::Ident(callee) = strip(&n.callee) else {
             return None;
@@ -107,13 +115,37 @@ impl<'p> Builder<'_, 'p> {
         if &*callee.sym != "Hono" && &*callee.sym != "OpenAPIHono" {
             return None;
         }
-        Some(
-            n.type_args
-                .as_ref()
-                .and_then(|a| a.params.first())
-                .map(|t| self.variables_of(t, 0))
-                .unwrap_or_default(),
-        )
+        let env = n.type_args.as_ref().and_then(|a| a.params.first());
+        Some(AppVariables {
+            vars: env.map(|t| self.variables_of(t, 0)).unwrap_or_default(),
+            at: env
+                .and_then(|t| self.variables_at(t))
+                .unwrap_or_else(|| self.at(n.span)),
+        })
+    }
+
+    /// Where a Hono environment type's `Variables` are declared: the type they name (in this
+    /// file or the module it comes from), or the type literal that lists them.
+    pub(super) fn variables_at(&self, t: &TsType) -> Option<String> {
+        let named = |name: &str| {
+            self.origins
+                .get(name)
+                .cloned()
+                .or_else(|| self.type_spans.get(name).map(|s| self.at(*s)))
+        };
+        match t {
+            TsType::TsParenthesizedType(p) => self.variables_at(&p.type_ann),
+            TsType::TsTypeLit(lit) => {
+                let (_, vars) = members(&lit.members).find(|(name, _)| *name == "Variables")?;
+                match type_ref_name(vars) {
+                    Some(n) => named(n),
+                    None => Some(self.at(vars.span())),
+                }
+            }
+            t => {
+                type_ref_name(t).and_then(|n| named(&format!("{n}.Variables")).or_else(|| named(n)))
+            }
+        }
     }
 
     /// `E['Variables']` of a Hono environment type.
@@ -148,6 +180,14 @@ impl<'p> Builder<'_, 'p> {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// The variables a Hono app's type declares, and where the app (or the context type) is
+/// written, for the reasons `debug bindings` gives.
+#[derive(Clone, Debug)]
+pub(super) struct AppVariables {
+    pub(super) vars: Vec<(String, KnownType)>,
+    pub(super) at: String,
 }
 
 /// The local names of hono's `Context` type in a module (`import { type Context } from

@@ -310,7 +310,7 @@ impl<'p> SemanticModel<'p> {
             &bindings,
             decls.type_facts(),
             imported,
-            explain,
+            (file_label, explain),
         );
         program.visit_with(&mut builder);
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);

@@ -264,8 +264,8 @@ impl Visit for Builder<'_, '_> {
             if !ROUTE_METHODS.contains(&prop_name(&m.prop)?.as_str()) {
                 return None;
             }
-            let vars = self.hono_app_variables(&m.obj, 0)?;
-            Some(self.hono_context(&vars))
+            let app = self.hono_app_variables(&m.obj, 0)?;
+            Some(self.hono_context(&app))
         });
         match route {
             Some(context) => {
