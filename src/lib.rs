@@ -79,6 +79,9 @@ pub struct FileSettings<'a> {
     pub imports: Option<&'a semantic::project::Imports>,
     /// What migration findings are settled against (DESIGN §3).
     pub groups: GroupScope<'a>,
+    /// Whether the file runs on the Workers runtime (its project has a wrangler config with
+    /// `main`, or a framework's Workers adapter): fixes may import `cloudflare:workers`.
+    pub workers: bool,
 }
 
 /// What a file's migration findings are settled against: a migration fix is applied with
@@ -204,6 +207,7 @@ fn lint_model(
         style: Default::default(),
         comments: &parsed.comments,
         unterminated: Default::default(),
+        workers: settings.workers,
     };
     seen.kv_calls = model.kv_calls.len();
     seen.inferred = seen.kv_calls > 0 && settings.bindings.has_inferred_kv();

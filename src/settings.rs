@@ -28,6 +28,8 @@ pub struct Resolved {
     pub config: Arc<Config>,
     pub bindings: Bindings,
     pub imports: Imports,
+    /// Whether the file's project runs on the Workers runtime.
+    pub workers: bool,
 }
 
 impl Resolved {
@@ -47,6 +49,7 @@ impl Resolved {
             selection,
             imports: Some(&self.imports),
             groups: crate::GroupScope::File,
+            workers: self.workers,
         }
     }
 
@@ -121,10 +124,12 @@ impl Resolvers {
             .as_ref()
             .map(|p| p.imports(abs, text, constants))
             .unwrap_or_default();
+        let workers = project.as_ref().is_some_and(|p| p.runs_on_workers());
         Ok(Resolved {
             config,
             bindings,
             imports,
+            workers,
         })
     }
 }

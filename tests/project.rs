@@ -523,3 +523,66 @@ fn the_evidence_cache_is_read_for_files_as_they_were_and_rewritten_only_on_chang
     assert_eq!(run(), "");
     assert_ne!(std::fs::metadata(&cache).unwrap().ino(), inode);
 }
+
+/// Where no execution context is in scope, `no-floating-kv-write` hands the write to
+/// `waitUntil` from `cloudflare:workers` only in code that runs on Workers: a wrangler config
+/// with `main`, or a framework's Workers adapter; not in a Pages project's wrangler config
+/// without `main`, nor where the file has a `waitUntil` of its own.
+#[test]
+fn wait_until_from_cloudflare_workers_only_where_the_code_runs_on_workers() {
+    let helper = "export function remember(kv: KVNamespace, id: string) {\n  kv.put(`seen:${id}`, '1', { expirationTtl: 600 });\n}\n";
+    let own = "const waitUntil = (p: Promise<unknown>) => p;\nexport function remember(kv: KVNamespace, id: string) {\n  kv.put(`seen:${id}`, '1', { expirationTtl: 600 });\n}\n";
+    let fixed = |files: &[(&str, &str)]| {
+        let dir = common::files(files);
+        let out = stdout(
+            dir.path(),
+            &[
+                "check",
+                "--diff",
+                "--unsafe-fixes",
+                "--select",
+                "no-floating-kv-write",
+                ".",
+            ],
+        );
+        out.contains("+import { waitUntil } from 'cloudflare:workers';")
+            && out.contains("+  waitUntil(kv.put(")
+    };
+    let wrangler_main = ("wrangler.toml", "name = \"w\"\nmain = \"src/index.ts\"\n");
+    assert!(fixed(&[wrangler_main, ("src/seen.ts", helper)]));
+    assert!(fixed(&[
+        (
+            "wrangler.jsonc",
+            "{\n  // a Worker\n  \"name\": \"w\",\n  \"main\": \"src/index.ts\"\n}\n"
+        ),
+        ("src/seen.ts", helper),
+    ]));
+    assert!(fixed(&[
+        (
+            "package.json",
+            "{ \"devDependencies\": { \"@astrojs/cloudflare\": \"12.0.0\" } }\n"
+        ),
+        ("src/seen.ts", helper),
+    ]));
+    assert!(fixed(&[
+        ("package.json", "{ \"name\": \"n\" }\n"),
+        (
+            "nuxt.config.ts",
+            "export default defineNuxtConfig({ nitro: { preset: 'cloudflare-module' } });\n"
+        ),
+        ("server/utils/seen.ts", helper),
+    ]));
+    // A Pages project (no `main`), a library, a file with a `waitUntil` of its own: no fix.
+    assert!(!fixed(&[
+        (
+            "wrangler.toml",
+            "name = \"p\"\npages_build_output_dir = \"dist\"\n"
+        ),
+        ("src/seen.ts", helper),
+    ]));
+    assert!(!fixed(&[
+        ("package.json", "{ \"name\": \"lib\" }\n"),
+        ("src/seen.ts", helper)
+    ]));
+    assert!(!fixed(&[wrangler_main, ("src/seen.ts", own)]));
+}

@@ -580,3 +580,95 @@ export default {
     .unwrap();
     assert_ne!(run(&copy("control"), &flow), before, "the control");
 }
+
+/// A write dropped where no execution context is in scope, in a Worker's project, is handed
+/// to `waitUntil` from `cloudflare:workers` (issue 30, item 11): the fixed Worker type-checks
+/// against `@cloudflare/workers-types`, and under Miniflare the write (and the one its
+/// `.then` makes, which runs after the response is sent) completes.
+#[test]
+fn a_write_handed_to_wait_until_from_cloudflare_workers_completes_after_the_response() {
+    if !tools() {
+        return;
+    }
+    let dir = typed_project();
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        "name = \"floating\"\nmain = \"src/index.ts\"\n\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"x\"\n",
+    )
+    .unwrap();
+    let helper = dir.path().join("src/seen.ts");
+    std::fs::write(
+        &helper,
+        r#"// Records a visit. No execution context reaches this helper.
+export function remember(kv: KVNamespace, id: string) {
+  kv.put(`seen:${id}`, 'pending', { expirationTtl: 600 }).then(() =>
+    kv.put(`seen:${id}`, 'done', { expirationTtl: 600 }),
+  );
+}
+"#,
+    )
+    .unwrap();
+    let index = dir.path().join("src/index.ts");
+    std::fs::write(
+        &index,
+        r#"import { remember } from './seen';
+
+interface Env {
+  CACHE: KVNamespace;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const id = url.searchParams.get('id') ?? 'none';
+    if (url.pathname === '/visit') {
+      remember(env.CACHE, id);
+      return new Response('ok');
+    }
+    return new Response((await env.CACHE.get(`seen:${id}`)) ?? 'never');
+  },
+} satisfies ExportedHandler<Env>;
+"#,
+    )
+    .unwrap();
+    let out = kvlint(
+        dir.path(),
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "no-floating-kv-write",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = std::fs::read_to_string(&helper).unwrap();
+    assert!(
+        fixed.starts_with("// Records a visit. No execution context reaches this helper.\nimport { waitUntil } from 'cloudflare:workers';\nexport function remember"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("  waitUntil(kv.put(`seen:${id}`, 'pending'"),
+        "{fixed}"
+    );
+    tsc(dir.path()).unwrap_or_else(|e| panic!("the fixed Worker does not type-check:\n{e}"));
+    let options = r#"{"kvNamespaces":["CACHE"]}"#;
+    let after = node(
+        "worker-flow.mjs",
+        &[
+            index.to_str().unwrap(),
+            options,
+            "/visit?id=a",
+            "/read?id=a",
+        ],
+    );
+    assert_eq!(after[0]["body"], "ok", "{after}");
+    assert_eq!(after[1]["body"], "done", "{after}");
+}

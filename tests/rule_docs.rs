@@ -14,7 +14,9 @@ use kvlint::rules::RULES;
 enum Block {
     /// ```toml kvlint.toml: the configuration of the examples after it.
     Config(String),
-    Invalid(String),
+    /// An invalid example, and whether it is code that runs on the Workers runtime (marked
+    /// `workers`: its project has a wrangler config with `main`).
+    Invalid(String, bool),
     /// The fixed code, and whether the fix is unsafe.
     Fixed(String, bool),
     Valid(String),
@@ -38,7 +40,8 @@ fn blocks(doc: &str) -> Vec<Block> {
         let words: Vec<&str> = info.split_whitespace().collect();
         match words.as_slice() {
             ["toml", "kvlint.toml"] => out.push(Block::Config(body)),
-            ["ts", "expect_diagnostic"] => out.push(Block::Invalid(body)),
+            ["ts", "expect_diagnostic"] => out.push(Block::Invalid(body, false)),
+            ["ts", "expect_diagnostic", "workers"] => out.push(Block::Invalid(body, true)),
             ["ts", "fixed"] => out.push(Block::Fixed(body, false)),
             ["ts", "fixed", "unsafe"] => out.push(Block::Fixed(body, true)),
             ["ts"] => out.push(Block::Valid(body)),
@@ -61,7 +64,7 @@ fn every_rule_document_executes() {
         let blocks = blocks(&doc);
         let mut config = Config::default();
         assert!(
-            blocks.iter().any(|b| matches!(b, Block::Invalid(_))),
+            blocks.iter().any(|b| matches!(b, Block::Invalid(..))),
             "{id}: no invalid example"
         );
         assert!(
@@ -74,7 +77,8 @@ fn every_rule_document_executes() {
                     config = Config::parse(std::path::Path::new("kvlint.toml"), text)
                         .unwrap_or_else(|e| panic!("{id}: {e}"));
                 }
-                Block::Invalid(code) => {
+                Block::Invalid(code, workers) => {
+                    common::WORKERS.with(|w| w.set(*workers));
                     assert!(
                         parses(code, Lang::TypeScript),
                         "{id}: example does not parse:\n{code}"
@@ -129,6 +133,7 @@ fn every_rule_document_executes() {
                     }
                 }
                 Block::Valid(code) => {
+                    common::WORKERS.with(|w| w.set(false));
                     assert!(
                         parses(code, Lang::TypeScript),
                         "{id}: example does not parse:\n{code}"
@@ -141,7 +146,7 @@ fn every_rule_document_executes() {
                 }
                 Block::Fixed(..) => {
                     assert!(
-                        matches!(blocks.get(i.wrapping_sub(1)), Some(Block::Invalid(_))),
+                        matches!(blocks.get(i.wrapping_sub(1)), Some(Block::Invalid(..))),
                         "{id}: `fixed` block without an invalid one before it"
                     );
                 }

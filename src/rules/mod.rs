@@ -56,6 +56,8 @@ pub struct RuleContext<'a> {
     pub comments: &'a swc_common::comments::SingleThreadedComments,
     /// Expression statements after a statement without `;`, found the first time a fix asks.
     pub unterminated: OnceCell<rustc_hash::FxHashSet<swc_common::BytePos>>,
+    /// Whether the file runs on the Workers runtime: a fix may import `cloudflare:workers`.
+    pub workers: bool,
 }
 
 /// How the file writes code, for generated code to follow (DESIGN §6.6).

@@ -53,7 +53,14 @@ pub fn settings<'a>(
         selection,
         imports: None,
         groups: Default::default(),
+        workers: WORKERS.with(|w| w.get()),
     }
+}
+
+thread_local! {
+    /// Whether what this thread lints runs on the Workers runtime (a rule document's example
+    /// marked `workers`).
+    pub static WORKERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 pub fn lint(

@@ -172,6 +172,8 @@ pub struct Project {
     workspace: OnceLock<Option<workspace::Workspace>>,
     /// KV bindings inferred from uses only KV has (`evidence`), read once when asked.
     inferred: OnceLock<Bindings>,
+    /// Whether the project's code runs on the Workers runtime, worked out once.
+    workers: OnceLock<bool>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
@@ -180,6 +182,27 @@ pub struct Project {
     says_kv: Mutex<HashMap<PathBuf, bool>>,
     /// Each module's exports, re-exports followed.
     merged: Mutex<HashMap<PathBuf, Arc<Exports>>>,
+}
+
+/// The packages that build a framework's app for the Workers runtime.
+const WORKERS_ADAPTERS: [&str; 6] = [
+    "\"@astrojs/cloudflare\"",
+    "\"@sveltejs/adapter-cloudflare",
+    "\"@opennextjs/cloudflare\"",
+    "\"@cloudflare/next-on-pages\"",
+    "\"@cloudflare/vite-plugin\"",
+    "\"nitro-cloudflare-dev\"",
+];
+
+/// Whether a wrangler config's text has a `main` entry (TOML `main = …`, JSON `"main":`).
+fn declares_main(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.strip_prefix("main")
+            .is_some_and(|r| r.trim_start().starts_with('='))
+            || l.strip_prefix("\"main\"")
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+    })
 }
 
 /// Finds and caches the project of each folder.
@@ -254,6 +277,7 @@ impl Project {
             files: OnceLock::new(),
             workspace: OnceLock::new(),
             inferred: OnceLock::new(),
+            workers: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings,
@@ -325,6 +349,39 @@ impl Project {
             } else {
                 Bindings::default()
             }
+        })
+    }
+
+    /// Whether the project's code runs on the Workers runtime, where `cloudflare:workers` can
+    /// be imported: a wrangler config (at the root or above it) with a `main` entry, or a
+    /// framework's Workers adapter (Astro's, SvelteKit's, OpenNext's, next-on-pages, the
+    /// Cloudflare Vite plugin, or a Nuxt/Nitro config with a Cloudflare preset).
+    pub fn runs_on_workers(&self) -> bool {
+        *self.workers.get_or_init(|| {
+            let wrangler_main = self.root.ancestors().take(MAX_REEXPORT_DEPTH).any(|d| {
+                WRANGLER_FILES.iter().any(|w| {
+                    self.listings.has_file(d, w)
+                        && std::fs::read_to_string(d.join(w)).is_ok_and(|t| declares_main(&t))
+                })
+            });
+            let adapter = || {
+                std::fs::read_to_string(self.root.join("package.json"))
+                    .is_ok_and(|t| WORKERS_ADAPTERS.iter().any(|a| t.contains(a)))
+            };
+            let nitro = || {
+                [
+                    "nuxt.config.ts",
+                    "nuxt.config.js",
+                    "nuxt.config.mjs",
+                    "nitro.config.ts",
+                ]
+                .iter()
+                .any(|f| {
+                    std::fs::read_to_string(self.root.join(f))
+                        .is_ok_and(|t| t.contains("preset") && t.contains("cloudflare"))
+                })
+            };
+            wrangler_main || adapter() || nitro()
         })
     }
 
