@@ -81,6 +81,8 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) route_context: Option<Value>,
     /// What imported names hold, from the project index.
     pub(super) imported: HashMap<Atom, Binding<'p>>,
+    /// What the names a framework puts in scope without an import hold.
+    pub(super) auto_imported: HashMap<Atom, Binding<'p>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
     pub(super) explain: bool,
 }
@@ -144,7 +146,7 @@ impl<'a, 'p> Builder<'a, 'p> {
         source: &'a Source,
         bindings: &'a Bindings,
         facts: super::declarations::TypeFacts,
-        imported: HashMap<Atom, Binding<'p>>,
+        (imported, auto_imported): (HashMap<Atom, Binding<'p>>, HashMap<Atom, Binding<'p>>),
         (label, explain): (&str, bool),
     ) -> Self {
         let super::declarations::TypeFacts {
@@ -187,6 +189,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             hono_context_types: super::hono::context_types(program),
             route_context: None,
             imported,
+            auto_imported,
             explain,
         }
     }

@@ -59,6 +59,28 @@ pub(super) fn imported_names<'p>(
     out
 }
 
+/// What the names a framework puts in scope without an import hold (Nuxt's and Nitro's
+/// `utils/`, as their generated declarations give them): functions and values only, by the
+/// name they are exported under. The walk declares each one the module does not declare.
+pub(super) fn auto_imported_names<'p>(
+    imports: &'p project::Imports,
+    decls: &mut Declarations,
+    bindings: &mut Cow<Bindings>,
+) -> HashMap<Atom, Binding<'p>> {
+    let Some(exports) = imports.modules.get(project::AUTO_IMPORTS) else {
+        return HashMap::default();
+    };
+    exports
+        .iter()
+        .filter(|(_, f)| !matches!(f.export, project::Export::EnvType(_)))
+        .filter_map(|(name, fact)| {
+            let atom = Atom::from(name.as_str());
+            let b = import_fact(&atom, name, fact, decls, bindings)?;
+            Some((atom, b))
+        })
+        .collect()
+}
+
 /// The name a named import has in its module (`b` of `import { b as a }`).
 fn named_import(n: &swc_ecma_ast::ImportNamedSpecifier) -> String {
     match &n.imported {

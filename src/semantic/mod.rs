@@ -300,6 +300,9 @@ impl<'p> SemanticModel<'p> {
         let imported = imports
             .map(|i| imports::imported_names(program, i, &mut decls, &mut bindings))
             .unwrap_or_default();
+        let auto_imported = imports
+            .map(|i| imports::auto_imported_names(i, &mut decls, &mut bindings))
+            .unwrap_or_default();
         // Members typed by an imported type's member, types named after an imported one.
         if imports.is_some() {
             decls.resolve_indexed();
@@ -309,7 +312,7 @@ impl<'p> SemanticModel<'p> {
             source,
             &bindings,
             decls.type_facts(),
-            imported,
+            (imported, auto_imported),
             (file_label, explain),
         );
         program.visit_with(&mut builder);

@@ -44,6 +44,17 @@ impl Visit for Builder<'_, '_> {
     fn visit_module(&mut self, m: &Module) {
         self.with_scope(|s| {
             s.scopes.predeclare_module(&m.body);
+            // What a framework puts in scope without an import, unless the module declares
+            // or imports the name itself.
+            let auto: Vec<_> = s
+                .auto_imported
+                .iter()
+                .filter(|(name, _)| s.scopes.resolve(name).is_none())
+                .map(|(n, b)| (n.clone(), b.clone()))
+                .collect();
+            for (name, b) in auto {
+                s.scopes.declare(name, b);
+            }
             s.predeclare_fns(m.body.iter().filter_map(|i| match i {
                 ModuleItem::Stmt(Stmt::Decl(d)) => Some(d),
                 ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(e)) => Some(&e.decl),

@@ -174,6 +174,9 @@ pub struct Project {
     inferred: OnceLock<Bindings>,
     /// Whether the project's code runs on the Workers runtime, worked out once.
     workers: OnceLock<bool>,
+    /// What a framework puts in scope without an import (Nuxt's and Nitro's `utils/`),
+    /// worked out once.
+    auto: OnceLock<Option<AutoImports>>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
@@ -182,6 +185,21 @@ pub struct Project {
     says_kv: Mutex<HashMap<PathBuf, bool>>,
     /// Each module's exports, re-exports followed.
     merged: Mutex<HashMap<PathBuf, Arc<Exports>>>,
+}
+
+/// The specifier under which the names a framework puts in scope are imported: Nuxt's
+/// `#imports`.
+pub const AUTO_IMPORTS: &str = "#imports";
+
+/// The most modules whose exports are put in scope without an import.
+const MAX_AUTO_IMPORT_MODULES: usize = 500;
+
+/// What Nuxt or Nitro put in scope without an import: for server code, and for the rest
+/// (the same for Nitro alone, which has no `server_dir`).
+struct AutoImports {
+    server_dir: Option<PathBuf>,
+    server: Arc<Exports>,
+    app: Arc<Exports>,
 }
 
 /// The packages that build a framework's app for the Workers runtime.
@@ -278,6 +296,7 @@ impl Project {
             workspace: OnceLock::new(),
             inferred: OnceLock::new(),
             workers: OnceLock::new(),
+            auto: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings,
@@ -443,6 +462,11 @@ impl Project {
     /// enough for the prefilter; key constants are read when the file is linted.
     pub fn imports(&self, file: &Path, text: &str, constants: bool) -> Imports {
         let mut out = Imports::default();
+        // Names a framework puts in scope without an import, as its generated declarations
+        // do (and as `import { … } from '#imports'` names them).
+        if let Some(auto) = self.auto_imports(file) {
+            out.add(AUTO_IMPORTS.to_string(), auto);
+        }
         for spec in specifiers(text) {
             let Some(target) = self.resolve(file, &spec) else {
                 continue;
@@ -454,6 +478,71 @@ impl Project {
             }
         }
         out
+    }
+
+    /// The exports a framework puts in scope of `file` without an import statement:
+    /// - Nuxt (a `nuxt.config.*` at the root): in server code (under `server/`) those of
+    ///   `server/utils/**`; elsewhere those of `utils/` and `composables/` (their top-level
+    ///   files and the `index` of their folders);
+    /// - Nitro alone (a `nitro.config.*`): those of `utils/**` and `server/utils/**`.
+    fn auto_imports(&self, file: &Path) -> Option<Arc<Exports>> {
+        let auto = self
+            .auto
+            .get_or_init(|| {
+                let has = |names: &[&str]| names.iter().any(|n| self.root.join(n).is_file());
+                let nuxt = has(&["nuxt.config.ts", "nuxt.config.js", "nuxt.config.mjs"]);
+                let nitro = has(&["nitro.config.ts", "nitro.config.js", "nitro.config.mjs"]);
+                if !nuxt && !nitro {
+                    return None;
+                }
+                let under = |dir: &str, deep: bool| {
+                    let dir = self.root.join(dir);
+                    self.source_files()
+                        .iter()
+                        .filter(|f| {
+                            f.strip_prefix(&dir).is_ok_and(|rel| {
+                                let parts = rel.components().count();
+                                deep || parts == 1
+                                    || (parts == 2 && f.file_stem().is_some_and(|s| s == "index"))
+                            }) && !is_declaration_file(f)
+                        })
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                let merged = |files: Vec<PathBuf>| {
+                    let mut out = Exports::new();
+                    for f in files.iter().take(MAX_AUTO_IMPORT_MODULES) {
+                        for (name, fact) in self.module_exports(f).iter() {
+                            if name != "default" {
+                                out.entry(name.clone()).or_insert_with(|| fact.clone());
+                            }
+                        }
+                    }
+                    Arc::new(out)
+                };
+                Some(if nuxt {
+                    let mut app = under("utils", false);
+                    app.extend(under("composables", false));
+                    AutoImports {
+                        server_dir: Some(self.root.join("server")),
+                        server: merged(under("server/utils", true)),
+                        app: merged(app),
+                    }
+                } else {
+                    let mut all = under("utils", true);
+                    all.extend(under("server/utils", true));
+                    let all = merged(all);
+                    AutoImports {
+                        server_dir: None,
+                        server: all.clone(),
+                        app: all,
+                    }
+                })
+            })
+            .as_ref()?;
+        let server = auto.server_dir.as_ref().is_none_or(|d| file.starts_with(d));
+        let set = if server { &auto.server } else { &auto.app };
+        (!set.is_empty()).then(|| set.clone())
     }
 
     /// Completes imports found with `constants` false: the modules left pending are read
