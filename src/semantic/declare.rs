@@ -118,8 +118,13 @@ impl<'p> Builder<'_, 'p> {
         // What a property of the object holds: by the object's declared type, else (from an
         // env) by the binding name.
         let structured = matches!(from, Value::Env | Value::TypedEnv(_) | Value::Shape(_));
+        // A member whose declared type says nothing (`{ env: any }`) is as if undeclared.
+        let untyped = |key: &str| match from {
+            Value::Shape(members) => members.iter().any(|(n, v)| n == key && v.is_none()),
+            _ => false,
+        };
         let property = |s: &Self, key: &str, shown: &str| {
-            if structured {
+            if structured && !untyped(key) {
                 s.member_value(from, key, shown)
             } else if key == "env" {
                 Value::Env
@@ -166,7 +171,9 @@ impl<'p> Builder<'_, 'p> {
                     .type_ann
                     .as_ref()
                     .and_then(|t| self.value_of_type(&t.type_ann, ""))
-                    .filter(|v| matches!(v, Value::TypedEnv(_)))
+                    // `({ env }: { env: Env })`, `({ kv, key }: { kv: KVNamespace; key:
+                    // string })`: the members' declared types.
+                    .filter(|v| matches!(v, Value::TypedEnv(_) | Value::Shape(_)))
                     .unwrap_or(Value::Other);
                 self.declare_object_pattern(o, &from);
             }
