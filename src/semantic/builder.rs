@@ -55,6 +55,8 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) scopes: Scopes<'p>,
     /// What `this` is: a class, or something else (`None`).
     pub(super) this: Vec<Option<ClassInfo>>,
+    /// The name of the class declaration or named class expression visited next.
+    pub(super) class_name: Option<Atom>,
     /// The functions the walk is inside, innermost last (0: top level).
     pub(super) functions: Vec<usize>,
     pub(super) next_function: usize,
@@ -175,6 +177,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             label: label.to_string(),
             scopes: Scopes::default(),
             this: Vec::new(),
+            class_name: None,
             functions: vec![0],
             next_function: 1,
             function_spans: vec![program.span()],

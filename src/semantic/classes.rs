@@ -7,6 +7,8 @@ use swc_ecma_ast::*;
 use super::builder::{prop_key_name, Builder};
 use super::scope::Value;
 use super::types::{known_type, promised, type_ref_name, KnownType};
+use swc_common::Spanned;
+use swc_ecma_visit::{Visit, VisitWith};
 
 /// The KV-typed fields of the class `this` refers to.
 #[derive(Default)]
@@ -21,8 +23,9 @@ pub(super) struct ClassInfo {
 impl Builder<'_, '_> {
     /// What the class declares: typed fields (`#private` ones and parameter properties
     /// included) and methods declared to return `KVNamespace`.
-    pub(super) fn class_info(&self, class: &Class) -> ClassInfo {
+    pub(super) fn class_info(&self, class: &Class, name: Option<&swc_atoms::Atom>) -> ClassInfo {
         let mut info = ClassInfo::default();
+        self.assigned_kv_fields(class, name, &mut info);
         for member in &class.body {
             match member {
                 ClassMember::ClassProp(p) => {
@@ -48,6 +51,74 @@ impl Builder<'_, '_> {
             }
         }
         info
+    }
+
+    /// Fields assigned a parameter typed `KVNamespace` anywhere in the class, whatever the
+    /// order of its members: `this.kv = ns` in the constructor or a method it calls, and a
+    /// static factory's `instance.kv = ns` (on `new Store()` or `Store.instance`).
+    fn assigned_kv_fields(
+        &self,
+        class: &Class,
+        name: Option<&swc_atoms::Atom>,
+        info: &mut ClassInfo,
+    ) {
+        let functions = class.body.iter().filter_map(|m| match m {
+            ClassMember::Method(m) => Some((&m.function.params[..], m.function.body.as_ref())),
+            ClassMember::PrivateMethod(m) => {
+                Some((&m.function.params[..], m.function.body.as_ref()))
+            }
+            _ => None,
+        });
+        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody)> = functions
+            .filter_map(|(params, body)| Some((params.iter().map(|p| &p.pat).collect(), body?)))
+            .collect();
+        for m in &class.body {
+            if let ClassMember::Constructor(c) = m {
+                if let Some(body) = &c.body {
+                    let params = c
+                        .params
+                        .iter()
+                        .filter_map(|p| match p {
+                            ParamOrTsParamProp::Param(p) => Some(&p.pat),
+                            ParamOrTsParamProp::TsParamProp(_) => None,
+                        })
+                        .collect();
+                    bodies.push((params, body));
+                }
+            }
+        }
+        for (params, body) in bodies {
+            let kv_params: Vec<(&swc_atoms::Atom, swc_common::Span)> = params
+                .iter()
+                .filter_map(|p| {
+                    let Pat::Ident(b) = p else { return None };
+                    let t = &b.type_ann.as_ref()?.type_ann;
+                    let aliased = type_ref_name(t).and_then(|n| self.aliases.get(n).copied());
+                    (aliased.or_else(|| known_type(t)) == Some(KnownType::Kv))
+                        .then_some((&b.id.sym, t.span()))
+                })
+                .collect();
+            if kv_params.is_empty() {
+                continue;
+            }
+            let mut find = FieldAssignments {
+                class: name,
+                instances: Vec::new(),
+                found: Vec::new(),
+            };
+            body.visit_with(&mut find);
+            for (field, param) in find.found {
+                if let Some((_, at)) = kv_params.iter().find(|(p, _)| **p == param) {
+                    let reason = self.why(|| {
+                        format!(
+                            "`this.{field}` is assigned `{param}`, typed KVNamespace ({})",
+                            self.at(*at)
+                        )
+                    });
+                    info.kv_fields.entry(field).or_insert(reason);
+                }
+            }
+        }
     }
 
     /// A field typed `KVNamespace`, or by a type literal or an interface of the file whose
@@ -100,4 +171,64 @@ fn param_props(c: &Constructor) -> impl Iterator<Item = &BindingIdent> {
             },
         }
     })
+}
+
+/// The assignments of a name to a field of the class's instance in a function body:
+/// `this.kv = ns`, `s.kv = ns` after `const s = new Store()`, `Store.instance.kv = ns`.
+struct FieldAssignments<'a> {
+    class: Option<&'a swc_atoms::Atom>,
+    /// Names given `new <the class>()`.
+    instances: Vec<swc_atoms::Atom>,
+    /// (field, name assigned).
+    found: Vec<(String, swc_atoms::Atom)>,
+}
+
+impl FieldAssignments<'_> {
+    fn is_instance(&self, e: &Expr) -> bool {
+        let is_class = |e: &Expr| matches!(e, Expr::Ident(i) if Some(&i.sym) == self.class);
+        match e {
+            Expr::This(_) => true,
+            Expr::Ident(i) => self.instances.contains(&i.sym),
+            // `Store.instance`: a static field of the class.
+            Expr::Member(m) => is_class(&m.obj),
+            Expr::Paren(p) => self.is_instance(&p.expr),
+            _ => false,
+        }
+    }
+}
+
+impl Visit for FieldAssignments<'_> {
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_function(&mut self, _: &Function) {}
+    fn visit_arrow_expr(&mut self, _: &ArrowExpr) {}
+    fn visit_class(&mut self, _: &Class) {}
+
+    fn visit_var_declarator(&mut self, d: &VarDeclarator) {
+        if let (Pat::Ident(b), Some(Expr::New(n))) = (&d.name, d.init.as_deref()) {
+            if matches!(&*n.callee, Expr::Ident(c) if Some(&c.sym) == self.class) {
+                self.instances.push(b.id.sym.clone());
+            }
+        }
+        d.visit_children_with(self);
+    }
+
+    fn visit_assign_expr(&mut self, a: &AssignExpr) {
+        if let (AssignTarget::Simple(SimpleAssignTarget::Member(m)), Expr::Ident(value)) =
+            (&a.left, &*a.right)
+        {
+            if let (true, Some(field)) = (self.is_instance(&m.obj), prop_key_of(&m.prop)) {
+                self.found.push((field, value.sym.clone()));
+            }
+        }
+        a.visit_children_with(self);
+    }
+}
+
+/// A member's name (`kv` of `this.kv`, `#kv` of `this.#kv`).
+fn prop_key_of(p: &MemberProp) -> Option<String> {
+    match p {
+        MemberProp::Ident(i) => Some(i.sym.to_string()),
+        MemberProp::PrivateName(n) => Some(format!("#{}", n.name)),
+        MemberProp::Computed(_) => None,
+    }
 }

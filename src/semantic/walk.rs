@@ -206,10 +206,21 @@ impl Visit for Builder<'_, '_> {
         }
     }
 
+    fn visit_class_decl(&mut self, d: &ClassDecl) {
+        self.class_name = Some(d.ident.sym.clone());
+        d.visit_children_with(self);
+    }
+
+    fn visit_class_expr(&mut self, e: &ClassExpr) {
+        self.class_name = e.ident.as_ref().map(|i| i.sym.clone());
+        e.visit_children_with(self);
+    }
+
     fn visit_class(&mut self, c: &Class) {
         c.decorators.visit_with(self);
         c.super_class.visit_with(self);
-        let info = self.class_info(c);
+        let name = self.class_name.take();
+        let info = self.class_info(c, name.as_ref());
         self.this.push(Some(info));
         c.body.visit_with(self);
         self.this.pop();
