@@ -62,6 +62,23 @@ pub(super) fn imported_names<'p>(
 /// What the names a framework puts in scope without an import hold (Nuxt's and Nitro's
 /// `utils/`, as their generated declarations give them): functions and values only, by the
 /// name they are exported under. The walk declares each one the module does not declare.
+/// Hono's `ContextVariableMap` as the project augments it, where the file declares none of
+/// its own: its members type `c.get('x')` and `c.var.x` in every route.
+pub(super) fn context_variables(imports: &project::Imports, decls: &mut Declarations) {
+    let Some(vars) = &imports.context_variables else {
+        return;
+    };
+    if decls.interfaces.contains_key("ContextVariableMap") {
+        return;
+    }
+    decls
+        .interfaces
+        .insert("ContextVariableMap".to_string(), vars.members.clone());
+    decls
+        .origins
+        .insert("ContextVariableMap".to_string(), vars.at.clone());
+}
+
 pub(super) fn auto_imported_names<'p>(
     imports: &'p project::Imports,
     decls: &mut Declarations,

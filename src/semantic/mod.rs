@@ -303,6 +303,9 @@ impl<'p> SemanticModel<'p> {
         let auto_imported = imports
             .map(|i| imports::auto_imported_names(i, &mut decls, &mut bindings))
             .unwrap_or_default();
+        if let Some(i) = imports {
+            imports::context_variables(i, &mut decls);
+        }
         // Members typed by an imported type's member, types named after an imported one.
         if imports.is_some() {
             decls.resolve_indexed();

@@ -526,3 +526,23 @@ fn var_export(
         _ => None,
     }
 }
+
+/// Calls `found` with the members (with known types) and the span of each `interface
+/// ContextVariableMap` a program declares: in `declare module 'hono' { … }`, globally, or at
+/// its top level.
+pub(super) fn context_variable_map(
+    program: &Program,
+    found: &mut dyn FnMut(Vec<(String, KnownType)>, Span),
+) {
+    use swc_ecma_visit::{Visit, VisitWith};
+    struct Find<'f>(&'f mut dyn FnMut(Vec<(String, KnownType)>, Span));
+    impl Visit for Find<'_> {
+        fn visit_ts_type(&mut self, _: &TsType) {}
+        fn visit_ts_interface_decl(&mut self, d: &swc_ecma_ast::TsInterfaceDecl) {
+            if &*d.id.sym == "ContextVariableMap" {
+                (self.0)(env_members(&d.body.body), d.id.span);
+            }
+        }
+    }
+    program.visit_with(&mut Find(found));
+}

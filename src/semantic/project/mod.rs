@@ -100,6 +100,10 @@ pub type Exports = HashMap<String, Fact>;
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     pub modules: HashMap<String, Arc<Exports>>,
+    /// Hono's `ContextVariableMap` as any file of the project augments it (`declare module
+    /// 'hono' { interface ContextVariableMap { … } }`): it types `c.get('x')` and `c.var.x`
+    /// in every route.
+    pub context_variables: Option<Arc<ContextVariables>>,
     /// Imports resolved but not read yet, as (specifier, module): they cannot make a
     /// namespace KV, so the prefilter needs nothing of them; [`Project::read_pending`]
     /// reads their key constants once the file is linted.
@@ -118,21 +122,28 @@ impl Imports {
     /// imported Env type (the prefilter's part for imports: without one of those names, no
     /// receiver in the file can be KV through an import).
     pub fn may_hold_finding(&self, text: &str) -> bool {
-        self.modules
-            .values()
-            .flat_map(|m| m.iter())
-            .any(|(name, f)| match &f.export {
-                Export::KvFunction { .. }
-                | Export::KvValue
-                | Export::Binding { .. }
-                | Export::Cast { .. } => text.contains(name.as_str()),
-                Export::EnvType(members)
-                | Export::Object(members)
-                | Export::ObjectFunction { members, .. } => members
-                    .iter()
-                    .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
-                Export::Constant(_) | Export::TypedAs { .. } => false,
-            })
+        let context = self.context_variables.as_ref().is_some_and(|v| {
+            v.members
+                .iter()
+                .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str()))
+        });
+        context
+            || self
+                .modules
+                .values()
+                .flat_map(|m| m.iter())
+                .any(|(name, f)| match &f.export {
+                    Export::KvFunction { .. }
+                    | Export::KvValue
+                    | Export::Binding { .. }
+                    | Export::Cast { .. } => text.contains(name.as_str()),
+                    Export::EnvType(members)
+                    | Export::Object(members)
+                    | Export::ObjectFunction { members, .. } => members
+                        .iter()
+                        .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str())),
+                    Export::Constant(_) | Export::TypedAs { .. } => false,
+                })
     }
 }
 
@@ -177,6 +188,8 @@ pub struct Project {
     /// What a framework puts in scope without an import (Nuxt's and Nitro's `utils/`),
     /// worked out once.
     auto: OnceLock<Option<AutoImports>>,
+    /// Hono's `ContextVariableMap` as the project's files augment it, read once.
+    context_variables: OnceLock<Option<Arc<ContextVariables>>>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
@@ -185,6 +198,14 @@ pub struct Project {
     says_kv: Mutex<HashMap<PathBuf, bool>>,
     /// Each module's exports, re-exports followed.
     merged: Mutex<HashMap<PathBuf, Arc<Exports>>>,
+}
+
+/// Hono's `ContextVariableMap` as the project augments it: its members with known types, and
+/// where it is declared (`src/ctx.ts:3`).
+#[derive(Debug)]
+pub struct ContextVariables {
+    pub members: Vec<(String, KnownType)>,
+    pub at: String,
 }
 
 /// The specifier under which the names a framework puts in scope are imported: Nuxt's
@@ -297,6 +318,7 @@ impl Project {
             inferred: OnceLock::new(),
             workers: OnceLock::new(),
             auto: OnceLock::new(),
+            context_variables: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings,
@@ -467,6 +489,9 @@ impl Project {
         if let Some(auto) = self.auto_imports(file) {
             out.add(AUTO_IMPORTS.to_string(), auto);
         }
+        if text.contains("hono") {
+            out.context_variables = self.context_variables();
+        }
         for spec in specifiers(text) {
             let Some(target) = self.resolve(file, &spec) else {
                 continue;
@@ -543,6 +568,48 @@ impl Project {
         let server = auto.server_dir.as_ref().is_none_or(|d| file.starts_with(d));
         let set = if server { &auto.server } else { &auto.app };
         (!set.is_empty()).then(|| set.clone())
+    }
+
+    /// The members of Hono's `ContextVariableMap` that the project's files declare (in a
+    /// module augmentation of `hono`, or globally), and where the first is; read once, from
+    /// the files whose text names it.
+    fn context_variables(&self) -> Option<Arc<ContextVariables>> {
+        self.context_variables
+            .get_or_init(|| {
+                let mut members = Vec::new();
+                let mut at = None;
+                for path in self.source_files() {
+                    let Ok(text) = std::fs::read_to_string(path) else {
+                        continue;
+                    };
+                    if !text.contains("ContextVariableMap")
+                        || text.len() as u64 > MAX_MODULE_BYTES
+                        || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some()
+                    {
+                        continue;
+                    }
+                    let Some(lang) = Lang::from_path(path) else {
+                        continue;
+                    };
+                    let source = Source::new(text);
+                    let dts = is_declaration_file(path);
+                    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, dts))
+                    else {
+                        continue;
+                    };
+                    let label = self.label(path);
+                    facts::context_variable_map(&parsed.program, &mut |found, span| {
+                        if at.is_none() {
+                            let line = source.position(source.range(span).start).line;
+                            at = Some(format!("{label}:{line}"));
+                        }
+                        members.extend(found);
+                    });
+                }
+                let at = at?;
+                (!members.is_empty()).then(|| Arc::new(ContextVariables { members, at }))
+            })
+            .clone()
     }
 
     /// Completes imports found with `constants` false: the modules left pending are read
