@@ -180,6 +180,18 @@ impl Visit for Derive<'_> {
                 self.names.remove(x);
             }
         }
+        // `const data = await res.json()` in a block on the way to `until`: a new `data`
+        // shadows the one that held what was read, up to `until`.
+        if let (true, Stmt::Decl(Decl::Var(v))) = (outer, s) {
+            for d in &v.decls {
+                let fresh = d.init.as_deref().is_none_or(|i| !self.comes_from_read(i));
+                if fresh {
+                    for name in pat_names(&d.name) {
+                        self.names.remove(&name);
+                    }
+                }
+            }
+        }
         self.depth -= 1;
     }
 
