@@ -145,6 +145,15 @@ fn the_reasons_name_the_file_that_declares() {
         ),
         "{out}"
     );
+    // A wrangler binding: the line of the config that declares it; an inferred export: the
+    // helper's line.
+    let inferred = common::root().join("fixtures/project/inferred-exports/src/index.ts");
+    let out = kvlint::commands::debug_bindings(&inferred, None).unwrap();
+    assert!(
+        out.contains("CACHE is a KV binding (")
+            && out.contains("inferred-exports/wrangler.toml:5; inferred in src/kv.ts:7)"),
+        "{out}"
+    );
     // Types by indexed access and imported Env types: the module that declares them.
     let out = kvlint::commands::debug_bindings(&modules.join("variables.ts"), None).unwrap();
     assert!(

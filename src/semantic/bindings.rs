@@ -19,8 +19,8 @@ pub enum BindingKind {
 pub enum BindingSource {
     /// `[bindings]` of this `kvlint.toml`.
     Config(PathBuf),
-    /// A wrangler config file.
-    Wrangler(PathBuf),
+    /// A wrangler config file, and the line that declares the binding (when found).
+    Wrangler(PathBuf, Option<usize>),
     /// An example wrangler config (`wrangler.example.toml`, …), for names no real one
     /// declares.
     WranglerExample(PathBuf),
@@ -34,7 +34,7 @@ impl BindingSource {
     fn rank(&self) -> u8 {
         match self {
             BindingSource::Config(_) => 0,
-            BindingSource::Wrangler(_) => 1,
+            BindingSource::Wrangler(..) => 1,
             BindingSource::WranglerExample(_) => 2,
             BindingSource::Types(_) => 3,
             BindingSource::Evidence(_) => 4,
@@ -46,7 +46,8 @@ impl fmt::Display for BindingSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BindingSource::Config(p) => write!(f, "[bindings] in {}", p.display()),
-            BindingSource::Wrangler(p) => write!(f, "{}", p.display()),
+            BindingSource::Wrangler(p, Some(line)) => write!(f, "{}:{line}", p.display()),
+            BindingSource::Wrangler(p, None) => write!(f, "{}", p.display()),
             BindingSource::WranglerExample(p) => {
                 write!(
                     f,
@@ -143,11 +144,19 @@ mod tests {
     fn config_beats_wrangler_beats_types() {
         let mut b = Bindings::default();
         b.add("A", BindingKind::Kv, BindingSource::Types("x.ts".into()));
-        b.add("A", BindingKind::Other, BindingSource::Wrangler("w".into()));
+        b.add(
+            "A",
+            BindingKind::Other,
+            BindingSource::Wrangler("w".into(), None),
+        );
         assert_eq!(b.kind("A"), Some(BindingKind::Other));
         b.add("A", BindingKind::Kv, BindingSource::Config("k".into()));
         assert!(b.is_kv("A"));
-        b.add("A", BindingKind::Other, BindingSource::Wrangler("w".into()));
+        b.add(
+            "A",
+            BindingKind::Other,
+            BindingSource::Wrangler("w".into(), None),
+        );
         assert!(b.is_kv("A"));
     }
 }

@@ -332,7 +332,7 @@ impl<'p> Builder<'_, 'p> {
             && self
                 .bindings
                 .iter()
-                .any(|(_, _, s)| matches!(s, super::bindings::BindingSource::Wrangler(_)))
+                .any(|(_, _, s)| matches!(s, super::bindings::BindingSource::Wrangler(..)))
     }
 
     pub(super) fn classify_ident(&self, i: &Ident) -> Value {

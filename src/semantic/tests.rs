@@ -7,7 +7,7 @@ use crate::source::Source;
 
 fn bindings() -> Bindings {
     let mut b = Bindings::default();
-    let src = BindingSource::Wrangler("wrangler.toml".into());
+    let src = BindingSource::Wrangler("wrangler.toml".into(), None);
     b.add("SESSIONS", BindingKind::Kv, src.clone());
     b.add("ASSETS", BindingKind::Other, src.clone());
     b.add("USER_SESSIONS", BindingKind::DurableObject, src);

@@ -239,15 +239,37 @@ pub fn parse_wrangler(path: &Path, text: &str) -> Result<Bindings, ConfigError> 
             check_kv_entries(path, env, &format!("env.{name}."))?;
         }
     }
-    let source = BindingSource::Wrangler(path.to_path_buf());
-    let mut out = Bindings::default();
-    collect(&value, &source, &mut out);
+    let source = BindingSource::Wrangler(path.to_path_buf(), None);
+    let mut found = Bindings::default();
+    collect(&value, &source, &mut found);
     if let Some(envs) = value.get("env").and_then(Value::as_object) {
         for env in envs.values() {
-            collect(env, &source, &mut out);
+            collect(env, &source, &mut found);
         }
     }
+    // Each binding with the line that declares it, for the reasons that name it.
+    let mut out = Bindings::default();
+    for (name, kind, _) in found.iter() {
+        let line = declaring_line(text, name);
+        out.add(
+            name,
+            kind,
+            BindingSource::Wrangler(path.to_path_buf(), line),
+        );
+    }
     Ok(out)
+}
+
+/// The 1-based line of a wrangler config that declares a binding: the first that holds its
+/// name quoted, after a `binding` or `name` key (TOML, JSON, inline tables).
+fn declaring_line(text: &str, name: &str) -> Option<usize> {
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    text.lines()
+        .position(|l| {
+            let declares = l.contains("binding") || l.contains("name");
+            declares && quoted.iter().any(|q| l.contains(q.as_str()))
+        })
+        .map(|i| i + 1)
 }
 
 /// The file `wrangler types` writes beside the wrangler config.
