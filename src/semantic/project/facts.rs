@@ -34,6 +34,7 @@ impl Project {
             exported: Vec::new(),
             typed: Vec::new(),
             imported: HashMap::new(),
+            env_names: vec!["env".to_string()],
             indexed: Vec::new(),
             facts: ModuleFacts::default(),
         };
@@ -63,6 +64,9 @@ struct Collector<'a> {
     typed: Vec<Typed>,
     /// Imported names: local name → (module, name there), for values typed by them.
     imported: HashMap<String, (PathBuf, String)>,
+    /// The names an env has at the module's top level: `env`, and the local name of
+    /// `cloudflare:workers`'s `env`.
+    env_names: Vec<String>,
     /// Members of interfaces and type literals typed by an indexed access: interface,
     /// member, type, key, where.
     indexed: Vec<(String, String, String, String, String)>,
@@ -85,6 +89,20 @@ impl Collector<'_> {
         let ModuleItem::ModuleDecl(ModuleDecl::Import(i)) = item else {
             return;
         };
+        // `import { env as workerEnv } from 'cloudflare:workers'`: an env under that name.
+        if matches!(
+            i.src.value.as_str(),
+            Some("cloudflare:workers" | "cloudflare:test")
+        ) {
+            for spec in &i.specifiers {
+                if let swc_ecma_ast::ImportSpecifier::Named(n) = spec {
+                    let there = n.imported.as_ref().map(export_name);
+                    if there.as_deref().unwrap_or(&n.local.sym) == "env" {
+                        self.env_names.push(n.local.sym.to_string());
+                    }
+                }
+            }
+        }
         let Some(from) = self.resolve(i.src.value.as_str()) else {
             return;
         };
@@ -111,7 +129,7 @@ impl Collector<'_> {
             }
             self.typed.push(t);
         }
-        for (name, fact) in decl_facts(d, &|s| self.at(s), self.source) {
+        for (name, fact) in decl_facts(d, &|s| self.at(s), self.source, &self.env_names) {
             if is_export {
                 self.exported.push((name.clone(), name.clone()));
             }
@@ -216,25 +234,27 @@ impl Collector<'_> {
                 }
             }
             ModuleDecl::ExportDefaultDecl(d) => {
+                let envs = &self.env_names.clone();
                 if let DefaultDecl::Fn(f) = &d.decl {
                     let export = fn_export(f.function.return_type.as_deref())
-                        .or_else(|| super::infer::function(&f.function));
+                        .or_else(|| super::infer::function(&f.function, envs));
                     self.default_export(export, f.function.span);
                 }
             }
             // `export default kv`, `export default (env: Env): KVNamespace => env.KV`.
             ModuleDecl::ExportDefaultExpr(d) => {
+                let envs = &self.env_names.clone();
                 let export = match crate::semantic::values::strip(&d.expr) {
                     Expr::Ident(i) => {
                         self.exported.push(("default".into(), i.sym.to_string()));
                         None
                     }
                     Expr::Arrow(a) => {
-                        fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a))
+                        fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a, envs))
                     }
                     Expr::Fn(f) => fn_export(f.function.return_type.as_deref())
-                        .or_else(|| super::infer::function(&f.function)),
-                    e => super::infer::value(e),
+                        .or_else(|| super::infer::function(&f.function, envs)),
+                    e => super::infer::value(e, envs),
                 };
                 self.default_export(export, d.span);
             }
@@ -453,6 +473,7 @@ pub(super) fn decl_facts(
     d: &Decl,
     at: &dyn Fn(swc_common::Span) -> String,
     source: &Source,
+    envs: &[String],
 ) -> Vec<(String, Fact)> {
     let mut out = Vec::new();
     // JavaScript: the JSDoc comment before the declaration.
@@ -469,7 +490,7 @@ pub(super) fn decl_facts(
                     Some((KnownType::Kv, promise)) => Some(Export::KvFunction { promise }),
                     _ => None,
                 })
-                .or_else(|| super::infer::function(&f.function));
+                .or_else(|| super::infer::function(&f.function, envs));
             if let Some(export) = export {
                 add(&f.ident, export);
             }
@@ -478,7 +499,7 @@ pub(super) fn decl_facts(
             let is_const = v.kind == swc_ecma_ast::VarDeclKind::Const;
             for d in &v.decls {
                 let Pat::Ident(name) = &d.name else { continue };
-                if let Some(export) = var_export(name, d.init.as_deref(), is_const, &doc) {
+                if let Some(export) = var_export(name, d.init.as_deref(), is_const, &doc, envs) {
                     add(&name.id, export);
                 }
             }
@@ -501,6 +522,7 @@ fn var_export(
     init: Option<&Expr>,
     is_const: bool,
     doc: &dyn Fn() -> crate::semantic::jsdoc::Tags,
+    envs: &[String],
 ) -> Option<Export> {
     match (declared_type(name, init), init) {
         (Some(t), _) if known_type(t) == Some(KnownType::Kv) => Some(Export::KvValue),
@@ -513,16 +535,16 @@ fn var_export(
         }
         (None, _) if doc().ty == Some(KnownType::Kv) => Some(Export::KvValue),
         (_, Some(Expr::Arrow(a))) => {
-            fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a))
+            fn_export(a.return_type.as_deref()).or_else(|| super::infer::arrow(a, envs))
         }
         (_, Some(Expr::Fn(f))) => fn_export(f.function.return_type.as_deref())
-            .or_else(|| super::infer::function(&f.function)),
+            .or_else(|| super::infer::function(&f.function, envs)),
         (None, Some(init))
             if is_const && key_constant(init) && init.span().hi.0 - init.span().lo.0 <= 4096 =>
         {
             Some(Export::Constant(Box::new(init.clone())))
         }
-        (None, Some(init)) if is_const => super::infer::value(init),
+        (None, Some(init)) if is_const => super::infer::value(init, envs),
         _ => None,
     }
 }

@@ -13,23 +13,29 @@ use crate::semantic::types::{known_type, KnownType};
 use crate::semantic::values::strip;
 
 /// What a value gives: `Export::KvValue` (a cast) or `Export::Binding`.
-pub(super) fn value(e: &Expr) -> Option<Export> {
-    match given(e, &[])? {
+/// `envs`: the names an env has at the module's top level (`env`, or the local name of
+/// `cloudflare:workers`'s `env`).
+pub(super) fn value(e: &Expr, envs: &[String]) -> Option<Export> {
+    match given(e, envs)? {
         Given::Kv => Some(Export::Cast { call: None }),
         Given::Binding(name) => Some(Export::Binding { name, call: None }),
     }
 }
 
 /// What a function's calls give, when every return gives the same.
-pub(super) fn function(f: &Function) -> Option<Export> {
-    let mut returns = Returns::new(env_params(f.params.iter().map(|p| &p.pat)));
+pub(super) fn function(f: &Function, envs: &[String]) -> Option<Export> {
+    let mut params = env_params(f.params.iter().map(|p| &p.pat));
+    params.extend(envs.iter().cloned());
+    let mut returns = Returns::new(params);
     f.body.as_ref()?.visit_with(&mut returns);
     called(returns.given, f.is_async)
 }
 
 /// The same for an arrow function (an expression body is its one return).
-pub(super) fn arrow(a: &ArrowExpr) -> Option<Export> {
-    let mut returns = Returns::new(env_params(a.params.iter()));
+pub(super) fn arrow(a: &ArrowExpr, envs: &[String]) -> Option<Export> {
+    let mut params = env_params(a.params.iter());
+    params.extend(envs.iter().cloned());
+    let mut returns = Returns::new(params);
     match &*a.body {
         ArrowFunctionBody::Expr(e) => returns.given.push(given(e, &returns.params)),
         ArrowFunctionBody::FunctionBody(b) => b.visit_with(&mut returns),
