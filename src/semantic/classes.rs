@@ -75,15 +75,7 @@ impl Builder<'_, '_> {
         for m in &class.body {
             if let ClassMember::Constructor(c) = m {
                 if let Some(body) = &c.body {
-                    let params = c
-                        .params
-                        .iter()
-                        .filter_map(|p| match p {
-                            ParamOrTsParamProp::Param(p) => Some(&p.pat),
-                            ParamOrTsParamProp::TsParamProp(_) => None,
-                        })
-                        .collect();
-                    bodies.push((params, body));
+                    bodies.push((super::scope::constructor_params(c).collect(), body));
                 }
             }
         }

@@ -303,14 +303,7 @@ impl Visit for Walk {
     }
 
     fn visit_constructor(&mut self, c: &Constructor) {
-        let params: Vec<&Pat> = c
-            .params
-            .iter()
-            .filter_map(|p| match p {
-                ParamOrTsParamProp::Param(p) => Some(&p.pat),
-                ParamOrTsParamProp::TsParamProp(_) => None,
-            })
-            .collect();
+        let params: Vec<&Pat> = super::scope::constructor_params(c).collect();
         self.function(&params, Role::Other, |s| c.body.visit_with(s));
     }
 }

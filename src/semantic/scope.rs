@@ -4,7 +4,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use swc_atoms::Atom;
 use swc_ecma_ast::{
-    Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp, Pat, Stmt, VarDeclKind,
+    Constructor, Decl, Expr, ImportSpecifier, ModuleDecl, ModuleItem, ObjectPatProp,
+    ParamOrTsParamProp, Pat, Stmt, VarDeclKind,
 };
 
 /// What the model knows of the value a name holds.
@@ -128,6 +129,15 @@ impl<'p> Scopes<'p> {
             _ => {}
         }
     }
+}
+
+/// A constructor's plain parameters (not its parameter properties, `private kv:
+/// KVNamespace`, which the class declares as fields).
+pub fn constructor_params(c: &Constructor) -> impl Iterator<Item = &Pat> {
+    c.params.iter().filter_map(|p| match p {
+        ParamOrTsParamProp::Param(p) => Some(&p.pat),
+        ParamOrTsParamProp::TsParamProp(_) => None,
+    })
 }
 
 /// Every name a pattern binds.
