@@ -162,6 +162,33 @@ fn config(text: &str) -> kvlint::config::Config {
     kvlint::config::Config::parse(std::path::Path::new("kvlint.toml"), text).unwrap()
 }
 
+/// One rule's findings in a TypeScript text, with `config` and the documents' bindings.
+fn lint_rule(
+    config: &kvlint::config::Config,
+    rule: &str,
+    code: &str,
+) -> Vec<kvlint::diagnostic::Diagnostic> {
+    common::lint(
+        code,
+        Lang::TypeScript,
+        config,
+        &common::doc_bindings(),
+        &common::only(rule),
+    )
+}
+
+/// A TypeScript text with every fix of one rule applied (unsafe ones included).
+fn fix_rule(config: &kvlint::config::Config, rule: &str, code: &str) -> String {
+    common::fix_all(
+        code,
+        Lang::TypeScript,
+        config,
+        &common::doc_bindings(),
+        &common::only(rule),
+    )
+    .0
+}
+
 /// How many findings one rule has in a TypeScript text, with the default configuration.
 fn findings(text: &str, rule: &str) -> usize {
     let config = kvlint::config::Config::default();
@@ -446,15 +473,7 @@ fn unprefixed_keys_fix_with_renames_or_a_prefix() {
 fn unprefixed_key_lookups_stop_after_64_per_file() {
     use kvlint::fix::Applicability;
     let config = config("[rules.no-unprefixed-kv-key]\nprefix = \"cache:\"\n");
-    let lint = |code: &str| {
-        common::lint(
-            code,
-            Lang::TypeScript,
-            &config,
-            &common::doc_bindings(),
-            &common::only("no-unprefixed-kv-key"),
-        )
-    };
+    let lint = |code: &str| lint_rule(&config, "no-unprefixed-kv-key", code);
     for (n, fixed) in [(64, 64), (65, 64)] {
         let code: String = (0..n)
             .map(|i| format!("const K{i} = 'item{i}';\nexport const f{i} = (env: Env) => env.SESSIONS.get(K{i});\n"))
@@ -490,16 +509,7 @@ fn unprefixed_key_lookups_stop_after_64_per_file() {
 #[test]
 fn generated_statements_follow_the_files_punctuation() {
     let config = config("");
-    let fix = |code: &str| {
-        common::fix_all(
-            code,
-            Lang::TypeScript,
-            &config,
-            &common::doc_bindings(),
-            &common::only("no-sequential-kv-reads"),
-        )
-        .0
-    };
+    let fix = |code: &str| fix_rule(&config, "no-sequential-kv-reads", code);
     let reads = |semi: &str| {
         format!("  const a = await env.SESSIONS.get('a:1'){semi}\n  const b = await env.SESSIONS.get('a:2'){semi}\n")
     };
@@ -528,4 +538,28 @@ fn generated_statements_follow_the_files_punctuation() {
         reads("")
     );
     assert!(fix(&code).contains("  ])\n  ;[a, b]"), "{}", fix(&code));
+}
+
+/// The label under an unprefixed key says what it lacks: a static key has no dynamic part.
+#[test]
+fn an_unprefixed_keys_label_says_what_it_lacks() {
+    let label = |toml: &str, code: &str| {
+        let found = lint_rule(&config(toml), "no-unprefixed-kv-key", code);
+        assert_eq!(found.len(), 1, "{code}");
+        found[0].label.as_ref().unwrap().1.to_string()
+    };
+    let static_key = "export const f = (env: Env) => env.SESSIONS.get('token');
+";
+    let dynamic_key = "export const f = (env: Env, id: string) => env.SESSIONS.get(`token${id}`);
+";
+    assert_eq!(label("", static_key), "no `:` in the key");
+    assert_eq!(
+        label("", dynamic_key),
+        "no `:` before the first dynamic part"
+    );
+    let custom = "[rules.no-unprefixed-kv-key]\nseparators = [\"/\"]\n";
+    assert_eq!(
+        label(custom, static_key),
+        "no namespace separator in the key"
+    );
 }

@@ -130,13 +130,28 @@ fn check_key(
     };
     Some(
         Diagnostic::new(ID, ctx.source.range(call.span), message, help)
-            .with_label(
-                ctx.source.range(key.span()),
-                "no `:` before the first dynamic part",
-            )
+            .with_label(ctx.source.range(key.span()), label(ctx, &value))
             .with_fix(fix)
             .with_migration(intent),
     )
+}
+
+/// What the key lacks: a separator in a static key, or before a dynamic key's first dynamic
+/// part (`:`, or the configured `separators`).
+fn label(ctx: &RuleContext, value: &KeyValue) -> &'static str {
+    let custom = ctx
+        .config
+        .file
+        .rules
+        .no_unprefixed_kv_key
+        .separators
+        .is_some();
+    match (value, custom) {
+        (KeyValue::Static(_), false) => "no `:` in the key",
+        (KeyValue::Static(_), true) => "no namespace separator in the key",
+        (_, false) => "no `:` before the first dynamic part",
+        (_, true) => "no namespace separator before the first dynamic part",
+    }
 }
 
 /// The change the configuration makes to a key: its `renames` entry, else `prefix`.
