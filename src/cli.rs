@@ -49,6 +49,55 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// What each entry point (handlers, routes, Pages Functions, framework routes, Durable
+    /// Object methods) costs in KV operations per invocation, the keys of each namespace, and
+    /// the monthly cost at a given traffic; before and after a change with --base or
+    /// --after-fix.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ReportArgs {
+    /// Files and folders whose entries are reported (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
+    /// Requests per month of each entry: a TOML or JSON file of entry name (as the report
+    /// shows it, or `file:name`; `*` for the rest) to requests.
+    #[arg(long, value_name = "FILE", conflicts_with = "requests")]
+    pub traffic: Option<PathBuf>,
+    /// Requests per month, for every entry.
+    #[arg(long, value_name = "N")]
+    pub requests: Option<f64>,
+    /// Compare with this git revision (read with `git archive`; the work tree is not
+    /// touched).
+    #[arg(long, value_name = "REF", conflicts_with = "after_fix")]
+    pub base: Option<String>,
+    /// Compare with the code as `kvlint check --fix` would leave it (`=unsafe`: with
+    /// --unsafe-fixes), fixed in a temporary copy.
+    #[arg(long, value_name = "unsafe", num_args = 0..=1, default_missing_value = "safe")]
+    pub after_fix: Option<AfterFix>,
+    /// Use this kvlint.toml instead of the one found above each file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the report to a file instead of stdout.
+    #[arg(short = 'o', long = "output-file")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Human,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AfterFix {
+    Safe,
+    Unsafe,
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,7 +225,7 @@ pub struct CheckArgs {
     pub threads: Option<usize>,
 }
 
-const SUBCOMMANDS: [&str; 9] = [
+const SUBCOMMANDS: [&str; 10] = [
     "check",
     "rules",
     "explain",
@@ -185,6 +234,7 @@ const SUBCOMMANDS: [&str; 9] = [
     "lsp",
     "debug",
     "migrate-data",
+    "report",
     "help",
 ];
 

@@ -50,6 +50,44 @@ pub struct ConfigFile {
     /// Per-folder settings: rule tables that apply to the files matching `files`.
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// `kvlint report`'s prices and budgets.
+    #[serde(default)]
+    pub report: ReportTable,
+}
+
+/// `[report]`: the prices `kvlint report` estimates with, and the budgets it checks.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTable {
+    #[serde(default)]
+    pub pricing: PricingTable,
+    #[serde(default)]
+    pub budget: BudgetTable,
+}
+
+/// `[report.pricing]`: dollars per million operations, and the operations a month includes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingTable {
+    pub reads_per_million: Option<f64>,
+    pub writes_per_million: Option<f64>,
+    pub deletes_per_million: Option<f64>,
+    pub lists_per_million: Option<f64>,
+    pub storage_per_gb_month: Option<f64>,
+    pub reads_included: Option<u64>,
+    pub writes_included: Option<u64>,
+    pub deletes_included: Option<u64>,
+    pub lists_included: Option<u64>,
+    pub storage_included_gb: Option<f64>,
+}
+
+/// `[report.budget]`: what a month may cost; `kvlint report` exits 1 past it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetTable {
+    pub reads_per_month: Option<u64>,
+    pub writes_per_month: Option<u64>,
+    pub usd_per_month: Option<f64>,
 }
 
 /// `[[overrides]]`: `files` globs (relative to the config's folder) and rule tables.

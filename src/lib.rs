@@ -19,6 +19,7 @@ pub mod lsp;
 pub mod migrate;
 pub mod output;
 pub mod parse;
+pub mod report;
 pub mod rules;
 pub mod scaffold;
 pub mod semantic;

@@ -73,6 +73,20 @@ fn main() {
                 check::EXIT_ERROR
             }
         },
+        Command::Report(args) => kvlint::report::run(&kvlint::report::Options {
+            paths: args.paths,
+            config: args.config,
+            format: match args.format {
+                kvlint::cli::ReportFormat::Human => kvlint::report::render::Format::Human,
+                kvlint::cli::ReportFormat::Markdown => kvlint::report::render::Format::Markdown,
+                kvlint::cli::ReportFormat::Json => kvlint::report::render::Format::Json,
+            },
+            traffic: args.traffic,
+            requests: args.requests,
+            base: args.base,
+            after_fix: args.after_fix.map(|a| a == kvlint::cli::AfterFix::Unsafe),
+            output: args.output_file,
+        }),
         Command::Scaffold(ScaffoldCommand::SessionObject {
             class,
             binding,

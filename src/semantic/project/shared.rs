@@ -83,6 +83,11 @@ fn read_ahead(files: &[PathBuf]) {
 #[cfg(not(unix))]
 fn read_ahead(_: &[PathBuf]) {}
 
+/// `f` on the threads that read a project's files (their stacks fit a parser's).
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    pool().install(f)
+}
+
 /// The threads that read a project's files: a pool of their own. Reading a file may wait
 /// for what another thread is working out once for the run (the bindings inferred from the
 /// project's uses, on the global pool); were these reads on the global pool too, they could

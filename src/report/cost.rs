@@ -1,0 +1,341 @@
+//! The arithmetic of KV operations along a program's paths: how many of each kind, per
+//! namespace, on the cheapest and on the worst path, what a loop adds per item, and what runs
+//! in the background.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What KV bills: reads, writes, deletes, lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Read,
+    Write,
+    Delete,
+    List,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Read, Kind::Write, Kind::Delete, Kind::List];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The plural noun (`reads`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Read => "reads",
+            Kind::Write => "writes",
+            Kind::Delete => "deletes",
+            Kind::List => "lists",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            Kind::Read => "read",
+            Kind::Write => "write",
+            Kind::Delete => "delete",
+            Kind::List => "list",
+        }
+    }
+}
+
+/// Operations by namespace and kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally(pub BTreeMap<Arc<str>, [u64; 4]>);
+
+impl Tally {
+    pub fn one(namespace: &Arc<str>, kind: Kind, n: u64) -> Tally {
+        let mut counts = [0; 4];
+        counts[kind.index()] = n;
+        let mut t = Tally::default();
+        if n > 0 {
+            t.0.insert(namespace.clone(), counts);
+        }
+        t
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.values().all(|c| c.iter().all(|&n| n == 0))
+    }
+
+    /// The operations of one kind, over every namespace.
+    pub fn of(&self, kind: Kind) -> u64 {
+        self.0.values().map(|c| c[kind.index()]).sum()
+    }
+
+    pub fn total(&self) -> u64 {
+        Kind::ALL.iter().map(|&k| self.of(k)).sum()
+    }
+
+    fn zip(&self, other: &Tally, f: impl Fn(u64, u64) -> u64) -> Tally {
+        let mut out = BTreeMap::new();
+        for ns in self.0.keys().chain(other.0.keys()) {
+            if out.contains_key(ns) {
+                continue;
+            }
+            let a = self.0.get(ns).copied().unwrap_or_default();
+            let b = other.0.get(ns).copied().unwrap_or_default();
+            let c: [u64; 4] = std::array::from_fn(|i| f(a[i], b[i]));
+            if c.iter().any(|&n| n > 0) {
+                out.insert(ns.clone(), c);
+            }
+        }
+        Tally(out)
+    }
+
+    pub fn plus(&self, other: &Tally) -> Tally {
+        self.zip(other, u64::saturating_add)
+    }
+
+    pub fn min(&self, other: &Tally) -> Tally {
+        self.zip(other, u64::min)
+    }
+
+    pub fn max(&self, other: &Tally) -> Tally {
+        self.zip(other, u64::max)
+    }
+
+    pub fn times(&self, n: u64) -> Tally {
+        self.zip(&Tally::default(), |a, _| a.saturating_mul(n))
+    }
+
+    /// `3 reads, 1 write` (`none` when empty).
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = Kind::ALL
+            .iter()
+            .filter_map(|&k| {
+                let n = self.of(k);
+                (n > 0).then(|| format!("{n} {}", if n == 1 { k.singular() } else { k.plural() }))
+            })
+            .collect();
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// The operations of every path through some code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    /// On every path.
+    pub min: Tally,
+    /// On the worst path (loops counted for one item).
+    pub max: Tally,
+    /// What each further item of a loop adds, at most.
+    pub per_item: Tally,
+    /// The part of `max` that runs in the background (`waitUntil`).
+    pub background: Tally,
+    /// The worst path's count is known only for a given number of items and keys: it has
+    /// no bound in the code (a loop over data, a bulk read of a computed key list).
+    pub unbounded: bool,
+}
+
+impl Count {
+    pub fn op(namespace: &Arc<str>, kind: Kind, n: u64) -> Count {
+        let t = Tally::one(namespace, kind, n);
+        Count {
+            min: t.clone(),
+            max: t,
+            ..Count::default()
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.max.is_zero() && self.per_item.is_zero()
+    }
+
+    /// This, then that.
+    pub fn then(&self, next: &Count) -> Count {
+        Count {
+            min: self.min.plus(&next.min),
+            max: self.max.plus(&next.max),
+            per_item: self.per_item.plus(&next.per_item),
+            background: self.background.plus(&next.background),
+            unbounded: self.unbounded || next.unbounded,
+        }
+    }
+
+    /// One path or the other.
+    pub fn or(&self, other: &Count) -> Count {
+        Count {
+            min: self.min.min(&other.min),
+            max: self.max.max(&other.max),
+            per_item: self.per_item.max(&other.per_item),
+            background: self.background.max(&other.background),
+            unbounded: self.unbounded || other.unbounded,
+        }
+    }
+
+    /// Run or not.
+    pub fn maybe(&self) -> Count {
+        self.or(&Count::default())
+    }
+
+    /// Run `n` times, `n` known.
+    pub fn times(&self, n: u64) -> Count {
+        Count {
+            min: self.min.times(n),
+            max: self.max.times(n),
+            per_item: self.per_item.times(n),
+            background: self.background.times(n),
+            unbounded: self.unbounded,
+        }
+    }
+
+    /// Run once per item of data whose size the code does not bound: none on the cheapest
+    /// path, one item on the worst, and each item more adds the body's worst.
+    pub fn per_item(&self) -> Count {
+        Count {
+            min: Tally::default(),
+            max: self.max.clone(),
+            per_item: self.max.plus(&self.per_item),
+            background: self.background.clone(),
+            unbounded: true,
+        }
+    }
+
+    /// All of it in the background.
+    pub fn in_background(&self) -> Count {
+        Count {
+            background: self.max.clone(),
+            ..self.clone()
+        }
+    }
+}
+
+/// How a piece of code can end: falling through to what follows, or returning (or
+/// throwing), each with its operations; and the same for the paths that answer from a cache
+/// hit (a read-through cache's early return).
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub falls: Option<Count>,
+    pub returns: Option<Count>,
+    pub hit_falls: Option<Count>,
+    pub hit_returns: Option<Count>,
+}
+
+fn or(a: &Option<Count>, b: &Option<Count>) -> Option<Count> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.or(b)),
+        (Some(a), None) | (None, Some(a)) => Some(a.clone()),
+        (None, None) => None,
+    }
+}
+
+fn then(a: &Option<Count>, b: &Option<Count>) -> Option<Count> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.then(b)),
+        _ => None,
+    }
+}
+
+impl Outcome {
+    /// Code that falls through with these operations.
+    pub fn falls(count: Count) -> Outcome {
+        Outcome {
+            falls: Some(count),
+            ..Outcome::default()
+        }
+    }
+
+    pub fn nothing() -> Outcome {
+        Outcome::falls(Count::default())
+    }
+
+    /// This, then that (which runs only where this falls through).
+    pub fn then(&self, next: &Outcome) -> Outcome {
+        Outcome {
+            falls: then(&self.falls, &next.falls),
+            returns: or(&self.returns, &then(&self.falls, &next.returns)),
+            hit_falls: or(
+                &then(&self.hit_falls, &next.falls),
+                &then(&self.falls, &next.hit_falls),
+            ),
+            hit_returns: or(
+                &or(&self.hit_returns, &then(&self.falls, &next.hit_returns)),
+                &then(&self.hit_falls, &next.returns),
+            ),
+        }
+    }
+
+    /// One or the other.
+    pub fn or(&self, other: &Outcome) -> Outcome {
+        Outcome {
+            falls: or(&self.falls, &other.falls),
+            returns: or(&self.returns, &other.returns),
+            hit_falls: or(&self.hit_falls, &other.hit_falls),
+            hit_returns: or(&self.hit_returns, &other.hit_returns),
+        }
+    }
+
+    /// Every way of ending, as one count (a function's, for its caller).
+    pub fn total(&self) -> Count {
+        or(&or(&self.falls, &self.returns), &self.hit()).unwrap_or_default()
+    }
+
+    /// The paths that answer from a cache hit, if any.
+    pub fn hit(&self) -> Option<Count> {
+        or(&self.hit_falls, &self.hit_returns)
+    }
+
+    /// Every way of ending becomes a return (a `return` statement's).
+    pub fn returning(&self) -> Outcome {
+        Outcome {
+            falls: None,
+            returns: or(&self.falls, &self.returns),
+            hit_falls: None,
+            hit_returns: or(&self.hit_falls, &self.hit_returns),
+        }
+    }
+
+    /// Every return becomes a fall-through (a function called: its caller continues). A
+    /// cache hit inside the function is not the caller's: the caller goes on either way.
+    pub fn as_call(&self) -> Outcome {
+        Outcome::falls(self.total())
+    }
+
+    /// Every return becomes a fall-through, a cache hit kept: a handler in its chain (its
+    /// hit is the entry's).
+    pub fn as_link(&self) -> Outcome {
+        Outcome {
+            falls: or(&self.falls, &self.returns),
+            returns: None,
+            hit_falls: self.hit(),
+            hit_returns: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(n: u64) -> Count {
+        Count::op(&"KV".into(), Kind::Read, n)
+    }
+
+    #[test]
+    fn an_early_return_makes_the_cheapest_path() {
+        // get; if (hit) return; put
+        let get = Outcome::falls(reads(1));
+        let early = Outcome::nothing().returning().or(&Outcome::nothing());
+        let put = Outcome::falls(Count::op(&"KV".into(), Kind::Write, 1));
+        let total = get.then(&early).then(&put).total();
+        assert_eq!(total.min.describe(), "1 read");
+        assert_eq!(total.max.describe(), "1 read, 1 write");
+    }
+
+    #[test]
+    fn a_loop_counts_one_item_on_the_worst_path_and_says_what_each_adds() {
+        let c = reads(2).per_item();
+        assert_eq!(c.min.describe(), "none");
+        assert_eq!(c.max.describe(), "2 reads");
+        assert_eq!(c.per_item.describe(), "2 reads");
+        assert!(c.unbounded);
+        assert_eq!(reads(2).times(3).max.describe(), "6 reads");
+    }
+}

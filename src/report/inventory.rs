@@ -1,0 +1,148 @@
+//! The key inventory: each namespace's key patterns, with the entries that read, write,
+//! delete and list them, their TTLs, and the patterns that are unprefixed or overlap. The map
+//! a team needs before renaming keys.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::body::FileSummary;
+use super::cost::Kind;
+
+/// One key pattern of a namespace.
+#[derive(Clone, Debug, Default)]
+pub struct KeyPattern {
+    pub pattern: String,
+    /// Entries by what they do with the keys: indexed by [`Kind`].
+    pub by: [BTreeSet<String>; 4],
+    /// `expirationTtl` / `expiration` values written with it.
+    pub ttls: BTreeSet<String>,
+    /// Writes with neither.
+    pub writes_without_ttl: bool,
+    pub cache_ttls: BTreeSet<String>,
+    /// `file:line` of every call.
+    pub calls: BTreeSet<String>,
+    /// No namespace separator (`:`) before its first dynamic part (or at all).
+    pub unprefixed: bool,
+    /// Other patterns of the namespace that can match some of the same keys.
+    pub overlaps: BTreeSet<String>,
+}
+
+/// One namespace's keys.
+#[derive(Clone, Debug, Default)]
+pub struct Namespace {
+    pub name: String,
+    /// Whether the binding is known (else `name` is the code that reaches it).
+    pub known: bool,
+    pub keys: Vec<KeyPattern>,
+}
+
+/// The inventory of the operations given, with the entries that reach each.
+pub fn inventory(
+    ops: &[(Arc<FileSummary>, usize)],
+    entries_of: &BTreeMap<(Arc<str>, usize), BTreeSet<String>>,
+) -> Vec<Namespace> {
+    let mut by_ns: BTreeMap<String, (bool, BTreeMap<String, KeyPattern>)> = BTreeMap::new();
+    for (f, i) in ops {
+        let op = &f.ops[*i];
+        let (known, keys) = by_ns
+            .entry(op.namespace.to_string())
+            .or_insert_with(|| (op.known_namespace, BTreeMap::new()));
+        *known |= op.known_namespace;
+        // A bulk read's keys, one by one.
+        let patterns: Vec<String> = if op.kind == Kind::Read && op.key.contains(", ") {
+            op.key.split(", ").map(str::to_string).collect()
+        } else {
+            vec![op.key.clone()]
+        };
+        for p in patterns {
+            let k = keys.entry(p.clone()).or_insert_with(|| KeyPattern {
+                unprefixed: unprefixed(&p),
+                pattern: p,
+                ..KeyPattern::default()
+            });
+            if let Some(names) = entries_of.get(&(f.label.clone(), *i)) {
+                k.by[op.kind.index()].extend(names.iter().cloned());
+            }
+            match (&op.ttl, op.kind) {
+                (Some(t), _) => {
+                    k.ttls.insert(t.clone());
+                }
+                (None, Kind::Write) => k.writes_without_ttl = true,
+                _ => {}
+            }
+            if let Some(t) = &op.cache_ttl {
+                k.cache_ttls.insert(t.clone());
+            }
+            k.calls.insert(format!("{}:{}", f.label, op.line));
+        }
+    }
+    by_ns
+        .into_iter()
+        .map(|(name, (known, keys))| {
+            let mut keys: Vec<KeyPattern> = keys.into_values().collect();
+            let patterns: Vec<String> = keys.iter().map(|k| k.pattern.clone()).collect();
+            for k in &mut keys {
+                k.overlaps = patterns
+                    .iter()
+                    .filter(|p| **p != k.pattern && overlap(&k.pattern, p))
+                    .cloned()
+                    .collect();
+            }
+            Namespace { name, known, keys }
+        })
+        .collect()
+}
+
+/// The static text before a pattern's first dynamic part (`${…}` or a list's `*`), and
+/// whether the pattern has one.
+fn static_start(p: &str) -> (&str, bool) {
+    let cut = [p.find("${"), p.strip_suffix('*').map(str::len)]
+        .into_iter()
+        .flatten()
+        .min();
+    match cut {
+        Some(i) => (&p[..i], true),
+        None => (p, false),
+    }
+}
+
+/// Whether a key pattern has no `:` before its first dynamic part (a static key: none at all).
+pub fn unprefixed(p: &str) -> bool {
+    let (start, dynamic) = static_start(p);
+    if dynamic && start.is_empty() {
+        return true;
+    }
+    !start.contains(':')
+}
+
+/// Whether two patterns can match the same key: one static key the other's start allows, or
+/// two dynamic patterns whose static starts agree.
+fn overlap(a: &str, b: &str) -> bool {
+    let (sa, da) = static_start(a);
+    let (sb, db) = static_start(b);
+    match (da, db) {
+        (false, false) => a == b,
+        (true, false) => sb.starts_with(sa),
+        (false, true) => sa.starts_with(sb),
+        (true, true) => sa.starts_with(sb) || sb.starts_with(sa),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_overlaps() {
+        assert!(unprefixed("refresh_token"));
+        assert!(unprefixed("${…}"));
+        assert!(unprefixed("user_${…}"));
+        assert!(!unprefixed("user:${…}"));
+        assert!(!unprefixed("cache:api:metrics"));
+        assert!(unprefixed("*"));
+        assert!(overlap("user:${…}", "user:${…}:settings"));
+        assert!(overlap("user:*", "user:1"));
+        assert!(!overlap("user:${…}", "session:${…}"));
+        assert!(!overlap("a:1", "a:2"));
+    }
+}

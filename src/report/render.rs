@@ -1,0 +1,686 @@
+//! The report as text: `human` (tables for a terminal), `markdown` (one pull-request
+//! comment, changed entries first) and `json` (the whole model, DESIGN §5). All sorted, all
+//! deterministic.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::cost::{Count, Kind};
+use super::inventory::Namespace;
+use super::pricing::{dollars, thousands};
+use super::{Costs, EntryReport, Report, Run};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Human,
+    Markdown,
+    Json,
+}
+
+pub fn render(run: &Run, format: Format) -> String {
+    match format {
+        Format::Human => human(run),
+        Format::Markdown => markdown(run),
+        Format::Json => json(run),
+    }
+}
+
+/// One kind's cell: `1`, `0–2`, `1 +1/item`, `1 (1 bg)`; `·` for none.
+fn cell(c: &Count, k: Kind) -> String {
+    let (min, max, per, bg) = (
+        c.min.of(k),
+        c.max.of(k),
+        c.per_item.of(k),
+        c.background.of(k),
+    );
+    if max == 0 && per == 0 {
+        return "·".into();
+    }
+    let mut s = if min == max {
+        max.to_string()
+    } else {
+        format!("{min}–{max}")
+    };
+    if per > 0 {
+        let _ = write!(s, " +{per}/item");
+    }
+    if bg > 0 {
+        let _ = write!(s, " ({bg} bg)");
+    }
+    s
+}
+
+/// A count in words: `1 read, 0–1 writes (per item: +1 read)`.
+pub fn describe(c: &Count) -> String {
+    let mut parts = vec![];
+    for k in Kind::ALL {
+        let (min, max) = (c.min.of(k), c.max.of(k));
+        if max == 0 {
+            continue;
+        }
+        let n = if min == max {
+            max.to_string()
+        } else {
+            format!("{min}–{max}")
+        };
+        let word = if max == 1 { k.singular() } else { k.plural() };
+        parts.push(format!("{n} {word}"));
+    }
+    let mut s = if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    };
+    if !c.per_item.is_zero() {
+        let _ = write!(s, " (+{} per item)", c.per_item.describe());
+    }
+    if !c.background.is_zero() {
+        let _ = write!(s, " ({} in the background)", c.background.describe());
+    }
+    s
+}
+
+fn table(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        out.push_str("  ");
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn entry_row(e: &EntryReport) -> Vec<String> {
+    let mut name = e.name.clone();
+    if e.over_limit() {
+        name.push_str(" !");
+    }
+    let mut row = vec![name];
+    row.extend(Kind::ALL.iter().map(|&k| cell(&e.count, k)));
+    row.push(format!("{}:{}", e.file, e.line));
+    row
+}
+
+fn human(run: &Run) -> String {
+    let r = &run.report;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "KV operations per invocation: {} {} in {} {} read",
+        r.entries.len(),
+        plural(r.entries.len(), "entry", "entries"),
+        r.files,
+        plural(r.files, "file", "files")
+    );
+    if r.entries.is_empty() {
+        out.push_str("  No entry point reaches a KV operation.\n");
+    } else {
+        let mut rows = vec![["ENTRY", "READS", "WRITES", "DELETES", "LISTS", "AT"]
+            .map(String::from)
+            .to_vec()];
+        rows.extend(r.entries.iter().map(entry_row));
+        out.push_str(&table(&rows));
+        let mut said = false;
+        for e in &r.entries {
+            let mut lines = vec![];
+            if let Some(hit) = &e.hit {
+                lines.push(format!(
+                    "read-through cache: hit {} · miss {}",
+                    describe(hit),
+                    e.count.max.describe()
+                ));
+            }
+            if e.over_limit() {
+                lines.push(format!(
+                    "can pass KV's limit of {} operations per invocation{}",
+                    thousands(super::OPERATIONS_LIMIT as f64),
+                    if e.count.unbounded {
+                        " (operations per item of data the code does not bound)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            lines.extend(e.notes.iter().cloned());
+            if lines.is_empty() {
+                continue;
+            }
+            if !said {
+                out.push_str("\nNotes:\n");
+                said = true;
+            }
+            let _ = writeln!(out, "  {}", e.name);
+            for l in lines {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
+        out.push_str("  (min–max over the paths of one invocation; +N/item: each further item of a loop; bg: handed to waitUntil; !: can pass KV's operations limit)\n");
+    }
+    if !r.namespaces.is_empty() {
+        out.push_str("\nKeys by namespace:\n");
+        for ns in &r.namespaces {
+            human_namespace(&mut out, ns);
+        }
+    }
+    if let Some(c) = &run.costs {
+        human_costs(&mut out, run, c);
+    }
+    if let Some((what, before)) = &run.before {
+        human_compare(&mut out, what, before, run);
+    }
+    if !r.unread.is_empty() {
+        out.push_str("\nNot read (their operations are not in this report):\n");
+        for u in &r.unread {
+            let _ = writeln!(out, "  {u}");
+        }
+    }
+    out
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+fn human_namespace(out: &mut String, ns: &Namespace) {
+    let title = if ns.known {
+        ns.name.clone()
+    } else {
+        format!("{} (binding not known)", ns.name)
+    };
+    let _ = writeln!(out, "  {title}");
+    for k in &ns.keys {
+        let mut flags = vec![];
+        if k.unprefixed {
+            flags.push("unprefixed".to_string());
+        }
+        if !k.overlaps.is_empty() {
+            flags.push(format!(
+                "overlaps {}",
+                k.overlaps
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "    `{}`{}",
+            k.pattern,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", flags.join("; "))
+            }
+        );
+        for (kind, verb) in
+            Kind::ALL
+                .iter()
+                .zip(["read by", "written by", "deleted by", "listed by"])
+        {
+            let by = &k.by[kind.index()];
+            if by.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "      {verb:<11} {}",
+                by.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        if !k.ttls.is_empty() || k.writes_without_ttl {
+            let mut ttls: Vec<String> = k.ttls.iter().cloned().collect();
+            if k.writes_without_ttl {
+                ttls.push("none".into());
+            }
+            let _ = writeln!(out, "      {:<11} {}", "ttl", ttls.join(", "));
+        }
+        if !k.cache_ttls.is_empty() {
+            let _ = writeln!(
+                out,
+                "      {:<11} {}",
+                "cacheTtl",
+                k.cache_ttls.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        if k.by.iter().all(|b| b.is_empty()) {
+            let _ = writeln!(
+                out,
+                "      {:<11} {} (no entry reaches it)",
+                "at",
+                k.calls.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+}
+
+fn ops_words(ops: &[f64; 4]) -> String {
+    let parts: Vec<String> = Kind::ALL
+        .iter()
+        .filter(|k| ops[k.index()] > 0.0)
+        .map(|k| format!("{} {}", thousands(ops[k.index()]), k.plural()))
+        .collect();
+    if parts.is_empty() {
+        "no operations".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn range(a: String, b: String) -> String {
+    if a == b {
+        a
+    } else {
+        format!("{a}–{b}")
+    }
+}
+
+fn human_costs(out: &mut String, run: &Run, c: &Costs) {
+    out.push_str("\nMonthly estimate (worst path of each entry, loops counted for one item):\n");
+    let mut rows = vec![[
+        "ENTRY", "REQUESTS", "READS", "WRITES", "DELETES", "LISTS", "COST",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (e, cost) in run.report.entries.iter().zip(&c.entries) {
+        let Some(cost) = cost else { continue };
+        let mut row = vec![e.name.clone(), thousands(cost.requests)];
+        row.extend(Kind::ALL.iter().map(|k| thousands(cost.max[k.index()])));
+        row.push(dollars(cost.gross_max));
+        rows.push(row);
+    }
+    if rows.len() > 1 {
+        out.push_str(&table(&rows));
+    }
+    for (ns, ops) in &c.namespaces {
+        let _ = writeln!(out, "  {ns}: {}", ops_words(ops));
+    }
+    let _ = writeln!(
+        out,
+        "  Total: {} a month; billed {} after the paid plan's included operations (COST above is before them; storage is not estimated)",
+        ops_words(&c.max),
+        range(dollars(c.billed_min), dollars(c.billed_max))
+    );
+    if c.per_item > 0 {
+        let _ = writeln!(
+            out,
+            "  {} {} per item of a loop: the estimate counts one item",
+            c.per_item,
+            plural(
+                c.per_item,
+                "entry makes operations",
+                "entries make operations"
+            )
+        );
+    }
+    if !run.over_budget.is_empty() {
+        out.push_str("  Over budget ([report.budget] in kvlint.toml):\n");
+        for o in &run.over_budget {
+            let _ = writeln!(out, "    {o}");
+        }
+    }
+}
+
+/// An entry of the report and of the one it is compared with, matched by name and file.
+pub struct Change<'a> {
+    pub name: String,
+    pub file: String,
+    pub before: Option<&'a EntryReport>,
+    pub after: Option<&'a EntryReport>,
+}
+
+impl Change<'_> {
+    pub fn changed(&self) -> bool {
+        match (self.before, self.after) {
+            (Some(b), Some(a)) => b.count != a.count,
+            _ => true,
+        }
+    }
+}
+
+/// Every entry of either report, changed ones first, each group in the reports' order.
+pub fn changes<'a>(before: &'a Report, after: &'a Report) -> Vec<Change<'a>> {
+    type Pair<'e> = (Option<&'e EntryReport>, Option<&'e EntryReport>);
+    let mut by_id: BTreeMap<(String, String), Pair> = BTreeMap::new();
+    let mut order = vec![];
+    for e in &after.entries {
+        if by_id.insert(e.id(), (None, Some(e))).is_none() {
+            order.push(e.id());
+        }
+    }
+    for e in &before.entries {
+        let slot = by_id.entry(e.id()).or_insert_with(|| {
+            order.push(e.id());
+            (None, None)
+        });
+        slot.0 = Some(e);
+    }
+    let mut all: Vec<Change> = order
+        .into_iter()
+        .map(|id| {
+            let (b, a) = by_id[&id];
+            Change {
+                name: id.0,
+                file: id.1,
+                before: b,
+                after: a,
+            }
+        })
+        .collect();
+    all.sort_by_key(|c| !c.changed());
+    all
+}
+
+fn side(e: Option<&EntryReport>) -> String {
+    match e {
+        Some(e) => describe(&e.count),
+        None => "(no such entry)".into(),
+    }
+}
+
+fn human_compare(out: &mut String, what: &str, before: &Report, run: &Run) {
+    let all = changes(before, &run.report);
+    let changed: Vec<&Change> = all.iter().filter(|c| c.changed()).collect();
+    let _ = writeln!(
+        out,
+        "\nCompared with {what}: {} of {} entries changed",
+        changed.len(),
+        all.len()
+    );
+    for c in &changed {
+        let _ = writeln!(out, "  {}: {} → {}", c.name, side(c.before), side(c.after));
+    }
+    if let (Some(b), Some(a)) = (&run.before_costs, &run.costs) {
+        let _ = writeln!(
+            out,
+            "  Monthly bill: {} → {} ({} a month)",
+            range(dollars(b.billed_min), dollars(b.billed_max)),
+            range(dollars(a.billed_min), dollars(a.billed_max)),
+            signed(a.billed_max - b.billed_max)
+        );
+    }
+}
+
+fn signed(usd: f64) -> String {
+    if usd < 0.0 {
+        format!("-{}", dollars(-usd))
+    } else {
+        format!("+{}", dollars(usd))
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn markdown(run: &Run) -> String {
+    let r = &run.report;
+    let mut out = String::from("## KV operations per request\n\n");
+    let cost_of =
+        |costs: &Option<Costs>, report: &Report, e: Option<&EntryReport>| -> Option<f64> {
+            let (c, e) = (costs.as_ref()?, e?);
+            let i = report.entries.iter().position(|x| std::ptr::eq(x, e))?;
+            c.entries[i].as_ref().map(|x| x.gross_max)
+        };
+    if let Some((what, before)) = &run.before {
+        let all = changes(before, r);
+        let changed: Vec<&Change> = all.iter().filter(|c| c.changed()).collect();
+        let _ = writeln!(
+            out,
+            "Compared with {what}: **{} of {} entries changed**.\n",
+            changed.len(),
+            all.len()
+        );
+        if !changed.is_empty() {
+            out.push_str("| Entry | Before | After | Monthly change |\n|---|---|---|---|\n");
+            for c in &changed {
+                let b = cost_of(&run.before_costs, before, c.before);
+                let a = cost_of(&run.costs, r, c.after);
+                let delta = match (b, a) {
+                    (None, None) => "".to_string(),
+                    (b, a) => signed(a.unwrap_or(0.0) - b.unwrap_or(0.0)),
+                };
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} |",
+                    md_escape(&c.name),
+                    side(c.before),
+                    side(c.after),
+                    delta
+                );
+            }
+            out.push('\n');
+        }
+        if let (Some(b), Some(a)) = (&run.before_costs, &run.costs) {
+            let _ = writeln!(
+                out,
+                "Monthly bill: {} → {} (**{}**).\n",
+                range(dollars(b.billed_min), dollars(b.billed_max)),
+                range(dollars(a.billed_min), dollars(a.billed_max)),
+                signed(a.billed_max - b.billed_max)
+            );
+        }
+    }
+    if r.entries.is_empty() {
+        out.push_str("No entry point reaches a KV operation.\n");
+    } else {
+        let with_cost = run.costs.is_some();
+        out.push_str(if with_cost {
+            "| Entry | Reads | Writes | Deletes | Lists | Monthly (worst path) | Where |\n|---|---|---|---|---|---|---|\n"
+        } else {
+            "| Entry | Reads | Writes | Deletes | Lists | Where |\n|---|---|---|---|---|---|\n"
+        });
+        for (i, e) in r.entries.iter().enumerate() {
+            let mut cells: Vec<String> = Kind::ALL.iter().map(|&k| cell(&e.count, k)).collect();
+            if let Some(c) = &run.costs {
+                cells.push(
+                    c.entries[i]
+                        .as_ref()
+                        .map(|x| dollars(x.gross_max))
+                        .unwrap_or_default(),
+                );
+            }
+            let flag = if e.over_limit() { " ⚠️" } else { "" };
+            let _ = writeln!(
+                out,
+                "| `{}`{flag} | {} | `{}:{}` |",
+                md_escape(&e.name),
+                cells.join(" | "),
+                e.file,
+                e.line
+            );
+        }
+        out.push_str("\nmin–max over the paths of one request; +N/item: each further item of a loop; bg: in `waitUntil`; ⚠️: can pass KV's 1,000 operations per invocation.\n");
+    }
+    if let Some(c) = &run.costs {
+        let _ = writeln!(
+            out,
+            "\n**Monthly:** {}; billed {} after the included operations (storage not estimated).",
+            ops_words(&c.max),
+            range(dollars(c.billed_min), dollars(c.billed_max))
+        );
+        if !run.over_budget.is_empty() {
+            out.push_str("\n**Over budget:**\n");
+            for o in &run.over_budget {
+                let _ = writeln!(out, "- {o}");
+            }
+        }
+    }
+    let notes: Vec<(&str, &String)> = r
+        .entries
+        .iter()
+        .flat_map(|e| e.notes.iter().map(move |n| (e.name.as_str(), n)))
+        .collect();
+    if !notes.is_empty() || !r.unread.is_empty() {
+        out.push_str("\n<details><summary>Not counted</summary>\n\n");
+        for (e, n) in notes {
+            let _ = writeln!(out, "- `{}`: {}", md_escape(e), n);
+        }
+        for u in &r.unread {
+            let _ = writeln!(out, "- not read: {u}");
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}
+
+fn tally_json(t: &super::cost::Tally) -> serde_json::Value {
+    serde_json::json!({
+        "reads": t.of(Kind::Read),
+        "writes": t.of(Kind::Write),
+        "deletes": t.of(Kind::Delete),
+        "lists": t.of(Kind::List),
+    })
+}
+
+fn count_json(c: &Count) -> serde_json::Value {
+    let namespaces: BTreeMap<String, serde_json::Value> = c
+        .max
+        .0
+        .keys()
+        .chain(c.per_item.0.keys())
+        .map(|ns| {
+            let pick = |t: &super::cost::Tally| {
+                let mut one = super::cost::Tally::default();
+                if let Some(v) = t.0.get(ns) {
+                    one.0.insert(ns.clone(), *v);
+                }
+                tally_json(&one)
+            };
+            (ns.to_string(), serde_json::json!({ "min": pick(&c.min), "max": pick(&c.max), "per_item": pick(&c.per_item) }))
+        })
+        .collect();
+    serde_json::json!({
+        "min": tally_json(&c.min),
+        "max": tally_json(&c.max),
+        "per_item": tally_json(&c.per_item),
+        "background": tally_json(&c.background),
+        "unbounded": c.unbounded,
+        "by_namespace": namespaces,
+    })
+}
+
+fn ops_json(ops: &[f64; 4]) -> serde_json::Value {
+    serde_json::json!({ "reads": ops[0], "writes": ops[1], "deletes": ops[2], "lists": ops[3] })
+}
+
+fn report_json(r: &Report, costs: &Option<Costs>) -> serde_json::Value {
+    let entries: Vec<serde_json::Value> = r
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let monthly = costs.as_ref().and_then(|c| c.entries[i].as_ref()).map(|c| {
+                serde_json::json!({
+                    "requests": c.requests,
+                    "min": ops_json(&c.min),
+                    "max": ops_json(&c.max),
+                    "usd_max_before_included": c.gross_max,
+                })
+            });
+            serde_json::json!({
+                "kind": e.kind.id(),
+                "name": e.name,
+                "file": &*e.file,
+                "line": e.line,
+                "per_invocation": count_json(&e.count),
+                "hit": e.hit.as_ref().map(count_json),
+                "over_limit": e.over_limit(),
+                "notes": e.notes,
+                "monthly": monthly,
+            })
+        })
+        .collect();
+    let namespaces: Vec<serde_json::Value> = r
+        .namespaces
+        .iter()
+        .map(|ns| {
+            let keys: Vec<serde_json::Value> = ns
+                .keys
+                .iter()
+                .map(|k| {
+                    let set = |i: usize| k.by[i].iter().cloned().collect::<Vec<_>>();
+                    serde_json::json!({
+                        "pattern": k.pattern,
+                        "read_by": set(0),
+                        "written_by": set(1),
+                        "deleted_by": set(2),
+                        "listed_by": set(3),
+                        "ttls": k.ttls,
+                        "writes_without_ttl": k.writes_without_ttl,
+                        "cache_ttls": k.cache_ttls,
+                        "calls": k.calls,
+                        "unprefixed": k.unprefixed,
+                        "overlaps": k.overlaps,
+                    })
+                })
+                .collect();
+            serde_json::json!({ "name": ns.name, "known": ns.known, "keys": keys })
+        })
+        .collect();
+    let total = costs.as_ref().map(|c| {
+        serde_json::json!({
+            "min": ops_json(&c.min),
+            "max": ops_json(&c.max),
+            "by_namespace": c.namespaces.iter().map(|(k, v)| (k.clone(), ops_json(v))).collect::<BTreeMap<_, _>>(),
+            "usd_billed_min": c.billed_min,
+            "usd_billed_max": c.billed_max,
+            "entries_per_item": c.per_item,
+        })
+    });
+    serde_json::json!({
+        "files": r.files,
+        "entries": entries,
+        "namespaces": namespaces,
+        "unread": r.unread,
+        "monthly": total,
+    })
+}
+
+fn json(run: &Run) -> String {
+    let p = &run.pricing;
+    let mut v = report_json(&run.report, &run.costs);
+    v["version"] = serde_json::json!(1);
+    v["pricing"] = serde_json::json!({
+        "per_million": ops_json(&p.per_million),
+        "included": { "reads": p.included[0], "writes": p.included[1], "deletes": p.included[2], "lists": p.included[3] },
+        "storage_per_gb_month": p.storage_per_gb_month,
+        "storage_included_gb": p.storage_included_gb,
+    });
+    v["over_budget"] = serde_json::json!(run.over_budget);
+    if let Some((what, before)) = &run.before {
+        let changes: Vec<serde_json::Value> = changes(before, &run.report)
+            .iter()
+            .filter(|c| c.changed())
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "file": c.file,
+                    "before": c.before.map(|e| count_json(&e.count)),
+                    "after": c.after.map(|e| count_json(&e.count)),
+                })
+            })
+            .collect();
+        v["before"] = serde_json::json!({
+            "what": what,
+            "report": report_json(before, &run.before_costs),
+            "changes": changes,
+        });
+    }
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
