@@ -59,8 +59,9 @@ pub enum Node {
     Background(Box<Node>),
     /// Runs, then the function returns.
     Return(Box<Node>),
-    /// A branch that answers from a value just read (a read-through cache's hit).
-    Hit(Box<Node>),
+    /// A branch that answers from a value just read (a read-through cache's hit: the same
+    /// function writes what it read on a miss), with its id in the file.
+    Hit(Box<Node>, usize),
     /// An operation of the file, by index.
     Op(usize),
     Call(Target, usize),
@@ -68,6 +69,9 @@ pub enum Node {
     Next,
     /// A call the report cannot follow: what it says about it.
     Unfollowed(String),
+    /// What to say when a call's target turns out not to be the project's code (a package
+    /// handed the env).
+    Unresolved(Target, String),
 }
 
 impl Node {
@@ -204,8 +208,10 @@ pub fn summarize(
         scopes: vec![],
         class: None,
         next: None,
+        context: None,
         instances: vec![],
-        read_names: vec![],
+        frames: vec![],
+        hits: 0,
     };
     let items: Vec<ModuleItem> = match program {
         Program::Module(m) => m.body.clone(),
@@ -215,6 +221,19 @@ pub fn summarize(
     b.declare_top(&items);
     b.top_level(&items);
     b.out
+}
+
+/// A function being read: the names holding a value read (with the KV reads that gave it;
+/// none for a helper named like a read), where its operations start, and whether it calls
+/// something named like a cache write.
+#[derive(Default)]
+struct Frame {
+    reads: Vec<(String, Vec<usize>)>,
+    ops_start: usize,
+    setter: bool,
+    /// The `if` branches that test a value read (by hit id), with the reads: kept as cache
+    /// hits only where the function writes what it read.
+    hits: Vec<(usize, Vec<usize>)>,
 }
 
 struct Builder<'a, 'p> {
@@ -228,10 +247,14 @@ struct Builder<'a, 'p> {
     class: Option<String>,
     /// The `next` parameter of the middleware being read.
     next: Option<String>,
+    /// The `context` parameter of the Pages Function being read (`context.next()`).
+    context: Option<String>,
     /// Names bound to `new C(…)` in the functions being read: name → class.
     instances: Vec<HashMap<String, String>>,
-    /// Names holding a value a KV read gave, in the functions being read.
-    read_names: Vec<Vec<String>>,
+    /// What the functions being read have seen so far, innermost last.
+    frames: Vec<Frame>,
+    /// Cache hits made so far (their ids).
+    hits: usize,
 }
 
 fn str_lit(e: &Expr) -> Option<String> {
@@ -477,16 +500,17 @@ impl Builder<'_, '_> {
             Expr::Object(o) => {
                 for p in &o.props {
                     let PropOrSpread::Prop(p) = p else { continue };
-                    let key = match &**p {
-                        Prop::Method(m) => prop_name(&m.key),
+                    let (key, at) = match &**p {
+                        Prop::Method(m) => (prop_name(&m.key), m.function.span),
                         Prop::KeyValue(kv)
                             if matches!(strip(&kv.value), Expr::Arrow(_) | Expr::Fn(_)) =>
                         {
-                            prop_name(&kv.key)
+                            (prop_name(&kv.key), kv.value.span_lo_hi())
                         }
-                        _ => None,
+                        _ => (None, init.span_lo_hi()),
                     };
                     if let Some(k) = key {
+                        let line = self.line(at);
                         self.add_function(format!("{name}.{k}"), line);
                     }
                 }
@@ -787,7 +811,11 @@ impl Builder<'_, '_> {
 
     fn app_item(&mut self, method: &str, c: &CallExpr) -> Option<AppItem> {
         let args: Vec<&Expr> = c.args.iter().map(|a| &*a.expr).collect();
-        let line = self.line(c.span);
+        // A chained call's span starts at the chain's start: its first argument's line.
+        let line = args
+            .first()
+            .map(|a| self.line(a.span_lo_hi()))
+            .unwrap_or_else(|| self.line(c.span));
         match method {
             "use" => {
                 let (path, rest) = match args.first().and_then(|a| str_lit(a)) {
@@ -877,15 +905,29 @@ impl Builder<'_, '_> {
         // A middleware's continuation: Hono's `(c, next)`, SvelteKit's `({ event, resolve })`.
         let own_next = match (params.first(), params.get(1)) {
             (_, Some(Pat::Ident(i))) if &*i.id.sym == "next" => Some("next".to_string()),
+            // SvelteKit's `({ event, resolve })`, Pages Functions' `({ env, next })`.
             (Some(Pat::Object(o)), None) => o.props.iter().find_map(|p| match p {
-                ObjectPatProp::Assign(a) if &*a.key.sym == "resolve" => Some("resolve".to_string()),
+                ObjectPatProp::Assign(a) if matches!(&*a.key.sym, "resolve" | "next") => {
+                    Some(a.key.sym.to_string())
+                }
                 _ => None,
             }),
             _ => None,
         };
         let outer_next = own_next.map(|n| self.next.replace(n));
+        // Pages Functions' `context.next()`.
+        let context = match params.first() {
+            Some(Pat::Ident(i)) if matches!(&*i.id.sym, "context" | "ctx") => {
+                Some(i.id.sym.to_string())
+            }
+            _ => None,
+        };
+        let outer_context = context.map(|c| self.context.replace(c));
         self.instances.push(HashMap::new());
-        self.read_names.push(vec![]);
+        self.frames.push(Frame {
+            ops_start: self.out.ops.len(),
+            ..Frame::default()
+        });
         let node = match body {
             Body::Block(stmts) => {
                 self.nested(stmts);
@@ -896,9 +938,13 @@ impl Builder<'_, '_> {
             Body::Expr(e) => Node::Return(Box::new(self.expr(e))),
         };
         self.instances.pop();
-        self.read_names.pop();
+        let frame = self.frames.pop().unwrap_or_default();
+        let node = self.keep_caches(node, &frame);
         if let Some(outer) = outer_next {
             self.next = outer;
+        }
+        if let Some(outer) = outer_context {
+            self.context = outer;
         }
         node
     }
@@ -987,9 +1033,19 @@ impl Builder<'_, '_> {
             Stmt::Throw(t) => Node::Return(Box::new(self.expr(&t.arg))),
             Stmt::If(i) => {
                 let test = self.expr(&i.test);
-                let hit = self.tests_a_read(&i.test) && returns(&i.cons);
+                let hit = self.tests_a_read(&i.test).filter(|_| returns(&i.cons));
                 let cons = self.stmt(&i.cons);
-                let cons = if hit { Node::Hit(Box::new(cons)) } else { cons };
+                let cons = match hit {
+                    Some(reads) => {
+                        let id = self.hits;
+                        self.hits += 1;
+                        if let Some(f) = self.frames.last_mut() {
+                            f.hits.push((id, reads));
+                        }
+                        Node::Hit(Box::new(cons), id)
+                    }
+                    None => cons,
+                };
                 let alt = match &i.alt {
                     Some(a) => self.stmt(a),
                     None => Node::empty(),
@@ -1073,13 +1129,12 @@ impl Builder<'_, '_> {
     fn remember(&mut self, pat: &Pat, init: &Expr, ops_before: usize) {
         let Pat::Ident(id) = pat else { return };
         let name = id.id.sym.to_string();
-        if self.out.ops[ops_before..]
-            .iter()
-            .any(|o| o.kind == Kind::Read)
-            || self.calls_reading(init)
-        {
-            if let Some(r) = self.read_names.last_mut() {
-                r.push(name.clone());
+        let reads: Vec<usize> = (ops_before..self.out.ops.len())
+            .filter(|&i| self.out.ops[i].kind == Kind::Read)
+            .collect();
+        if !reads.is_empty() || self.calls_reading(init) {
+            if let Some(f) = self.frames.last_mut() {
+                f.reads.push((name.clone(), reads));
             }
         }
         let mut e = strip(init);
@@ -1102,35 +1157,43 @@ impl Builder<'_, '_> {
         if let Expr::Await(a) = e {
             e = strip(&a.arg);
         }
-        let Expr::Call(c) = e else { return false };
-        let Callee::Expr(callee) = &c.callee else {
-            return false;
+        let callee = match e {
+            Expr::Call(CallExpr {
+                callee: Callee::Expr(callee),
+                ..
+            }) => callee,
+            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+                OptChainBase::Call(c) => &c.callee,
+                _ => return false,
+            },
+            _ => return false,
         };
         let name = match strip(callee) {
             Expr::Member(m) => member_name(&m.prop).unwrap_or_default().to_string(),
+            Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+                OptChainBase::Member(m) => member_name(&m.prop).unwrap_or_default().to_string(),
+                _ => return false,
+            },
             Expr::Ident(i) => i.sym.to_string(),
             _ => return false,
         };
         let n = name.to_ascii_lowercase();
-        n == "get" || n.starts_with("getcached") || n.starts_with("fromcache") || n == "match"
+        n == "get" || n.starts_with("getcached") || n.starts_with("fromcache")
     }
 
-    /// Whether an `if` test looks at a value a KV read gave (`if (cached)`,
-    /// `if (hit !== null)`).
-    fn tests_a_read(&self, test: &Expr) -> bool {
-        let Some(names) = self.read_names.last() else {
-            return false;
-        };
-        if names.is_empty() {
-            return false;
-        }
+    /// The reads whose value an `if` test looks at (`if (cached)`, `if (hit !== null)`), if
+    /// any.
+    fn tests_a_read(&self, test: &Expr) -> Option<Vec<usize>> {
+        let frame = self.frames.last()?;
         struct Finds<'n> {
-            names: &'n [String],
-            found: bool,
+            reads: &'n [(String, Vec<usize>)],
+            found: Option<Vec<usize>>,
         }
         impl Visit for Finds<'_> {
             fn visit_ident(&mut self, i: &Ident) {
-                self.found |= self.names.iter().any(|n| *n == *i.sym);
+                if let Some((_, ops)) = self.reads.iter().find(|(n, _)| *n == *i.sym) {
+                    self.found.get_or_insert_with(Vec::new).extend(ops);
+                }
             }
             fn visit_unary_expr(&mut self, u: &UnaryExpr) {
                 // `if (!cached)`: the branch is the miss.
@@ -1140,11 +1203,44 @@ impl Builder<'_, '_> {
             }
         }
         let mut f = Finds {
-            names,
-            found: false,
+            reads: &frame.reads,
+            found: None,
         };
         test.visit_with(&mut f);
         f.found
+    }
+
+    /// A function's cache hits, kept where the function writes what it read (a KV write of
+    /// the same key; for a helper's read, a KV write or a call named like a cache write);
+    /// the others are plain branches (a lookup that refuses, a flag).
+    fn keep_caches(&self, node: Node, frame: &Frame) -> Node {
+        let writes: Vec<&OpInfo> = self.out.ops[frame.ops_start..]
+            .iter()
+            .filter(|o| o.kind == Kind::Write)
+            .collect();
+        let demoted: Vec<usize> = frame
+            .hits
+            .iter()
+            .filter(|(_, reads)| {
+                let cache = if reads.is_empty() {
+                    frame.setter || !writes.is_empty()
+                } else {
+                    reads.iter().any(|&r| {
+                        let read = &self.out.ops[r];
+                        writes
+                            .iter()
+                            .any(|w| w.namespace == read.namespace && w.key == read.key)
+                    })
+                };
+                !cache
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        if demoted.is_empty() {
+            node
+        } else {
+            demote(node, &demoted)
+        }
     }
 
     fn exprs<'e>(&mut self, es: impl IntoIterator<Item = &'e Expr>) -> Vec<Node> {
@@ -1223,11 +1319,23 @@ impl Builder<'_, '_> {
             .unwrap_or_default();
         let args: Vec<&Expr> = c.args.iter().map(|a| &*a.expr).collect();
         // The middleware's `next()`.
-        if path
-            .as_ref()
-            .is_some_and(|p| p.len() == 1 && Some(&p[0]) == self.next.as_ref())
-        {
+        let next = path.as_ref().is_some_and(|p| match &p[..] {
+            [n] => Some(n) == self.next.as_ref(),
+            [c, n] => n == "next" && Some(c) == self.context.as_ref(),
+            _ => false,
+        });
+        if next {
             return Node::Next;
+        }
+        if matches!(
+            last.as_str(),
+            "set" | "put" | "save" | "store" | "cache" | "setCached"
+        ) || last.starts_with("setCache")
+            || last.starts_with("saveTo")
+        {
+            if let Some(f) = self.frames.last_mut() {
+                f.setter = true;
+            }
         }
         if last == "waitUntil" {
             let inner = Node::seq(self.callbacks_run(&args));
@@ -1273,7 +1381,13 @@ impl Builder<'_, '_> {
             let args = self.callbacks_maybe(&args, &last, line);
             return match own {
                 Some(callee) => {
-                    Node::seq(vec![receiver, Node::seq(args), Node::Call(callee, line)])
+                    let note = self.if_unresolved(&callee, c, &last, line);
+                    Node::seq(vec![
+                        receiver,
+                        Node::seq(args),
+                        Node::Call(callee, line),
+                        note,
+                    ])
                 }
                 None => {
                     let note = self.unfollowed(c, &last, line);
@@ -1287,7 +1401,10 @@ impl Builder<'_, '_> {
             _ => None,
         };
         match own {
-            Some(callee) => Node::seq(vec![Node::seq(arg_nodes), Node::Call(callee, line)]),
+            Some(callee) => {
+                let note = self.if_unresolved(&callee, c, &last, line);
+                Node::seq(vec![Node::seq(arg_nodes), Node::Call(callee, line), note])
+            }
             None => {
                 let callee_node = self.expr(callee);
                 let note = self.unfollowed(c, &last, line);
@@ -1352,6 +1469,14 @@ impl Builder<'_, '_> {
             "{}:{line}: `{name}(…)` is handed the env or a KV namespace, and is not the project's code that kvlint can follow",
             self.out.label
         ))
+    }
+
+    /// [`Builder::unfollowed`]'s note, said only if `target` is not the project's code.
+    fn if_unresolved(&self, target: &Target, c: &CallExpr, name: &str, line: usize) -> Node {
+        match self.unfollowed(c, name, line) {
+            Node::Unfollowed(note) => Node::Unresolved(target.clone(), note),
+            other => other,
+        }
     }
 
     /// A name called: a nested function in scope, else the file's or an import's (resolved
@@ -1478,6 +1603,23 @@ impl Builder<'_, '_> {
         });
         self.op_at.insert(kv.span, i);
         i
+    }
+}
+
+/// The tree with the hits of `ids` made plain branches.
+fn demote(node: Node, ids: &[usize]) -> Node {
+    let all =
+        |nodes: Vec<Node>| -> Vec<Node> { nodes.into_iter().map(|n| demote(n, ids)).collect() };
+    match node {
+        Node::Seq(v) => Node::Seq(all(v)),
+        Node::Alt(v) => Node::Alt(all(v)),
+        Node::Maybe(n) => Node::Maybe(Box::new(demote(*n, ids))),
+        Node::Loop(n, c) => Node::Loop(Box::new(demote(*n, ids)), c),
+        Node::Background(n) => Node::Background(Box::new(demote(*n, ids))),
+        Node::Return(n) => Node::Return(Box::new(demote(*n, ids))),
+        Node::Hit(n, id) if ids.contains(&id) => demote(*n, ids),
+        Node::Hit(n, id) => Node::Hit(Box::new(demote(*n, ids)), id),
+        other => other,
     }
 }
 

@@ -246,18 +246,45 @@ impl Outcome {
         Outcome::falls(Count::default())
     }
 
-    /// This, then that (which runs only where this falls through).
+    /// This, then that (which runs only where this falls through). A path that took a
+    /// cache hit before reaches a cache check of `next` as a hit too: it goes on only
+    /// through that check's hit branch (the value it found is there).
     pub fn then(&self, next: &Outcome) -> Outcome {
+        if self.hit().is_some() && next.hit().is_some() {
+            // Past a first cache check, a later one (a token cached for the miss path) is
+            // not the entry's hit: where this missed, `next` runs whole.
+            let plain = Outcome {
+                falls: or(&next.falls, &next.hit_falls),
+                returns: or(&next.returns, &next.hit_returns),
+                hit_falls: None,
+                hit_returns: None,
+            };
+            let mut out = Outcome {
+                hit_falls: None,
+                hit_returns: None,
+                ..self.clone()
+            }
+            .then(&plain);
+            out.hit_falls = then(&self.hit_falls, &next.hit_falls);
+            out.hit_returns = or(&self.hit_returns, &then(&self.hit_falls, &next.hit_returns));
+            return out;
+        }
+        let checks = next.hit().is_some();
+        let (hit_on, hit_ends) = if checks {
+            (&next.hit_falls, &next.hit_returns)
+        } else {
+            (&next.falls, &next.returns)
+        };
         Outcome {
             falls: then(&self.falls, &next.falls),
             returns: or(&self.returns, &then(&self.falls, &next.returns)),
             hit_falls: or(
-                &then(&self.hit_falls, &next.falls),
+                &then(&self.hit_falls, hit_on),
                 &then(&self.falls, &next.hit_falls),
             ),
             hit_returns: or(
                 &or(&self.hit_returns, &then(&self.falls, &next.hit_returns)),
-                &then(&self.hit_falls, &next.returns),
+                &then(&self.hit_falls, hit_ends),
             ),
         }
     }
@@ -292,15 +319,9 @@ impl Outcome {
         }
     }
 
-    /// Every return becomes a fall-through (a function called: its caller continues). A
-    /// cache hit inside the function is not the caller's: the caller goes on either way.
+    /// Every return becomes a fall-through (a function called, or a handler in its chain:
+    /// the caller goes on), its cache hits kept.
     pub fn as_call(&self) -> Outcome {
-        Outcome::falls(self.total())
-    }
-
-    /// Every return becomes a fall-through, a cache hit kept: a handler in its chain (its
-    /// hit is the entry's).
-    pub fn as_link(&self) -> Outcome {
         Outcome {
             falls: or(&self.falls, &self.returns),
             returns: None,

@@ -59,7 +59,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             // its cache hit is the entry's.
             Node::Call(target, line) => self
                 .reach(file, target, *line, next, &mut acc)
-                .map(|o| o.as_link())
+                .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
             _ => self.node(file, first, next, &mut acc),
         };
@@ -151,7 +151,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 Outcome::falls(o.total().in_background())
             }
             Node::Return(n) => self.node(file, n, next, acc).returning(),
-            Node::Hit(n) => {
+            Node::Hit(n, _) => {
                 let o = self.node(file, n, next, acc);
                 Outcome {
                     falls: o.falls,
@@ -174,9 +174,15 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 })
             }
             Node::Next => match next {
-                Some(o) => o.as_link(),
+                Some(o) => o.as_call(),
                 None => Outcome::nothing(),
             },
+            Node::Unresolved(target, note) => {
+                if matches!(self.find(file, target), Ok(None)) {
+                    acc.notes.insert(note.clone());
+                }
+                Outcome::nothing()
+            }
             Node::Unfollowed(note) => {
                 acc.notes.insert(note.clone());
                 Outcome::nothing()

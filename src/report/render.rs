@@ -124,11 +124,21 @@ fn human(run: &Run) -> String {
     if r.entries.is_empty() {
         out.push_str("  No entry point reaches a KV operation.\n");
     } else {
-        let mut rows = vec![["ENTRY", "READS", "WRITES", "DELETES", "LISTS", "AT"]
-            .map(String::from)
-            .to_vec()];
-        rows.extend(r.entries.iter().map(entry_row));
-        out.push_str(&table(&rows));
+        let (with, without): (Vec<&EntryReport>, Vec<&EntryReport>) = r
+            .entries
+            .iter()
+            .partition(|e| !e.count.is_zero() || !e.notes.is_empty());
+        if !with.is_empty() {
+            let mut rows = vec![["ENTRY", "READS", "WRITES", "DELETES", "LISTS", "AT"]
+                .map(String::from)
+                .to_vec()];
+            rows.extend(with.iter().map(|e| entry_row(e)));
+            out.push_str(&table(&rows));
+        }
+        if !without.is_empty() {
+            let names: Vec<&str> = without.iter().map(|e| e.name.as_str()).collect();
+            let _ = writeln!(out, "  No KV operation: {}", names.join(", "));
+        }
         let mut said = false;
         for e in &r.entries {
             let mut lines = vec![];
@@ -297,6 +307,9 @@ fn human_costs(out: &mut String, run: &Run, c: &Costs) {
     .to_vec()];
     for (e, cost) in run.report.entries.iter().zip(&c.entries) {
         let Some(cost) = cost else { continue };
+        if e.count.is_zero() {
+            continue;
+        }
         let mut row = vec![e.name.clone(), thousands(cost.requests)];
         row.extend(Kind::ALL.iter().map(|k| thousands(cost.max[k.index()])));
         row.push(dollars(cost.gross_max));
@@ -483,7 +496,12 @@ fn markdown(run: &Run) -> String {
         } else {
             "| Entry | Reads | Writes | Deletes | Lists | Where |\n|---|---|---|---|---|---|\n"
         });
+        let mut quiet = vec![];
         for (i, e) in r.entries.iter().enumerate() {
+            if e.count.is_zero() && e.notes.is_empty() {
+                quiet.push(format!("`{}`", md_escape(&e.name)));
+                continue;
+            }
             let mut cells: Vec<String> = Kind::ALL.iter().map(|&k| cell(&e.count, k)).collect();
             if let Some(c) = &run.costs {
                 cells.push(
@@ -502,6 +520,9 @@ fn markdown(run: &Run) -> String {
                 e.file,
                 e.line
             );
+        }
+        if !quiet.is_empty() {
+            let _ = writeln!(out, "\nNo KV operation: {}.", quiet.join(", "));
         }
         out.push_str("\nmin–max over the paths of one request; +N/item: each further item of a loop; bg: in `waitUntil`; ⚠️: can pass KV's 1,000 operations per invocation.\n");
     }
