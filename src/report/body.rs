@@ -102,7 +102,18 @@ pub struct Func {
 pub struct App {
     pub itty: bool,
     pub base: String,
+    /// Made by a call of the project's own code (`const app = createApp()`): the app that
+    /// function returns comes first (its middleware).
+    pub from: Option<Target>,
     pub items: Vec<AppItem>,
+}
+
+/// An app a mount names: by its key in the file (or an import's name), or as what a call
+/// returns (`app.route('/api', createApiRouter())`).
+#[derive(Clone, Debug)]
+pub enum AppRef {
+    Name(String),
+    Returned(Target),
 }
 
 #[derive(Clone, Debug)]
@@ -117,11 +128,8 @@ pub enum AppItem {
         path: String,
         handlers: Vec<Node>,
     },
-    /// `app.route('/base', sub)`: the sub-app by its local name.
-    Mount {
-        path: String,
-        app: String,
-    },
+    /// `app.route('/base', sub)`.
+    Mount { path: String, app: AppRef },
 }
 
 /// A class and what the runtime calls on it.
@@ -150,7 +158,10 @@ pub struct FileSummary {
     /// Local name → (the module, when it resolves inside the project; the imported name, or
     /// `*` for a namespace import).
     pub imports: HashMap<String, (Option<PathBuf>, String)>,
+    /// Routers by key: a top-level name, or `function#name` for one made in a function.
     pub apps: HashMap<String, App>,
+    /// The router each function returns (`return app`), by function id.
+    pub returned_apps: HashMap<usize, String>,
     /// The app the file serves: `export default app`, `{ fetch: app.fetch }`.
     pub served: Option<String>,
     pub classes: Vec<ClassInfo>,
@@ -199,6 +210,7 @@ pub fn summarize(
             exports: HashMap::new(),
             imports: HashMap::new(),
             apps: HashMap::new(),
+            returned_apps: HashMap::new(),
             served: None,
             classes: vec![],
             listeners: vec![],
@@ -212,6 +224,8 @@ pub fn summarize(
         instances: vec![],
         frames: vec![],
         hits: 0,
+        pending_id: None,
+        made_by: HashMap::new(),
     };
     let items: Vec<ModuleItem> = match program {
         Program::Module(m) => m.body.clone(),
@@ -228,6 +242,13 @@ pub fn summarize(
 /// something named like a cache write.
 #[derive(Default)]
 struct Frame {
+    /// The function's id, when the file names it.
+    id: Option<usize>,
+    /// Routers made here: local name → app key.
+    apps: HashMap<String, String>,
+    /// Names bound to a call of the project's code (`const api = createApiRouter()`): a
+    /// router if routes are added to them or they are mounted.
+    made_by: HashMap<String, Target>,
     reads: Vec<(String, Vec<usize>)>,
     ops_start: usize,
     setter: bool,
@@ -253,6 +274,10 @@ struct Builder<'a, 'p> {
     instances: Vec<HashMap<String, String>>,
     /// What the functions being read have seen so far, innermost last.
     frames: Vec<Frame>,
+    /// The id of the function whose body is read next.
+    pending_id: Option<usize>,
+    /// Top-level names bound to a call of the project's code.
+    made_by: HashMap<String, Target>,
     /// Cache hits made so far (their ids).
     hits: usize,
 }
@@ -539,6 +564,7 @@ impl Builder<'_, '_> {
                     match d {
                         Decl::Fn(f) => {
                             let id = self.out.by_key[&*f.ident.sym];
+                            self.pending_id = Some(id);
                             let body = self.function(
                                 &f.function.params_pats(),
                                 f.function.body.as_ref().map(|b| Body::Block(&b.stmts)),
@@ -558,6 +584,9 @@ impl Builder<'_, '_> {
                                 if let Some(app) = self.app_decl(init) {
                                     self.out.apps.insert(name, app);
                                     continue;
+                                }
+                                if let Some(t) = self.made_by_call(init) {
+                                    self.made_by.insert(name.clone(), t);
                                 }
                                 if !self.value_bodies(&name, init) {
                                     module_code.push(self.expr(init));
@@ -631,8 +660,9 @@ impl Builder<'_, '_> {
     fn value_bodies(&mut self, name: &str, init: &Expr) -> bool {
         match strip(init) {
             Expr::Arrow(_) | Expr::Fn(_) => {
-                let body = self.function_expr(init);
                 let id = self.out.by_key[name];
+                self.pending_id = Some(id);
+                let body = self.function_expr(init);
                 self.out.functions[id].body = body;
                 true
             }
@@ -750,6 +780,7 @@ impl Builder<'_, '_> {
                 (&*i.sym == "Hono").then(|| App {
                     itty: false,
                     base: String::new(),
+                    from: None,
                     items: vec![],
                 })
             }
@@ -768,6 +799,7 @@ impl Builder<'_, '_> {
                         Some(App {
                             itty: true,
                             base,
+                            from: None,
                             items: vec![],
                         })
                     }
@@ -783,7 +815,7 @@ impl Builder<'_, '_> {
     fn app_statement(&mut self, e: &Expr) -> bool {
         let mut calls = vec![];
         let mut cur = strip(e);
-        let app = loop {
+        let name = loop {
             let Expr::Call(c) = cur else { return false };
             let Callee::Expr(callee) = &c.callee else {
                 return false;
@@ -796,17 +828,109 @@ impl Builder<'_, '_> {
             };
             calls.push((method.to_string(), c));
             match strip(&m.obj) {
-                Expr::Ident(i) if self.out.apps.contains_key(&*i.sym) => break i.sym.to_string(),
+                Expr::Ident(i) => break i.sym.to_string(),
                 other => cur = other,
             }
+        };
+        let key = match self.app_key(&name) {
+            Some(k) => k,
+            // A router the file did not see made (`const app = createApp()`): what is done
+            // to it must look like registering routes.
+            None if calls.iter().all(|(m, c)| registers(m, c)) => self.new_app(&name),
+            None => return false,
         };
         for (method, c) in calls.into_iter().rev() {
             let item = self.app_item(&method, c);
             if let Some(item) = item {
-                self.out.apps.get_mut(&app).unwrap().items.push(item);
+                self.out.apps.get_mut(&key).unwrap().items.push(item);
             }
         }
         true
+    }
+
+    /// The key of the router a name is, in the functions being read or at the top level.
+    fn app_key(&self, name: &str) -> Option<String> {
+        for f in self.frames.iter().rev() {
+            if let Some(k) = f.apps.get(name) {
+                return Some(k.clone());
+            }
+        }
+        self.out.apps.contains_key(name).then(|| name.to_string())
+    }
+
+    /// A router named `name` where it is first seen used as one.
+    fn new_app(&mut self, name: &str) -> String {
+        let from = self
+            .frames
+            .iter()
+            .rev()
+            .find_map(|f| f.made_by.get(name))
+            .or_else(|| self.made_by.get(name))
+            .cloned();
+        let app = App {
+            itty: false,
+            base: String::new(),
+            from,
+            items: vec![],
+        };
+        self.add_app(name, app)
+    }
+
+    fn add_app(&mut self, name: &str, app: App) -> String {
+        let key = match self.frames.last() {
+            Some(f) => {
+                let owner = f
+                    .id
+                    .map(|id| self.out.functions[id].name.clone())
+                    .unwrap_or_else(|| format!("fn{}", self.out.functions.len()));
+                format!("{owner}#{name}")
+            }
+            None => name.to_string(),
+        };
+        self.out.apps.insert(key.clone(), app);
+        if let Some(f) = self.frames.last_mut() {
+            f.apps.insert(name.to_string(), key.clone());
+        }
+        key
+    }
+
+    /// `createApp()`, `await makeRouter(env)`: a call of a name the project may declare.
+    fn made_by_call(&self, init: &Expr) -> Option<Target> {
+        let mut e = strip(init);
+        if let Expr::Await(a) = e {
+            e = strip(&a.arg);
+        }
+        let Expr::Call(c) = e else { return None };
+        let Callee::Expr(callee) = &c.callee else {
+            return None;
+        };
+        match path_of(callee)?.as_slice() {
+            [name] => Some(self.resolve_name(name)),
+            _ => None,
+        }
+    }
+
+    /// The app a mount's argument is.
+    fn app_ref(&self, e: &Expr) -> Option<AppRef> {
+        match strip(e) {
+            Expr::Ident(i) => {
+                let name = i.sym.to_string();
+                if let Some(k) = self.app_key(&name) {
+                    return Some(AppRef::Name(k));
+                }
+                let made = self
+                    .frames
+                    .iter()
+                    .rev()
+                    .find_map(|f| f.made_by.get(&name))
+                    .or_else(|| self.made_by.get(&name));
+                Some(match made {
+                    Some(t) => AppRef::Returned(t.clone()),
+                    None => AppRef::Name(name),
+                })
+            }
+            other => self.made_by_call(other).map(AppRef::Returned),
+        }
     }
 
     fn app_item(&mut self, method: &str, c: &CallExpr) -> Option<AppItem> {
@@ -827,7 +951,7 @@ impl Builder<'_, '_> {
             }
             "route" => {
                 let path = str_lit(args.first()?)?;
-                let app = path_of(args.get(1)?)?.join(".");
+                let app = self.app_ref(args.get(1)?)?;
                 Some(AppItem::Mount { path, app })
             }
             "on" => {
@@ -925,6 +1049,7 @@ impl Builder<'_, '_> {
         let outer_context = context.map(|c| self.context.replace(c));
         self.instances.push(HashMap::new());
         self.frames.push(Frame {
+            id: self.pending_id.take(),
             ops_start: self.out.ops.len(),
             ..Frame::default()
         });
@@ -983,6 +1108,7 @@ impl Builder<'_, '_> {
         }
         self.scopes.push(scope);
         for (id, e) in bodies {
+            self.pending_id = Some(id);
             let body = self.function_expr(&e);
             self.out.functions[id].body = body;
         }
@@ -1011,6 +1137,7 @@ impl Builder<'_, '_> {
                 self.scopes.pop();
                 n
             }
+            Stmt::Expr(e) if self.app_statement(&e.expr) => Node::empty(),
             Stmt::Expr(e) => self.expr(&e.expr),
             Stmt::Decl(Decl::Var(v)) => {
                 let mut nodes = vec![];
@@ -1019,6 +1146,17 @@ impl Builder<'_, '_> {
                     if matches!(strip(init), Expr::Arrow(_) | Expr::Fn(_)) {
                         continue;
                     }
+                    if let Pat::Ident(id) = &d.name {
+                        if let Some(app) = self.app_decl(init) {
+                            self.add_app(&id.id.sym, app);
+                            continue;
+                        }
+                        if let Some(t) = self.made_by_call(init) {
+                            if let Some(f) = self.frames.last_mut() {
+                                f.made_by.insert(id.id.sym.to_string(), t);
+                            }
+                        }
+                    }
                     let before = self.out.ops.len();
                     nodes.push(self.expr(init));
                     self.remember(&d.name, init, before);
@@ -1026,6 +1164,15 @@ impl Builder<'_, '_> {
                 Node::seq(nodes)
             }
             Stmt::Decl(_) => Node::empty(),
+            Stmt::Return(ReturnStmt { arg: Some(a), .. })
+                if matches!(strip(a), Expr::Ident(i) if self.app_key(&i.sym).is_some()) =>
+            {
+                if let (Expr::Ident(i), Some(id)) = (strip(a), self.frames.last().and_then(|f| f.id)) {
+                    let key = self.app_key(&i.sym).unwrap();
+                    self.out.returned_apps.insert(id, key);
+                }
+                Node::Return(Box::new(Node::empty()))
+            }
             Stmt::Return(r) => Node::Return(Box::new(match &r.arg {
                 Some(a) => self.expr(a),
                 None => Node::empty(),
@@ -1663,6 +1810,23 @@ fn returns(s: &Stmt) -> bool {
         Stmt::Block(b) => b.stmts.last().is_some_and(returns),
         _ => false,
     }
+}
+
+/// Whether `x.method(args)` registers a route, a middleware or a mount the way routers do:
+/// a path first (`'/users/:id'`, `'*'`), then handlers.
+fn registers(method: &str, c: &CallExpr) -> bool {
+    let path = c
+        .args
+        .first()
+        .and_then(|a| str_lit(&a.expr))
+        .is_some_and(|p| p.starts_with('/') || p == "*");
+    let handler = c.args.iter().skip(1).any(|a| {
+        matches!(
+            strip(&a.expr),
+            Expr::Arrow(_) | Expr::Fn(_) | Expr::Ident(_) | Expr::Call(_) | Expr::Member(_)
+        )
+    });
+    path && handler && (ROUTE_METHODS.contains(&method) || method == "use" || method == "route")
 }
 
 /// `for (let i = 0; i < 3; i++)`: the count, when both bounds are literal numbers.

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::body::{App, AppItem, FileSummary, Node, Target};
+use super::body::{AppItem, AppRef, FileSummary, Node, Target};
 use super::files::Files;
 
 /// What kind of entry point.
@@ -189,53 +189,93 @@ fn classes(f: &Arc<FileSummary>, out: &mut Vec<Entry>) {
     }
 }
 
-/// Hono apps and itty routers: the routes of every app no other app mounts, with the
-/// middleware registered before each route and the mounted apps' routes under their path.
+/// Hono apps and itty routers: the routes of every app no other app mounts (or starts from),
+/// with the middleware registered before each route and the mounted apps' routes under their
+/// path.
 fn routers(files: &Files, sources: &[Arc<FileSummary>], out: &mut Vec<Entry>) {
-    let mut mounted: BTreeSet<(Arc<str>, String)> = BTreeSet::new();
+    let mut used: BTreeSet<(Arc<str>, String)> = BTreeSet::new();
     for f in sources {
         for app in f.apps.values() {
+            if let Some(t) = &app.from {
+                if let Some((g, key)) = find_app(files, f, &AppRef::Returned(t.clone())) {
+                    used.insert((g.label.clone(), key));
+                }
+            }
             for item in &app.items {
                 if let AppItem::Mount { app: sub, .. } = item {
-                    if let Some((g, name)) = find_app(files, f, sub) {
-                        mounted.insert((g.label.clone(), name));
+                    if let Some((g, key)) = find_app(files, f, sub) {
+                        used.insert((g.label.clone(), key));
                     }
                 }
             }
         }
     }
     for f in sources {
-        let mut names: Vec<&String> = f.apps.keys().collect();
-        names.sort();
-        for name in names {
-            if mounted.contains(&(f.label.clone(), name.clone())) {
+        let mut keys: Vec<&String> = f.apps.keys().collect();
+        keys.sort();
+        for key in keys {
+            if used.contains(&(f.label.clone(), key.clone())) {
                 continue;
             }
-            let app = &f.apps[name];
-            expand(files, f, app, "", &vec![], out, 0);
+            expand(files, f, key, "", &vec![], out, 0);
         }
     }
 }
 
-/// An app a name refers to in a file: its own, or one it imports.
-fn find_app(files: &Files, f: &Arc<FileSummary>, name: &str) -> Option<(Arc<FileSummary>, String)> {
-    if f.apps.contains_key(name) {
-        return Some((f.clone(), name.to_string()));
+/// The app a mount (or a factory call) refers to in a file: its own, one it imports, or the
+/// one a function returns.
+fn find_app(files: &Files, f: &Arc<FileSummary>, r: &AppRef) -> Option<(Arc<FileSummary>, String)> {
+    match r {
+        AppRef::Name(name) => {
+            if f.apps.contains_key(name) {
+                return Some((f.clone(), name.clone()));
+            }
+            let (Some(module), imported) = f.imports.get(name)? else {
+                return None;
+            };
+            let other = files.get(module)?;
+            let local = other.exports.get(imported)?.clone();
+            if other.apps.contains_key(&local) {
+                return Some((other, local));
+            }
+            // Re-exported after an import (`export { app as users }` of an imported app).
+            if other.imports.contains_key(&local) && !Arc::ptr_eq(&other, f) {
+                return find_app(files, &other, &AppRef::Name(local));
+            }
+            None
+        }
+        AppRef::Returned(target) => {
+            let ev = super::eval::Evaluator::new(files);
+            let (g, id) = ev.find(f, target).ok()??;
+            let key = g.returned_apps.get(&id)?.clone();
+            Some((g, key))
+        }
     }
-    let (Some(module), imported) = f.imports.get(name)? else {
-        return None;
-    };
-    let other = files.get(module)?;
-    let local = other.exports.get(imported)?.clone();
-    other.apps.contains_key(&local).then_some((other, local))
 }
 
 type Links = Vec<(Arc<FileSummary>, Node, String)>;
 
+/// An app's items, those of the app it is made from first, each with its file.
+fn items_of(files: &Files, f: &Arc<FileSummary>, key: &str, depth: usize) -> Vec<(Arc<FileSummary>, AppItem)> {
+    let Some(app) = f.apps.get(key) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    if let Some(t) = &app.from {
+        if depth < 8 {
+            if let Some((g, base)) = find_app(files, f, &AppRef::Returned(t.clone())) {
+                out = items_of(files, &g, &base, depth + 1);
+            }
+        }
+    }
+    out.extend(app.items.iter().map(|i| (f.clone(), i.clone())));
+    out
+}
+
 fn expand(
     files: &Files,
     f: &Arc<FileSummary>,
-    app: &App,
+    key: &str,
     prefix: &str,
     outer: &Links,
     out: &mut Vec<Entry>,
@@ -244,15 +284,16 @@ fn expand(
     if depth > 16 {
         return;
     }
+    let Some(app) = f.apps.get(key) else { return };
     let base = join(prefix, &app.base);
     // Middleware registered so far: (file, handler, the path pattern it applies to).
     let mut middleware: Links = outer.clone();
-    for item in &app.items {
+    for (g, item) in items_of(files, f, key, 0) {
         match item {
             AppItem::Use { path, handlers } => {
-                let pattern = join(&base, path);
+                let pattern = join(&base, &path);
                 for h in handlers {
-                    middleware.push((f.clone(), h.clone(), pattern.clone()));
+                    middleware.push((g.clone(), h, pattern.clone()));
                 }
             }
             AppItem::Route {
@@ -261,34 +302,25 @@ fn expand(
                 handlers,
                 line,
             } => {
-                let full = join(&base, path);
+                let full = join(&base, &path);
                 let mut links: Vec<(Arc<FileSummary>, Node)> = middleware
                     .iter()
                     .filter(|(_, _, p)| applies(p, &full))
                     .map(|(g, n, _)| (g.clone(), n.clone()))
                     .collect();
                 // itty-router runs every handler until one answers; Hono passes `next`.
-                links.extend(handlers.iter().map(|h| (f.clone(), h.clone())));
+                links.extend(handlers.into_iter().map(|h| (g.clone(), h)));
                 out.push(Entry {
                     kind: EntryKind::Route,
                     name: format!("{method} {full}"),
-                    file: f.label.clone(),
-                    line: *line,
+                    file: g.label.clone(),
+                    line,
                     links,
                 });
             }
             AppItem::Mount { path, app: sub } => {
-                if let Some((g, name)) = find_app(files, f, sub) {
-                    let sub_app = g.apps[&name].clone();
-                    expand(
-                        files,
-                        &g,
-                        &sub_app,
-                        &join(&base, path),
-                        &middleware,
-                        out,
-                        depth + 1,
-                    );
+                if let Some((h, sub_key)) = find_app(files, &g, &sub) {
+                    expand(files, &h, &sub_key, &join(&base, &path), &middleware, out, depth + 1);
                 }
             }
         }

@@ -31,6 +31,9 @@ pub struct Evaluator<'f, 'r> {
     stack: Vec<(PathBuf, usize)>,
 }
 
+/// How a recursion note says what it is.
+const RECURSION: &str = "(recursion)";
+
 /// The most calls deep the count follows.
 const MAX_DEPTH: usize = 64;
 
@@ -79,7 +82,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             let f = &file.functions[id];
             let mut notes = BTreeSet::new();
             notes.insert(format!(
-                "{}:{}: `{}` is called again while it runs (recursion): its operations are counted for one call",
+                "{}:{}: `{}` is called again while it runs {RECURSION}: its operations are counted for one call",
                 file.label, f.line, f.name
             ));
             return Counted {
@@ -94,7 +97,11 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         let body = file.functions[id].body.clone();
         let outcome = self.node(file, &body, None, &mut acc);
         self.stack.pop();
-        let counted = acc.into_counted(outcome);
+        let mut counted = acc.into_counted(outcome);
+        // A cycle that reaches no KV operation costs nothing: not worth saying.
+        if counted.ops.is_empty() {
+            counted.notes.retain(|n| !n.contains(RECURSION));
+        }
         self.memo.insert(key, counted.clone());
         counted
     }
