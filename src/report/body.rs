@@ -65,6 +65,9 @@ pub enum Node {
     /// An operation of the file, by index.
     Op(usize),
     Call(Target, usize),
+    /// A call, with what namespace each argument is (a binding's name, or a name of the
+    /// caller's), for the callee's namespace parameters.
+    CallWith(Target, usize, Arc<[Option<Arc<str>>]>),
     /// A middleware's `next()`: the rest of the chain.
     Next,
     /// A call the report cannot follow: what it says about it.
@@ -95,6 +98,8 @@ pub struct Func {
     pub name: String,
     pub body: Node,
     pub line: usize,
+    /// Its parameters' names (`None` for a pattern).
+    pub params: Vec<Option<String>>,
 }
 
 /// A router (`new Hono()`, itty's `Router()`): its routes, middleware and mounts, in order.
@@ -129,7 +134,10 @@ pub enum AppItem {
         handlers: Vec<Node>,
     },
     /// `app.route('/base', sub)`.
-    Mount { path: String, app: AppRef },
+    Mount {
+        path: String,
+        app: AppRef,
+    },
 }
 
 /// A class and what the runtime calls on it.
@@ -250,6 +258,8 @@ struct Frame {
     /// router if routes are added to them or they are mounted.
     made_by: HashMap<String, Target>,
     reads: Vec<(String, Vec<usize>)>,
+    /// Local names bound to a KV binding (`const kv = c.env.CACHE`).
+    aliases: HashMap<String, String>,
     ops_start: usize,
     setter: bool,
     /// The `if` branches that test a value read (by hit id), with the reads: kept as cache
@@ -366,6 +376,7 @@ impl Builder<'_, '_> {
             name: key.clone(),
             body: Node::empty(),
             line,
+            params: vec![],
         });
         self.out.by_key.insert(key, id);
         id
@@ -670,6 +681,13 @@ impl Builder<'_, '_> {
                 let mut any = false;
                 for p in &o.props {
                     let PropOrSpread::Prop(p) = p else { continue };
+                    let key = match &**p {
+                        Prop::Method(m) => prop_name(&m.key),
+                        Prop::KeyValue(kv) => prop_name(&kv.key),
+                        _ => None,
+                    };
+                    self.pending_id =
+                        key.and_then(|k| self.out.by_key.get(&format!("{name}.{k}")).copied());
                     let (key, body) = match &**p {
                         Prop::Method(m) => (
                             prop_name(&m.key),
@@ -716,6 +734,13 @@ impl Builder<'_, '_> {
     fn class_bodies(&mut self, name: &str, class: &Class) {
         let outer = self.class.replace(name.to_string());
         for m in &class.body {
+            let key = match m {
+                ClassMember::Method(m) => prop_name(&m.key),
+                ClassMember::ClassProp(p) => prop_name(&p.key),
+                _ => None,
+            };
+            self.pending_id =
+                key.and_then(|k| self.out.by_key.get(&format!("{name}.{k}")).copied());
             let (key, body) = match m {
                 ClassMember::Method(m) if !m.is_static && m.kind == MethodKind::Method => (
                     prop_name(&m.key),
@@ -879,10 +904,9 @@ impl Builder<'_, '_> {
     fn add_app(&mut self, name: &str, app: App) -> String {
         let key = match self.frames.last() {
             Some(f) => {
-                let owner = f
-                    .id
-                    .map(|id| self.out.functions[id].name.clone())
-                    .unwrap_or_else(|| format!("fn{}", self.out.functions.len()));
+                let owner =
+                    f.id.map(|id| self.out.functions[id].name.clone())
+                        .unwrap_or_else(|| format!("fn{}", self.out.functions.len()));
                 format!("{owner}#{name}")
             }
             None => name.to_string(),
@@ -1048,8 +1072,22 @@ impl Builder<'_, '_> {
         };
         let outer_context = context.map(|c| self.context.replace(c));
         self.instances.push(HashMap::new());
+        let id = self.pending_id.take();
+        if let Some(id) = id {
+            self.out.functions[id].params = params
+                .iter()
+                .map(|p| match p {
+                    Pat::Ident(i) => Some(i.id.sym.to_string()),
+                    Pat::Assign(a) => match &*a.left {
+                        Pat::Ident(i) => Some(i.id.sym.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+        }
         self.frames.push(Frame {
-            id: self.pending_id.take(),
+            id,
             ops_start: self.out.ops.len(),
             ..Frame::default()
         });
@@ -1121,6 +1159,7 @@ impl Builder<'_, '_> {
             name: name.to_string(),
             body: Node::empty(),
             line,
+            params: vec![],
         });
         id
     }
@@ -1147,6 +1186,11 @@ impl Builder<'_, '_> {
                         continue;
                     }
                     if let Pat::Ident(id) = &d.name {
+                        if let Some(binding) = self.binding_of(init) {
+                            if let Some(f) = self.frames.last_mut() {
+                                f.aliases.insert(id.id.sym.to_string(), binding);
+                            }
+                        }
                         if let Some(app) = self.app_decl(init) {
                             self.add_app(&id.id.sym, app);
                             continue;
@@ -1164,10 +1208,11 @@ impl Builder<'_, '_> {
                 Node::seq(nodes)
             }
             Stmt::Decl(_) => Node::empty(),
-            Stmt::Return(ReturnStmt { arg: Some(a), .. })
-                if matches!(strip(a), Expr::Ident(i) if self.app_key(&i.sym).is_some()) =>
+            Stmt::Return(ReturnStmt { arg: Some(a), .. }) if matches!(strip(a), Expr::Ident(i) if self.app_key(&i.sym).is_some()) =>
             {
-                if let (Expr::Ident(i), Some(id)) = (strip(a), self.frames.last().and_then(|f| f.id)) {
+                if let (Expr::Ident(i), Some(id)) =
+                    (strip(a), self.frames.last().and_then(|f| f.id))
+                {
                     let key = self.app_key(&i.sym).unwrap();
                     self.out.returned_apps.insert(id, key);
                 }
@@ -1525,20 +1570,16 @@ impl Builder<'_, '_> {
                 _ => {}
             }
             let own = self.resolve_member(m, &path);
-            let args = self.callbacks_maybe(&args, &last, line);
+            let arg_nodes = self.callbacks_maybe(&args, &last, line);
             return match own {
                 Some(callee) => {
                     let note = self.if_unresolved(&callee, c, &last, line);
-                    Node::seq(vec![
-                        receiver,
-                        Node::seq(args),
-                        Node::Call(callee, line),
-                        note,
-                    ])
+                    let call = self.call_with(callee, line, &args);
+                    Node::seq(vec![receiver, Node::seq(arg_nodes), call, note])
                 }
                 None => {
                     let note = self.unfollowed(c, &last, line);
-                    Node::seq(vec![receiver, Node::seq(args), note])
+                    Node::seq(vec![receiver, Node::seq(arg_nodes), note])
                 }
             };
         }
@@ -1550,7 +1591,8 @@ impl Builder<'_, '_> {
         match own {
             Some(callee) => {
                 let note = self.if_unresolved(&callee, c, &last, line);
-                Node::seq(vec![Node::seq(arg_nodes), Node::Call(callee, line), note])
+                let call = self.call_with(callee, line, &args);
+                Node::seq(vec![Node::seq(arg_nodes), call, note])
             }
             None => {
                 let callee_node = self.expr(callee);
@@ -1616,6 +1658,49 @@ impl Builder<'_, '_> {
             "{}:{line}: `{name}(…)` is handed the env or a KV namespace, and is not the project's code that kvlint can follow",
             self.out.label
         ))
+    }
+
+    /// A call of the project's code, with the namespace each argument is, when any is.
+    fn call_with(&self, target: Target, line: usize, args: &[&Expr]) -> Node {
+        let labels: Vec<Option<Arc<str>>> = args
+            .iter()
+            .map(|a| self.namespace_label(a).map(Arc::from))
+            .collect();
+        if labels.iter().all(Option::is_none) {
+            Node::Call(target, line)
+        } else {
+            Node::CallWith(target, line, labels.into())
+        }
+    }
+
+    /// The binding an expression is (`c.env.CACHE`, `env.CACHE`, a local alias of one).
+    fn binding_of(&self, e: &Expr) -> Option<String> {
+        let path = path_of(e)?;
+        let last = path.last()?;
+        if path.len() > 1 && self.out.kv_names.iter().any(|n| n == last) {
+            return Some(last.clone());
+        }
+        if path.len() == 1 {
+            return self
+                .frames
+                .iter()
+                .rev()
+                .find_map(|f| f.aliases.get(last))
+                .cloned();
+        }
+        None
+    }
+
+    /// What namespace an argument is, as the callee's count names it: a binding, else the
+    /// caller's own name for it (its parameter, renamed in turn by its caller).
+    fn namespace_label(&self, e: &Expr) -> Option<String> {
+        if let Some(b) = self.binding_of(e) {
+            return Some(b);
+        }
+        match strip(e) {
+            Expr::Ident(i) => Some(i.sym.to_string()),
+            _ => None,
+        }
     }
 
     /// [`Builder::unfollowed`]'s note, said only if `target` is not the project's code.

@@ -101,6 +101,20 @@ impl Tally {
         self.zip(&Tally::default(), |a, _| a.saturating_mul(n))
     }
 
+    /// The same operations, with namespaces named anew (a helper's `kv` parameter as the
+    /// binding its caller passes).
+    pub fn rename(&self, names: &std::collections::HashMap<Arc<str>, Arc<str>>) -> Tally {
+        let mut out: BTreeMap<Arc<str>, [u64; 4]> = BTreeMap::new();
+        for (ns, c) in &self.0 {
+            let ns = names.get(ns).unwrap_or(ns).clone();
+            let t = out.entry(ns).or_default();
+            for i in 0..4 {
+                t[i] = t[i].saturating_add(c[i]);
+            }
+        }
+        Tally(out)
+    }
+
     /// `3 reads, 1 write` (`none` when empty).
     pub fn describe(&self) -> String {
         let parts: Vec<String> = Kind::ALL
@@ -146,6 +160,16 @@ impl Count {
 
     pub fn is_zero(&self) -> bool {
         self.max.is_zero() && self.per_item.is_zero()
+    }
+
+    pub fn rename(&self, names: &std::collections::HashMap<Arc<str>, Arc<str>>) -> Count {
+        Count {
+            min: self.min.rename(names),
+            max: self.max.rename(names),
+            per_item: self.per_item.rename(names),
+            background: self.background.rename(names),
+            unbounded: self.unbounded,
+        }
     }
 
     /// This, then that.
@@ -286,6 +310,16 @@ impl Outcome {
                 &or(&self.hit_returns, &then(&self.falls, &next.hit_returns)),
                 &then(&self.hit_falls, hit_ends),
             ),
+        }
+    }
+
+    pub fn rename(&self, names: &std::collections::HashMap<Arc<str>, Arc<str>>) -> Outcome {
+        let r = |c: &Option<Count>| c.as_ref().map(|c| c.rename(names));
+        Outcome {
+            falls: r(&self.falls),
+            returns: r(&self.returns),
+            hit_falls: r(&self.hit_falls),
+            hit_returns: r(&self.hit_returns),
         }
     }
 

@@ -131,7 +131,11 @@ fn handlers(f: &Arc<FileSummary>, out: &mut Vec<Entry>) {
             }
         }
     }
-    for (event, id) in &f.listeners {
+    for (event, id) in f
+        .listeners
+        .iter()
+        .filter(|(e, _)| HANDLERS.contains(&e.as_str()))
+    {
         out.push(Entry {
             kind: EntryKind::Listener,
             name: format!("{event} (listener)"),
@@ -256,7 +260,12 @@ fn find_app(files: &Files, f: &Arc<FileSummary>, r: &AppRef) -> Option<(Arc<File
 type Links = Vec<(Arc<FileSummary>, Node, String)>;
 
 /// An app's items, those of the app it is made from first, each with its file.
-fn items_of(files: &Files, f: &Arc<FileSummary>, key: &str, depth: usize) -> Vec<(Arc<FileSummary>, AppItem)> {
+fn items_of(
+    files: &Files,
+    f: &Arc<FileSummary>,
+    key: &str,
+    depth: usize,
+) -> Vec<(Arc<FileSummary>, AppItem)> {
     let Some(app) = f.apps.get(key) else {
         return vec![];
     };
@@ -320,7 +329,15 @@ fn expand(
             }
             AppItem::Mount { path, app: sub } => {
                 if let Some((h, sub_key)) = find_app(files, &g, &sub) {
-                    expand(files, &h, &sub_key, &join(&base, &path), &middleware, out, depth + 1);
+                    expand(
+                        files,
+                        &h,
+                        &sub_key,
+                        &join(&base, &path),
+                        &middleware,
+                        out,
+                        depth + 1,
+                    );
                 }
             }
         }

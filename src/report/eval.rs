@@ -16,8 +16,8 @@ use super::files::Files;
 pub struct Counted {
     pub outcome: Outcome,
     pub notes: BTreeSet<String>,
-    /// (file, op index) of every operation reached.
-    pub ops: BTreeSet<(Arc<str>, usize)>,
+    /// (file, op index, the namespace it works on there) of every operation reached.
+    pub ops: BTreeSet<(Arc<str>, usize, Arc<str>)>,
     /// (file, function index) of every function reached.
     pub functions: BTreeSet<(Arc<str>, usize)>,
 }
@@ -57,7 +57,16 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         let rest = (!rest.is_empty()).then(|| self.chain(rest));
         let mut acc = Acc::default();
         let next = rest.as_ref().map(|r| &r.outcome);
-        let outcome = match first {
+        // A middleware whose `next()` kvlint does not see (a package's, `cors()`) is taken to
+        // pass the request on.
+        let sees_next = match first {
+            Node::Call(target, _) => match self.find(file, target) {
+                Ok(Some((f, id))) => contains_next(&f.functions[id].body),
+                _ => false,
+            },
+            other => contains_next(other),
+        };
+        let mut outcome = match first {
             // A handler or middleware named in a chain: its `next()` is the chain's rest, and
             // its cache hit is the entry's.
             Node::Call(target, line) => self
@@ -66,6 +75,9 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 .unwrap_or_else(Outcome::nothing),
             _ => self.node(file, first, next, &mut acc),
         };
+        if let (Some(next), false) = (next, sees_next) {
+            outcome = outcome.as_call().then(&next.as_call());
+        }
         if let Some(r) = rest {
             acc.absorb(&r);
         }
@@ -172,8 +184,9 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 }
             }
             Node::Op(i) => {
-                acc.ops.insert((file.label.clone(), *i));
                 let op = &file.ops[*i];
+                acc.ops
+                    .insert((file.label.clone(), *i, op.namespace.clone()));
                 Outcome::falls(match op.keys {
                     Some(n) => Count::op(&op.namespace, op.kind, n),
                     // One read per key, for a list the code computes.
@@ -196,6 +209,10 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             }
             Node::Call(target, line) => self
                 .reach(file, target, *line, None, acc)
+                .map(|o| o.as_call())
+                .unwrap_or_else(Outcome::nothing),
+            Node::CallWith(target, line, args) => self
+                .reach_with(file, target, *line, args, acc)
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
         }
@@ -226,6 +243,50 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 None
             }
         }
+    }
+
+    /// [`Evaluator::reach`], the callee's namespace parameters named as the call's arguments
+    /// are (`saveUser(env.USERS, …)` counts `kv.put` in `saveUser(kv, …)` on `USERS`).
+    fn reach_with(
+        &mut self,
+        file: &Arc<FileSummary>,
+        target: &Target,
+        line: usize,
+        args: &[Option<Arc<str>>],
+        acc: &mut Acc,
+    ) -> Option<Outcome> {
+        let (f, id) = match self.find(file, target) {
+            Ok(Some(found)) => found,
+            _ => return self.reach(file, target, line, None, acc),
+        };
+        let mut names: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        for (param, arg) in f.functions[id].params.iter().zip(args) {
+            if let (Some(p), Some(a)) = (param, arg) {
+                if **p != **a {
+                    names.insert(Arc::from(p.as_str()), a.clone());
+                }
+            }
+        }
+        let counted = self.function(&f, id);
+        if names.is_empty() {
+            acc.absorb(&counted);
+            return Some(counted.outcome);
+        }
+        let renamed = Counted {
+            outcome: counted.outcome.rename(&names),
+            notes: counted.notes,
+            ops: counted
+                .ops
+                .into_iter()
+                .map(|(l, i, ns)| {
+                    let ns = names.get(&ns).cloned().unwrap_or(ns);
+                    (l, i, ns)
+                })
+                .collect(),
+            functions: counted.functions,
+        };
+        acc.absorb(&renamed);
+        Some(renamed.outcome)
     }
 
     /// The function a call reaches: `Ok(None)` when it is not the project's code (a global,
@@ -292,11 +353,25 @@ impl<'f, 'r> Evaluator<'f, 'r> {
     }
 }
 
+/// Whether code calls its middleware's `next()`.
+fn contains_next(node: &Node) -> bool {
+    match node {
+        Node::Next => true,
+        Node::Seq(v) | Node::Alt(v) => v.iter().any(contains_next),
+        Node::Maybe(n)
+        | Node::Loop(n, _)
+        | Node::Background(n)
+        | Node::Return(n)
+        | Node::Hit(n, _) => contains_next(n),
+        _ => false,
+    }
+}
+
 /// What counting collects besides the outcome.
 #[derive(Default)]
 struct Acc {
     notes: BTreeSet<String>,
-    ops: BTreeSet<(Arc<str>, usize)>,
+    ops: BTreeSet<(Arc<str>, usize, Arc<str>)>,
     functions: BTreeSet<(Arc<str>, usize)>,
 }
 

@@ -36,18 +36,50 @@ pub struct Namespace {
     pub keys: Vec<KeyPattern>,
 }
 
-/// The inventory of the operations given, with the entries that reach each.
+/// The entries that reach each operation (by file and index), by the namespace it works on
+/// for them (a helper's parameter is the binding each caller passes).
+pub type EntriesOf = BTreeMap<(Arc<str>, usize), BTreeMap<Arc<str>, BTreeSet<String>>>;
+
+/// The inventory of the operations given, with the entries that reach each; `bindings` are
+/// the KV bindings' names.
 pub fn inventory(
     ops: &[(Arc<FileSummary>, usize)],
-    entries_of: &BTreeMap<(Arc<str>, usize), BTreeSet<String>>,
+    entries_of: &EntriesOf,
+    bindings: &BTreeSet<String>,
 ) -> Vec<Namespace> {
     let mut by_ns: BTreeMap<String, (bool, BTreeMap<String, KeyPattern>)> = BTreeMap::new();
+    let none = BTreeSet::new();
     for (f, i) in ops {
         let op = &f.ops[*i];
+        let reached: Vec<(&Arc<str>, &BTreeSet<String>)> =
+            match entries_of.get(&(f.label.clone(), *i)) {
+                Some(by) => by.iter().collect(),
+                None => vec![(&op.namespace, &none)],
+            };
+        for (ns, names) in reached {
+            let known = op.known_namespace || bindings.contains(&**ns);
+            add(&mut by_ns, f, op, ns, known, names);
+        }
+    }
+    finish(by_ns)
+}
+
+type ByNamespace = BTreeMap<String, (bool, BTreeMap<String, KeyPattern>)>;
+
+/// One operation, under one namespace, for the entries given.
+fn add(
+    by_ns: &mut ByNamespace,
+    f: &FileSummary,
+    op: &super::body::OpInfo,
+    ns: &str,
+    known_ns: bool,
+    names: &BTreeSet<String>,
+) {
+    {
         let (known, keys) = by_ns
-            .entry(op.namespace.to_string())
-            .or_insert_with(|| (op.known_namespace, BTreeMap::new()));
-        *known |= op.known_namespace;
+            .entry(ns.to_string())
+            .or_insert_with(|| (known_ns, BTreeMap::new()));
+        *known |= known_ns;
         // A bulk read's keys, one by one.
         let patterns: Vec<String> = if op.kind == Kind::Read && op.key.contains(", ") {
             op.key.split(", ").map(str::to_string).collect()
@@ -60,9 +92,7 @@ pub fn inventory(
                 pattern: p,
                 ..KeyPattern::default()
             });
-            if let Some(names) = entries_of.get(&(f.label.clone(), *i)) {
-                k.by[op.kind.index()].extend(names.iter().cloned());
-            }
+            k.by[op.kind.index()].extend(names.iter().cloned());
             match (&op.ttl, op.kind) {
                 (Some(t), _) => {
                     k.ttls.insert(t.clone());
@@ -76,6 +106,9 @@ pub fn inventory(
             k.calls.insert(format!("{}:{}", f.label, op.line));
         }
     }
+}
+
+fn finish(by_ns: ByNamespace) -> Vec<Namespace> {
     by_ns
         .into_iter()
         .map(|(name, (known, keys))| {

@@ -119,24 +119,32 @@ pub fn build(
     });
     let mut sources: Vec<_> = named.iter().filter_map(|p| files.get(p)).collect();
     sources.sort_by(|a, b| a.label.cmp(&b.label));
+    // File-based routes are relative to the app's folder: the nearest with a package.json
+    // or a wrangler config (a `functions/tsconfig.json` does not make `functions/` the app).
     let root_of = |abs: &Path| -> PathBuf {
-        resolvers
-            .projects
-            .for_file(abs)
-            .map(|p| p.root().to_path_buf())
+        abs.ancestors()
+            .skip(1)
+            .find(|d| {
+                std::iter::once("package.json")
+                    .chain(crate::semantic::wrangler::WRANGLER_FILES.iter().copied())
+                    .any(|f| d.join(f).is_file())
+            })
+            .map(Path::to_path_buf)
             .unwrap_or_else(|| cwd.to_path_buf())
     };
     let found = entries::discover(&files, &root_of, &sources);
     let mut ev = eval::Evaluator::new(&files);
     let mut reports = vec![];
-    let mut entries_of: BTreeMap<(Arc<str>, usize), BTreeSet<String>> = BTreeMap::new();
+    let mut entries_of: inventory::EntriesOf = BTreeMap::new();
     let mut reached = BTreeSet::new();
     let mut count =
         |e: &Entry, ev: &mut eval::Evaluator, reached: &mut BTreeSet<(Arc<str>, usize)>| {
             let counted = ev.chain(&e.links);
-            for op in &counted.ops {
+            for (file, op, ns) in &counted.ops {
                 entries_of
-                    .entry(op.clone())
+                    .entry((file.clone(), *op))
+                    .or_default()
+                    .entry(ns.clone())
                     .or_default()
                     .insert(e.name.clone());
             }
@@ -173,12 +181,16 @@ pub fn build(
             }
         }
     }
+    let bindings: BTreeSet<String> = all
+        .iter()
+        .flat_map(|f| f.kv_names.iter().cloned())
+        .collect();
     let mut unread = files.unread.lock().unwrap().clone();
     unread.sort();
     unread.dedup();
     Ok(Report {
         entries: reports,
-        namespaces: inventory::inventory(&ops, &entries_of),
+        namespaces: inventory::inventory(&ops, &entries_of, &bindings),
         unread,
         files: sources.len(),
     })

@@ -137,12 +137,12 @@ fn human(run: &Run) -> String {
         }
         if !without.is_empty() {
             let names: Vec<&str> = without.iter().map(|e| e.name.as_str()).collect();
-            let _ = writeln!(out, "  No KV operation: {}", names.join(", "));
+            let _ = writeln!(out, "  No KV operation seen: {}", names.join(", "));
         }
         let mut said = false;
         for e in &r.entries {
             let mut lines = vec![];
-            if let Some(hit) = &e.hit {
+            if let Some(hit) = e.hit.as_ref().filter(|h| h.max != e.count.max) {
                 lines.push(format!(
                     "read-through cache: hit {} · miss {}",
                     describe(hit),
@@ -522,7 +522,7 @@ fn markdown(run: &Run) -> String {
             );
         }
         if !quiet.is_empty() {
-            let _ = writeln!(out, "\nNo KV operation: {}.", quiet.join(", "));
+            let _ = writeln!(out, "\nNo KV operation seen: {}.", quiet.join(", "));
         }
         out.push_str("\nmin–max over the paths of one request; +N/item: each further item of a loop; bg: in `waitUntil`; ⚠️: can pass KV's 1,000 operations per invocation.\n");
     }
