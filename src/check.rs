@@ -948,12 +948,14 @@ pub fn run(args: &CheckArgs) -> i32 {
     // The process ends after this: freeing every report (a source and the diagnostics of
     // each file, allocated on the workers) would take longer than the OS takes.
     std::mem::forget(reports);
-    if args.add_suppressions {
+    if args.silent {
+        // Said by the caller.
+    } else if args.add_suppressions {
         eprintln!("Added {} suppression comments.", totals.fixed);
     } else if args.format.unwrap_or(Format::Human) == Format::Human && !args.statistics {
         eprintln!("{}", totals.summary());
     }
-    if !moved.is_empty() {
+    if !moved.is_empty() && !args.silent {
         // The next step (DESIGN §3): the code now reads the new names; the data has not moved.
         eprintln!(
             "Renamed or moved the stored data of {} migration group{} in the code:",

@@ -223,6 +223,10 @@ pub struct CheckArgs {
     /// Number of threads (default: one per core).
     #[arg(long, hide = true)]
     pub threads: Option<usize>,
+    /// Print nothing but the report (`kvlint report --after-fix` fixes a copy in-process;
+    /// the summary and next steps would be about files the user did not ask to change).
+    #[arg(skip)]
+    pub silent: bool,
 }
 
 const SUBCOMMANDS: [&str; 10] = [

@@ -128,6 +128,7 @@ pub fn after_fix(
         format: Some(crate::cli::Format::Compact),
         output_file: Some(dir.join(".kvlint-fix-output")),
         config: config.clone(),
+        silent: true,
         ..Default::default()
     };
     if crate::check::run(&args) == 2 {
