@@ -125,6 +125,7 @@ BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fi
 # file, sync, rename), with no linting, for scale.
 BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fix' && sync" \
   measure "c: atomic rewrite, no linting" python3 "$root/bench/replace-files.py" corpus-c-fix
+measure "c: kvlint report" "$kvlint" report corpus-c --format json -o /dev/null
 measure "one file (pre-commit)" "$kvlint" check corpus-c/src/area1/m1.ts --exit-zero
 measure "one file of 3,000" "$kvlint" check corpus-p/src/area1/m1.ts --exit-zero
 measure "one file of 3,000, inferred" "$kvlint" check corpus-p-undeclared/src/area1/m1.ts --exit-zero
@@ -166,6 +167,7 @@ awk -F'\t' '
     printf "  (c) fixes computed (--diff) / check wall:   %s\n", ratio("c: kvlint --diff --unsafe-fixes", "c: kvlint", wall)
     fx = idx["c: kvlint --fix --unsafe-fixes"]; ck = idx["c: kvlint"]; rw = idx["c: atomic rewrite, no linting"]
     if (fx && ck && rw) printf "  (c) --fix wall / (check + atomic rewrite):  %.2f  (the rewrite alone: %.2f s)\n", wall[fx] / (wall[ck] + wall[rw]), wall[rw]
+    printf "  (c) report wall / check wall:               %s  (<= 2.0)\n", ratio("c: kvlint report", "c: kvlint", wall)
     printf "  (c) kvlint wall / oxlint wall:              %s\n", ratio("c: kvlint", "c: oxlint (1 rule)", wall)
     printf "  (c) kvlint wall / ast-grep wall:            %s\n", ratio("c: kvlint", "c: ast-grep (6 rules)", wall)
     printf "  one file: %.3f s wall, %d MB  (<= 0.005 s, <= 20 MB)\n", wall[idx["one file (pre-commit)"]], rss[idx["one file (pre-commit)"]]

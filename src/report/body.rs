@@ -1760,7 +1760,18 @@ impl Builder<'_, '_> {
             .or_else(|| kv.binding.as_ref().map(|b| b.name.clone()))
         {
             Some(n) => (n, true),
-            None => (self.source.slice(kv.receiver_span).to_string(), false),
+            None => {
+                // `platform?.env?.KV`: the binding the code names, known or not.
+                let text = self.source.slice(kv.receiver_span).replace("?.", ".");
+                let named = text
+                    .rsplit_once("env.")
+                    .map(|(_, n)| n)
+                    .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+                match named {
+                    Some(n) => (n.to_string(), self.out.kv_names.iter().any(|k| k == n)),
+                    None => (text, false),
+                }
+            }
         };
         let first = kv.arg(0);
         let keys = match first.map(strip) {
