@@ -235,13 +235,17 @@ pub fn summarize(
         pending_id: None,
         made_by: HashMap::new(),
     };
-    let items: Vec<ModuleItem> = match program {
-        Program::Module(m) => m.body.clone(),
-        Program::Script(s) => s.body.iter().cloned().map(ModuleItem::Stmt).collect(),
+    let script: Vec<ModuleItem>;
+    let items: &[ModuleItem] = match program {
+        Program::Module(m) => &m.body,
+        Program::Script(s) => {
+            script = s.body.iter().cloned().map(ModuleItem::Stmt).collect();
+            &script
+        }
     };
-    b.imports(&items, resolve);
-    b.declare_top(&items);
-    b.top_level(&items);
+    b.imports(items, resolve);
+    b.declare_top(items);
+    b.top_level(items);
     b.out
 }
 
@@ -1008,12 +1012,12 @@ impl Builder<'_, '_> {
     fn handler(&mut self, h: &Expr) -> Node {
         match strip(h) {
             Expr::Arrow(_) | Expr::Fn(_) => {
-                let params = match strip(h) {
-                    Expr::Arrow(a) => a.params.clone(),
-                    Expr::Fn(f) => f.function.params_pats(),
-                    _ => unreachable!(),
+                let second = match strip(h) {
+                    Expr::Arrow(a) => a.params.get(1),
+                    Expr::Fn(f) => f.function.params.get(1).map(|p| &p.pat),
+                    _ => None,
                 };
-                let next = params.get(1).and_then(|p| match p {
+                let next = second.and_then(|p| match p {
                     Pat::Ident(i) => Some(i.id.sym.to_string()),
                     _ => None,
                 });
@@ -1115,19 +1119,13 @@ impl Builder<'_, '_> {
     /// The functions a body declares, in scope for its calls.
     fn nested(&mut self, stmts: &[Stmt]) {
         let mut scope = HashMap::new();
-        let mut bodies = vec![];
+        let mut bodies: Vec<(usize, Nested)> = vec![];
         for s in stmts {
             match s {
                 Stmt::Decl(Decl::Fn(f)) => {
                     let id = self.add_nested(&f.ident.sym, f.function.span);
                     scope.insert(f.ident.sym.to_string(), id);
-                    bodies.push((
-                        id,
-                        Expr::Fn(FnExpr {
-                            ident: None,
-                            function: f.function.clone(),
-                        }),
-                    ));
+                    bodies.push((id, Nested::Decl(&f.function)));
                 }
                 Stmt::Decl(Decl::Var(v)) => {
                     for d in &v.decls {
@@ -1137,7 +1135,7 @@ impl Builder<'_, '_> {
                         if matches!(strip(init), Expr::Arrow(_) | Expr::Fn(_)) {
                             let id = self.add_nested(&i.id.sym, init.span_lo_hi());
                             scope.insert(i.id.sym.to_string(), id);
-                            bodies.push((id, (**init).clone()));
+                            bodies.push((id, Nested::Expr(init)));
                         }
                     }
                 }
@@ -1145,9 +1143,15 @@ impl Builder<'_, '_> {
             }
         }
         self.scopes.push(scope);
-        for (id, e) in bodies {
+        for (id, n) in bodies {
             self.pending_id = Some(id);
-            let body = self.function_expr(&e);
+            let body = match n {
+                Nested::Expr(e) => self.function_expr(e),
+                Nested::Decl(f) => self.function(
+                    &f.params_pats(),
+                    f.body.as_ref().map(|b| Body::Block(&b.stmts)),
+                ),
+            };
             self.out.functions[id].body = body;
         }
     }
@@ -1164,21 +1168,41 @@ impl Builder<'_, '_> {
         id
     }
 
+    fn block(&mut self, b: &BlockStmt) -> Node {
+        self.nested(&b.stmts);
+        let n = self.stmts(&b.stmts);
+        self.scopes.pop();
+        n
+    }
+
     fn stmts(&mut self, stmts: &[Stmt]) -> Node {
         Node::seq(stmts.iter().map(|s| self.stmt(s)).collect())
     }
 
     fn stmt(&mut self, s: &Stmt) -> Node {
         match s {
-            Stmt::Block(b) => {
-                self.nested(&b.stmts);
-                let n = self.stmts(&b.stmts);
-                self.scopes.pop();
-                n
-            }
+            Stmt::Block(b) => self.block(b),
             Stmt::Expr(e) if self.app_statement(&e.expr) => Node::empty(),
             Stmt::Expr(e) => self.expr(&e.expr),
-            Stmt::Decl(Decl::Var(v)) => {
+            Stmt::Decl(Decl::Var(v)) => self.var_decl(v),
+            Stmt::Decl(_) => Node::empty(),
+            Stmt::Return(ReturnStmt { arg: Some(a), .. }) if matches!(strip(a), Expr::Ident(i) if self.app_key(&i.sym).is_some()) =>
+            {
+                if let (Expr::Ident(i), Some(id)) =
+                    (strip(a), self.frames.last().and_then(|f| f.id))
+                {
+                    let key = self.app_key(&i.sym).unwrap();
+                    self.out.returned_apps.insert(id, key);
+                }
+                Node::Return(Box::new(Node::empty()))
+            }
+            _ => self.stmt_flow(s),
+        }
+    }
+
+    fn var_decl(&mut self, v: &VarDecl) -> Node {
+        {
+            {
                 let mut nodes = vec![];
                 for d in &v.decls {
                     let Some(init) = &d.init else { continue };
@@ -1207,17 +1231,12 @@ impl Builder<'_, '_> {
                 }
                 Node::seq(nodes)
             }
-            Stmt::Decl(_) => Node::empty(),
-            Stmt::Return(ReturnStmt { arg: Some(a), .. }) if matches!(strip(a), Expr::Ident(i) if self.app_key(&i.sym).is_some()) =>
-            {
-                if let (Expr::Ident(i), Some(id)) =
-                    (strip(a), self.frames.last().and_then(|f| f.id))
-                {
-                    let key = self.app_key(&i.sym).unwrap();
-                    self.out.returned_apps.insert(id, key);
-                }
-                Node::Return(Box::new(Node::empty()))
-            }
+        }
+    }
+
+    /// The statements whose flow decides how many operations run.
+    fn stmt_flow(&mut self, s: &Stmt) -> Node {
+        match s {
             Stmt::Return(r) => Node::Return(Box::new(match &r.arg {
                 Some(a) => self.expr(a),
                 None => Node::empty(),
@@ -1255,7 +1274,7 @@ impl Builder<'_, '_> {
             Stmt::For(f) => {
                 let init = match &f.init {
                     Some(VarDeclOrExpr::Expr(e)) => self.expr(e),
-                    Some(VarDeclOrExpr::VarDecl(v)) => self.stmt(&Stmt::Decl(Decl::Var(v.clone()))),
+                    Some(VarDeclOrExpr::VarDecl(v)) => self.var_decl(v),
                     None => Node::empty(),
                 };
                 let count = counted_loop(f);
@@ -1298,16 +1317,16 @@ impl Builder<'_, '_> {
                 Node::seq(vec![body.clone(), Node::Loop(Box::new(body), None)])
             }
             Stmt::Try(t) => {
-                let block = self.stmt(&Stmt::Block(t.block.clone()));
+                let block = self.block(&t.block);
                 let handler = t
                     .handler
                     .as_ref()
-                    .map(|h| Node::Maybe(Box::new(self.stmt(&Stmt::Block(h.body.clone())))))
+                    .map(|h| Node::Maybe(Box::new(self.block(&h.body))))
                     .unwrap_or_else(Node::empty);
                 let finalizer = t
                     .finalizer
                     .as_ref()
-                    .map(|f| self.stmt(&Stmt::Block(f.clone())))
+                    .map(|f| self.block(f))
                     .unwrap_or_else(Node::empty);
                 Node::seq(vec![block, handler, finalizer])
             }
@@ -1461,14 +1480,7 @@ impl Builder<'_, '_> {
             Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_) => Node::empty(),
             Expr::OptChain(o) => match &*o.base {
                 OptChainBase::Call(c) => {
-                    let call = CallExpr {
-                        span: o.span,
-                        ctxt: c.ctxt,
-                        callee: Callee::Expr(c.callee.clone()),
-                        args: c.args.clone(),
-                        type_args: None,
-                    };
-                    Node::Maybe(Box::new(self.call_at(&call, c.span)))
+                    Node::Maybe(Box::new(self.call_at(&c.callee, &c.args, c.span)))
                 }
                 OptChainBase::Member(m) => self.expr(&m.obj),
             },
@@ -1484,21 +1496,26 @@ impl Builder<'_, '_> {
     }
 
     fn call(&mut self, c: &CallExpr) -> Node {
-        self.call_at(c, c.span)
+        match &c.callee {
+            Callee::Expr(callee) => self.call_at(callee, &c.args, c.span),
+            _ => Node::seq(self.exprs(c.args.iter().map(|a| &*a.expr))),
+        }
     }
 
     /// A call: a KV operation, a known control construct (`waitUntil`, `Promise.all`, array
     /// iteration, `.then`), a call of the project's own code, or something else.
-    fn call_at(&mut self, c: &CallExpr, span: swc_common::Span) -> Node {
-        let Callee::Expr(callee) = &c.callee else {
-            return Node::seq(self.exprs(c.args.iter().map(|a| &*a.expr)));
-        };
+    fn call_at(
+        &mut self,
+        callee: &Expr,
+        call_args: &[ExprOrSpread],
+        span: swc_common::Span,
+    ) -> Node {
         if let Some(kv) = self.model.kv_call_at(span) {
-            let args = self.exprs(c.args.iter().map(|a| &*a.expr));
+            let args = self.exprs(call_args.iter().map(|a| &*a.expr));
             let op = self.op(kv);
             return Node::seq(args.into_iter().chain([Node::Op(op)]).collect());
         }
-        let line = self.line(c.span);
+        let line = self.line(span);
         let callee = strip(callee);
         // An immediately invoked function.
         if matches!(callee, Expr::Arrow(_) | Expr::Fn(_)) {
@@ -1509,7 +1526,7 @@ impl Builder<'_, '_> {
             .as_ref()
             .and_then(|p| p.last().cloned())
             .unwrap_or_default();
-        let args: Vec<&Expr> = c.args.iter().map(|a| &*a.expr).collect();
+        let args: Vec<&Expr> = call_args.iter().map(|a| &*a.expr).collect();
         // The middleware's `next()`.
         let next = path.as_ref().is_some_and(|p| match &p[..] {
             [n] => Some(n) == self.next.as_ref(),
@@ -1573,12 +1590,12 @@ impl Builder<'_, '_> {
             let arg_nodes = self.callbacks_maybe(&args, &last, line);
             return match own {
                 Some(callee) => {
-                    let note = self.if_unresolved(&callee, c, &last, line);
+                    let note = self.if_unresolved(&callee, call_args, &last, line);
                     let call = self.call_with(callee, line, &args);
                     Node::seq(vec![receiver, Node::seq(arg_nodes), call, note])
                 }
                 None => {
-                    let note = self.unfollowed(c, &last, line);
+                    let note = self.unfollowed(call_args, &last, line);
                     Node::seq(vec![receiver, Node::seq(arg_nodes), note])
                 }
             };
@@ -1590,13 +1607,13 @@ impl Builder<'_, '_> {
         };
         match own {
             Some(callee) => {
-                let note = self.if_unresolved(&callee, c, &last, line);
+                let note = self.if_unresolved(&callee, call_args, &last, line);
                 let call = self.call_with(callee, line, &args);
                 Node::seq(vec![Node::seq(arg_nodes), call, note])
             }
             None => {
                 let callee_node = self.expr(callee);
-                let note = self.unfollowed(c, &last, line);
+                let note = self.unfollowed(call_args, &last, line);
                 Node::seq(vec![callee_node, Node::seq(arg_nodes), note])
             }
         }
@@ -1640,8 +1657,8 @@ impl Builder<'_, '_> {
 
     /// A call of nothing the project declares: said when it is handed the env or a KV
     /// namespace (it may use it), silent otherwise (`JSON.parse`, `fetch`, `c.json`).
-    fn unfollowed(&self, c: &CallExpr, name: &str, line: usize) -> Node {
-        let hands_kv = c.args.iter().any(|a| {
+    fn unfollowed(&self, args: &[ExprOrSpread], name: &str, line: usize) -> Node {
+        let hands_kv = args.iter().any(|a| {
             let text = self.source.slice(a.expr.span_lo_hi());
             text == "env"
                 || text.ends_with(".env")
@@ -1704,8 +1721,14 @@ impl Builder<'_, '_> {
     }
 
     /// [`Builder::unfollowed`]'s note, said only if `target` is not the project's code.
-    fn if_unresolved(&self, target: &Target, c: &CallExpr, name: &str, line: usize) -> Node {
-        match self.unfollowed(c, name, line) {
+    fn if_unresolved(
+        &self,
+        target: &Target,
+        args: &[ExprOrSpread],
+        name: &str,
+        line: usize,
+    ) -> Node {
+        match self.unfollowed(args, name, line) {
             Node::Unfollowed(note) => Node::Unresolved(target.clone(), note),
             other => other,
         }
@@ -1763,10 +1786,9 @@ impl Builder<'_, '_> {
             None => {
                 // `platform?.env?.KV`: the binding the code names, known or not.
                 let text = self.source.slice(kv.receiver_span).replace("?.", ".");
-                let named = text
-                    .rsplit_once("env.")
-                    .map(|(_, n)| n)
-                    .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'));
+                let named = text.rsplit_once("env.").map(|(_, n)| n).filter(|n| {
+                    !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+                });
                 match named {
                     Some(n) => (n.to_string(), self.out.kv_names.iter().any(|k| k == n)),
                     None => (text, false),
@@ -1972,6 +1994,12 @@ fn router_of(c: &CallExpr) -> Option<String> {
         _ => None,
     });
     Some(base.unwrap_or_default())
+}
+
+/// A function a body declares: a declaration, or a `const` bound to a function expression.
+enum Nested<'a> {
+    Decl(&'a swc_ecma_ast::Function),
+    Expr(&'a Expr),
 }
 
 enum Body<'a> {

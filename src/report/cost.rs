@@ -41,28 +41,52 @@ impl Kind {
     }
 }
 
-/// Operations by namespace and kind.
+/// Operations by namespace and kind: a short list sorted by namespace (most code touches one
+/// or two namespaces; every path of every function keeps a few of these).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tally(pub BTreeMap<Arc<str>, [u64; 4]>);
+pub struct Tally(Vec<(Arc<str>, [u64; 4])>);
 
 impl Tally {
     pub fn one(namespace: &Arc<str>, kind: Kind, n: u64) -> Tally {
         let mut counts = [0; 4];
         counts[kind.index()] = n;
-        let mut t = Tally::default();
-        if n > 0 {
-            t.0.insert(namespace.clone(), counts);
+        if n == 0 {
+            return Tally::default();
         }
-        t
+        Tally(vec![(namespace.clone(), counts)])
+    }
+
+    /// Each namespace's counts, by kind, in namespace order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &[u64; 4])> {
+        self.0.iter().map(|(n, c)| (n, c))
+    }
+
+    /// One namespace's counts.
+    pub fn get(&self, namespace: &str) -> Option<&[u64; 4]> {
+        self.0
+            .iter()
+            .find(|(n, _)| **n == *namespace)
+            .map(|(_, c)| c)
+    }
+
+    /// Only one namespace's operations.
+    pub fn only(&self, namespace: &str) -> Tally {
+        Tally(
+            self.0
+                .iter()
+                .filter(|(n, _)| **n == *namespace)
+                .cloned()
+                .collect(),
+        )
     }
 
     pub fn is_zero(&self) -> bool {
-        self.0.values().all(|c| c.iter().all(|&n| n == 0))
+        self.0.iter().all(|(_, c)| c.iter().all(|&n| n == 0))
     }
 
     /// The operations of one kind, over every namespace.
     pub fn of(&self, kind: Kind) -> u64 {
-        self.0.values().map(|c| c[kind.index()]).sum()
+        self.0.iter().map(|(_, c)| c[kind.index()]).sum()
     }
 
     pub fn total(&self) -> u64 {
@@ -70,22 +94,46 @@ impl Tally {
     }
 
     fn zip(&self, other: &Tally, f: impl Fn(u64, u64) -> u64) -> Tally {
-        let mut out = BTreeMap::new();
-        for ns in self.0.keys().chain(other.0.keys()) {
-            if out.contains_key(ns) {
-                continue;
-            }
-            let a = self.0.get(ns).copied().unwrap_or_default();
-            let b = other.0.get(ns).copied().unwrap_or_default();
-            let c: [u64; 4] = std::array::from_fn(|i| f(a[i], b[i]));
+        let (a, b) = (&self.0, &other.0);
+        let mut out = Vec::with_capacity(a.len().max(b.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let order = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let zero = [0; 4];
+            let (ns, x, y) = match order {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (&a[i - 1].0, &a[i - 1].1, &zero)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (&b[j - 1].0, &zero, &b[j - 1].1)
+                }
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    (&a[i - 1].0, &a[i - 1].1, &b[j - 1].1)
+                }
+            };
+            let c: [u64; 4] = std::array::from_fn(|k| f(x[k], y[k]));
             if c.iter().any(|&n| n > 0) {
-                out.insert(ns.clone(), c);
+                out.push((ns.clone(), c));
             }
         }
         Tally(out)
     }
 
     pub fn plus(&self, other: &Tally) -> Tally {
+        if other.0.is_empty() {
+            return self.clone();
+        }
+        if self.0.is_empty() {
+            return other.clone();
+        }
         self.zip(other, u64::saturating_add)
     }
 
@@ -112,7 +160,7 @@ impl Tally {
                 t[i] = t[i].saturating_add(c[i]);
             }
         }
-        Tally(out)
+        Tally(out.into_iter().collect())
     }
 
     /// `3 reads, 1 write` (`none` when empty).

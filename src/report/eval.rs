@@ -106,8 +106,8 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         self.stack.push(key.clone());
         let mut acc = Acc::default();
         acc.functions.insert((file.label.clone(), id));
-        let body = file.functions[id].body.clone();
-        let outcome = self.node(file, &body, None, &mut acc);
+        let owner = file.clone();
+        let outcome = self.node(file, &owner.functions[id].body, None, &mut acc);
         self.stack.pop();
         let mut counted = acc.into_counted(outcome);
         // A cycle that reaches no KV operation costs nothing: not worth saying.
@@ -121,8 +121,8 @@ impl<'f, 'r> Evaluator<'f, 'r> {
     fn with_next(&mut self, file: &Arc<FileSummary>, id: usize, next: &Outcome) -> Counted {
         let mut acc = Acc::default();
         acc.functions.insert((file.label.clone(), id));
-        let body = file.functions[id].body.clone();
-        let outcome = self.node(file, &body, Some(next), &mut acc);
+        let owner = file.clone();
+        let outcome = self.node(file, &owner.functions[id].body, Some(next), &mut acc);
         acc.into_counted(outcome)
     }
 

@@ -14,6 +14,7 @@ pub mod entries;
 pub mod eval;
 pub mod files;
 pub mod inventory;
+mod json;
 pub mod pricing;
 pub mod render;
 pub mod revision;
@@ -188,12 +189,17 @@ pub fn build(
     let mut unread = files.unread.lock().unwrap().clone();
     unread.sort();
     unread.dedup();
-    Ok(Report {
+    let report = Report {
         entries: reports,
         namespaces: inventory::inventory(&ops, &entries_of, &bindings),
         unread,
         files: sources.len(),
-    })
+    };
+    // The command ends soon after: freeing every file's summary and every count (many small
+    // allocations) would take longer than the OS takes.
+    std::mem::forget((ev, entries_of, ops, all, sources, found));
+    std::mem::forget(files);
+    Ok(report)
 }
 
 /// The monthly estimate of a report at some traffic.
@@ -235,7 +241,7 @@ pub fn costs(report: &Report, traffic: &Traffic, pricing: &Pricing) -> Costs {
             c.min[i] += min[i];
             c.max[i] += max[i];
         }
-        for (ns, counts) in &e.count.max.0 {
+        for (ns, counts) in e.count.max.iter() {
             let t = c.namespaces.entry(ns.to_string()).or_default();
             for i in 0..4 {
                 t[i] += counts[i] as f64 * requests;
@@ -381,10 +387,22 @@ fn run_inner(o: &Options) -> Result<i32, String> {
     let text = render::render(&run, o.format);
     match &o.output {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
-        None => print!("{text}"),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                // A reader that stops early (`| head`) is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(format!("cannot write the report: {e}"))
+                }
+                _ => {}
+            }
+        }
     }
     let failed = !run.over_budget.is_empty();
-    Ok(if !run.report.unread.is_empty() {
+    let unread = !run.report.unread.is_empty();
+    std::mem::forget(run);
+    Ok(if unread {
         2
     } else if failed {
         1
