@@ -218,13 +218,17 @@ fn base_compares_with_a_revision_without_touching_the_work_tree() {
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let md = stdout(&out);
-    // Changed entries first: the flags route is gone; the users route counts the same reads
-    // (a bulk read bills one read per key).
+    // Changed entries first: the flags route is gone; the users route makes the same reads
+    // (a bulk read bills one read per key) in fewer calls.
     let changed = md.find("| Entry | Before | After |").expect(&md);
     let gone = md.find("`POST /api/flags/:name`").expect(&md);
     assert!(gone > changed, "{md}");
     assert!(
-        md.contains("Compared with HEAD: **1 of 4 entries changed**"),
+        md.contains("Compared with HEAD: **2 of 4 entries changed**"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `GET /api/users/:id` | 0–3 reads | 0–3 reads in 2 calls | +$0.00 |"),
         "{md}"
     );
     assert!(
@@ -240,7 +244,7 @@ fn base_compares_with_a_revision_without_touching_the_work_tree() {
         .stdout;
     assert_eq!(status_before, status_after);
     let j = report_json(d, &["--base", "HEAD"]);
-    assert_eq!(j["before"]["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(j["before"]["changes"].as_array().unwrap().len(), 2);
     assert_eq!(j["before"]["what"], "HEAD");
 }
 

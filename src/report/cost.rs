@@ -194,6 +194,9 @@ pub struct Count {
     /// The worst path's count is known only for a given number of items and keys: it has
     /// no bound in the code (a loop over data, a bulk read of a computed key list).
     pub unbounded: bool,
+    /// KV calls on the worst path (a bulk `get([…])` is one call of several reads): round
+    /// trips, where the operations are what is billed.
+    pub calls: u64,
 }
 
 impl Count {
@@ -202,6 +205,7 @@ impl Count {
         Count {
             min: t.clone(),
             max: t,
+            calls: 1,
             ..Count::default()
         }
     }
@@ -217,6 +221,7 @@ impl Count {
             per_item: self.per_item.rename(names),
             background: self.background.rename(names),
             unbounded: self.unbounded,
+            calls: self.calls,
         }
     }
 
@@ -228,6 +233,7 @@ impl Count {
             per_item: self.per_item.plus(&next.per_item),
             background: self.background.plus(&next.background),
             unbounded: self.unbounded || next.unbounded,
+            calls: self.calls.saturating_add(next.calls),
         }
     }
 
@@ -239,6 +245,7 @@ impl Count {
             per_item: self.per_item.max(&other.per_item),
             background: self.background.max(&other.background),
             unbounded: self.unbounded || other.unbounded,
+            calls: self.calls.max(other.calls),
         }
     }
 
@@ -255,6 +262,7 @@ impl Count {
             per_item: self.per_item.times(n),
             background: self.background.times(n),
             unbounded: self.unbounded,
+            calls: self.calls.saturating_mul(n),
         }
     }
 
@@ -267,6 +275,7 @@ impl Count {
             per_item: self.max.plus(&self.per_item),
             background: self.background.clone(),
             unbounded: true,
+            calls: self.calls,
         }
     }
 

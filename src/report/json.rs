@@ -58,6 +58,8 @@ struct NamespaceCount {
 struct CountJson {
     background: Ops,
     by_namespace: BTreeMap<String, NamespaceCount>,
+    /// KV calls on the worst path (a bulk read is one call).
+    calls: u64,
     max: Ops,
     min: Ops,
     per_item: Ops,
@@ -82,6 +84,7 @@ impl From<&Count> for CountJson {
         CountJson {
             background: (&c.background).into(),
             by_namespace,
+            calls: c.calls,
             max: (&c.max).into(),
             min: (&c.min).into(),
             per_item: (&c.per_item).into(),

@@ -32,6 +32,9 @@ use files::Files;
 use inventory::Namespace;
 use pricing::{Pricing, Traffic};
 
+/// From how many files a run on a terminal says that it is reading them.
+const PROGRESS_FILES: usize = 500;
+
 /// KV's limit of operations per invocation (on the paid plan).
 pub const OPERATIONS_LIMIT: u64 = 1_000;
 
@@ -109,7 +112,7 @@ pub fn build(
     });
     named.sort();
     named.dedup();
-    if progress {
+    if progress && named.len() >= PROGRESS_FILES {
         eprintln!("kvlint report: reading {} files…", named.len());
     }
     let files = Files::new(resolvers, cwd.to_path_buf(), overlay);

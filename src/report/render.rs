@@ -72,6 +72,15 @@ pub fn describe(c: &Count) -> String {
     } else {
         parts.join(", ")
     };
+    // A bulk read: fewer round trips than reads.
+    if c.calls > 0 && c.calls < c.max.total() {
+        let _ = write!(
+            s,
+            " in {} call{}",
+            c.calls,
+            if c.calls == 1 { "" } else { "s" }
+        );
+    }
     if !c.per_item.is_zero() {
         let _ = write!(s, " (+{} per item)", c.per_item.describe());
     }
