@@ -45,6 +45,9 @@ pub enum Target {
     Path(Vec<String>),
 }
 
+/// What namespace each argument of a call is, when known.
+pub type Labels = Arc<[Option<Arc<str>>]>;
+
 /// The control flow of some code, reduced to what decides how many KV operations run.
 #[derive(Clone, Debug)]
 pub enum Node {
@@ -68,6 +71,9 @@ pub enum Node {
     /// A call, with what namespace each argument is (a binding's name, or a name of the
     /// caller's), for the callee's namespace parameters.
     CallWith(Target, usize, Arc<[Option<Arc<str>>]>),
+    /// A method called on an instance the code made (`new CacheManager(env.CACHE)`): the
+    /// method's call arguments, and the constructor's, for the fields it keeps them in.
+    Method(Target, usize, Labels, Labels),
     /// A middleware's `next()`: the rest of the chain.
     Next,
     /// A call the report cannot follow: what it says about it.
@@ -149,6 +155,9 @@ pub struct ClassInfo {
     /// The constructor takes a `DurableObjectState` (a Durable Object without the base class).
     pub state_param: bool,
     pub methods: Vec<(String, usize)>,
+    /// Fields the constructor sets from its parameters (`private kv: KVNamespace`,
+    /// `this.kv = kv`): (field, parameter index).
+    pub fields: Vec<(String, usize)>,
 }
 
 /// One file, for the report.
@@ -285,7 +294,7 @@ struct Builder<'a, 'p> {
     /// The `context` parameter of the Pages Function being read (`context.next()`).
     context: Option<String>,
     /// Names bound to `new C(…)` in the functions being read: name → class.
-    instances: Vec<HashMap<String, String>>,
+    instances: Vec<HashMap<String, (String, Labels)>>,
     /// What the functions being read have seen so far, innermost last.
     frames: Vec<Frame>,
     /// The id of the function whose body is read next.
@@ -485,6 +494,7 @@ impl Builder<'_, '_> {
         });
         let mut methods = vec![];
         let mut state_param = false;
+        let mut fields = vec![];
         for m in &class.body {
             match m {
                 ClassMember::Method(m) => {
@@ -510,6 +520,7 @@ impl Builder<'_, '_> {
                     }
                 }
                 ClassMember::Constructor(c) => {
+                    fields = constructor_fields(c);
                     state_param = c.params.iter().any(|p| {
                         let text = match p {
                             ParamOrTsParamProp::Param(p) => self.source.slice(p.span),
@@ -526,6 +537,7 @@ impl Builder<'_, '_> {
             extends,
             state_param,
             methods,
+            fields,
         });
     }
 
@@ -1354,8 +1366,14 @@ impl Builder<'_, '_> {
         }
         if let Expr::New(n) = e {
             if let Some(p) = path_of(&n.callee).filter(|p| p.len() == 1) {
+                let labels: Labels = n
+                    .args
+                    .iter()
+                    .flatten()
+                    .map(|a| self.namespace_label(&a.expr).map(Arc::from))
+                    .collect();
                 if let Some(i) = self.instances.last_mut() {
-                    i.insert(name, p[0].clone());
+                    i.insert(name, (p[0].clone(), labels));
                 }
             }
         }
@@ -1591,7 +1609,25 @@ impl Builder<'_, '_> {
             return match own {
                 Some(callee) => {
                     let note = self.if_unresolved(&callee, call_args, &last, line);
-                    let call = self.call_with(callee, line, &args);
+                    let made = match strip(&m.obj) {
+                        Expr::Ident(i) => self
+                            .instances
+                            .iter()
+                            .rev()
+                            .find_map(|s| s.get(&*i.sym))
+                            .map(|(_, l)| l.clone()),
+                        _ => None,
+                    };
+                    let call = match made {
+                        Some(ctor) => {
+                            let labels: Labels = args
+                                .iter()
+                                .map(|a| self.namespace_label(a).map(Arc::from))
+                                .collect();
+                            Node::Method(callee, line, labels, ctor)
+                        }
+                        None => self.call_with(callee, line, &args),
+                    };
                     Node::seq(vec![receiver, Node::seq(arg_nodes), call, note])
                 }
                 None => {
@@ -1756,7 +1792,7 @@ impl Builder<'_, '_> {
             }
             Expr::Ident(i) => {
                 let name = i.sym.to_string();
-                if let Some(class) = self.instances.iter().rev().find_map(|s| s.get(&name)) {
+                if let Some((class, _)) = self.instances.iter().rev().find_map(|s| s.get(&name)) {
                     return Some(Target::Path(vec![class.clone(), method]));
                 }
                 let declared = self.out.by_key.contains_key(&format!("{name}.{method}"));
@@ -1928,6 +1964,53 @@ fn returns(s: &Stmt) -> bool {
         Stmt::Block(b) => b.stmts.last().is_some_and(returns),
         _ => false,
     }
+}
+
+/// The fields a constructor sets from its parameters: TypeScript's parameter properties
+/// (`constructor(private kv: KVNamespace)`) and `this.kv = kv` in its body.
+fn constructor_fields(c: &Constructor) -> Vec<(String, usize)> {
+    let mut names: Vec<Option<String>> = vec![];
+    let mut fields = vec![];
+    for (i, p) in c.params.iter().enumerate() {
+        match p {
+            ParamOrTsParamProp::TsParamProp(t) => {
+                let name = match &t.param {
+                    TsParamPropParam::Ident(b) => Some(b.id.sym.to_string()),
+                    TsParamPropParam::Assign(a) => match &*a.left {
+                        Pat::Ident(b) => Some(b.id.sym.to_string()),
+                        _ => None,
+                    },
+                };
+                if let Some(n) = &name {
+                    fields.push((n.clone(), i));
+                }
+                names.push(name);
+            }
+            ParamOrTsParamProp::Param(p) => names.push(match &p.pat {
+                Pat::Ident(b) => Some(b.id.sym.to_string()),
+                _ => None,
+            }),
+        }
+    }
+    for s in c.body.iter().flat_map(|b| &b.stmts) {
+        let Stmt::Expr(e) = s else { continue };
+        let Expr::Assign(a) = strip(&e.expr) else {
+            continue;
+        };
+        let AssignTarget::Simple(SimpleAssignTarget::Member(m)) = &a.left else {
+            continue;
+        };
+        let (Expr::This(_), Some(field)) = (strip(&m.obj), member_name(&m.prop)) else {
+            continue;
+        };
+        let Expr::Ident(value) = strip(&a.right) else {
+            continue;
+        };
+        if let Some(i) = names.iter().position(|n| n.as_deref() == Some(&*value.sym)) {
+            fields.push((field.to_string(), i));
+        }
+    }
+    fields
 }
 
 /// Whether `x.method(args)` registers a route, a middleware or a mount the way routers do:

@@ -212,7 +212,11 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
             Node::CallWith(target, line, args) => self
-                .reach_with(file, target, *line, args, acc)
+                .reach_with(file, target, *line, args, None, acc)
+                .map(|o| o.as_call())
+                .unwrap_or_else(Outcome::nothing),
+            Node::Method(target, line, args, ctor) => self
+                .reach_with(file, target, *line, args, Some(ctor), acc)
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
         }
@@ -253,6 +257,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         target: &Target,
         line: usize,
         args: &[Option<Arc<str>>],
+        ctor: Option<&[Option<Arc<str>>]>,
         acc: &mut Acc,
     ) -> Option<Outcome> {
         let (f, id) = match self.find(file, target) {
@@ -264,6 +269,17 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             if let (Some(p), Some(a)) = (param, arg) {
                 if **p != **a {
                     names.insert(Arc::from(p.as_str()), a.clone());
+                }
+            }
+        }
+        // A method of an instance: its `this.kv` is what the constructor was handed.
+        if let Some(ctor) = ctor {
+            let class = f.functions[id].name.split('.').next().unwrap_or_default();
+            if let Some(c) = f.classes.iter().find(|c| c.name == class) {
+                for (field, i) in &c.fields {
+                    if let Some(Some(label)) = ctor.get(*i) {
+                        names.insert(Arc::from(format!("this.{field}")), label.clone());
+                    }
                 }
             }
         }
