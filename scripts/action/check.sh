@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The action's check step: annotations (`--format github`) or SARIF (kvlint.sarif), then a
+# summary of the run in GITHUB_STEP_SUMMARY. It never fails itself: the exit code goes to
+# GITHUB_OUTPUT, and the action's last step fails with it (after SARIF and the comment).
+set -uo pipefail
+kvlint=${KVLINT_BIN:-kvlint}
+read -ra paths <<< "${KVLINT_PATHS:-.}"
+read -ra args <<< "${KVLINT_ARGS:-}"
+if [ "${KVLINT_SARIF:-false}" = true ]; then
+  "$kvlint" check --format sarif -o kvlint.sarif "${args[@]}" "${paths[@]}"
+  code=$?
+else
+  "$kvlint" check --format github "${args[@]}" "${paths[@]}"
+  code=$?
+fi
+case $code in
+  0) verdict="no findings" ;;
+  1) verdict="findings to fix (run \`kvlint check --fix\` locally)" ;;
+  *) verdict="the run failed (exit $code): see the log" ;;
+esac
+{
+  echo "## kvlint: $verdict"
+  echo
+  echo '```'
+  "$kvlint" check --statistics --color never "${args[@]}" "${paths[@]}" 2>&1
+  echo '```'
+} >> "${GITHUB_STEP_SUMMARY:-/dev/null}"
+echo "exit-code=$code" >> "${GITHUB_OUTPUT:-/dev/null}"

@@ -1,0 +1,234 @@
+//! The GitHub Action (`action.yml`): its steps' scripts run as the runner runs them, with the
+//! `GITHUB_*` variables set, the built kvlint, and a stand-in `gh` on `PATH` that records
+//! what it is asked, on a repository with a base and a head commit. Checked: the
+//! annotations, the step summary, the exit code handed to the last step, and the KV cost
+//! comment, posted once and then updated in place.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A pull request's repository: the hono fixture at the base, and a head that writes to KV
+/// on the health route.
+fn repository() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::copy_dir(&common::root().join("fixtures/report/hono"), d);
+    std::fs::remove_file(d.join("expected.txt")).unwrap();
+    git(d, &["init", "-q"]);
+    git(d, &["config", "user.email", "test@example.com"]);
+    git(d, &["config", "user.name", "Test"]);
+    git(d, &["config", "commit.gpgsign", "false"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-qm", "base"]);
+    let base = git(d, &["rev-parse", "HEAD"]);
+    let index = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
+    let index = index.replace(
+        ".get('/health', (c) => c.text('ok'))",
+        ".get('/health', async (c) => {\n    await c.env.KV.put('health', String(Date.now()));\n    return c.text('ok');\n  })",
+    );
+    assert!(index.contains("KV.put('health'"));
+    std::fs::write(d.join("src/index.ts"), index).unwrap();
+    git(d, &["commit", "-qam", "head"]);
+    (dir, base)
+}
+
+/// The stand-in `gh`: records each call's arguments (one line) and the body it posts, and
+/// lists the comment ids in `existing` when asked for the pull request's comments.
+fn fake_gh(bin: &Path, log: &Path) {
+    std::fs::create_dir_all(bin).unwrap();
+    let script = format!(
+        r#"#!/usr/bin/env bash
+echo "$*" >> '{log}'
+for a in "$@"; do
+  case $a in body=@*) cp "${{a#body=@}}" '{log}.body' ;; esac
+done
+if [ "$1" = api ] && [ "$2" != -X ]; then
+  cat '{log}.existing' 2>/dev/null || true
+fi
+"#,
+        log = log.display()
+    );
+    let gh = bin.join("gh");
+    std::fs::write(&gh, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+struct Runner {
+    repo: PathBuf,
+    work: tempfile::TempDir,
+    base: String,
+}
+
+impl Runner {
+    fn path(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+
+    /// Runs one of the action's scripts as the runner would.
+    fn step(&self, script: &str, env: &[(&str, &str)]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(common::root().join("scripts/action").join(script))
+            .current_dir(&self.repo)
+            .env("PATH", path)
+            .env("KVLINT_BIN", env!("CARGO_BIN_EXE_kvlint"))
+            .env("GITHUB_REPOSITORY", "acme/worker")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_STEP_SUMMARY", self.path("summary.md"))
+            .env("GITHUB_OUTPUT", self.path("output"))
+            .env("GH_TOKEN", "token")
+            .env("KVLINT_BASE", &self.base)
+            .env("KVLINT_PR", "7");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
+    }
+}
+
+fn runner() -> (Runner, tempfile::TempDir) {
+    let (repo, base) = repository();
+    let work = tempfile::tempdir().unwrap();
+    fake_gh(&work.path().join("bin"), &work.path().join("gh.log"));
+    let r = Runner {
+        repo: repo.path().to_path_buf(),
+        work,
+        base,
+    };
+    (r, repo)
+}
+
+#[test]
+fn the_check_step_annotates_summarizes_and_hands_its_exit_code_on() {
+    let (r, _repo) = runner();
+    let out = r.step("check.sh", &[("KVLINT_PATHS", "src")]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The head writes `health` without a TTL: an annotation on its line.
+    assert!(
+        stdout.contains("::warning file=src/index.ts,line=23,"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("title=kvlint (require-kv-ttl)"), "{stdout}");
+    assert_eq!(r.read("output"), "exit-code=1\n");
+    let summary = r.read("summary.md");
+    assert!(
+        summary.starts_with("## kvlint: findings to fix"),
+        "{summary}"
+    );
+    assert!(summary.contains("require-kv-ttl"), "{summary}");
+
+    // SARIF instead of annotations.
+    let out = r.step("check.sh", &[("KVLINT_SARIF", "true")]);
+    assert!(out.status.success());
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(r.repo.join("kvlint.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("::warning"));
+}
+
+#[test]
+fn the_report_step_posts_one_comment_and_updates_it_in_place() {
+    let (r, _repo) = runner();
+    let out = r.step("report.sh", &[("KVLINT_REPORT_ARGS", "--requests 1000000")]);
+    assert!(out.status.success(), "{out:?}");
+    let log = r.read("gh.log");
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(calls[0].starts_with("api repos/acme/worker/issues/7/comments --paginate"));
+    assert!(
+        calls[1].starts_with("api -X POST repos/acme/worker/issues/7/comments -F body=@"),
+        "{log}"
+    );
+    let body = r.read("gh.log.body");
+    assert!(body.starts_with("<!-- kvlint-report -->\n## KV operations per request"));
+    assert!(
+        body.contains(&format!(
+            "Compared with {}: **1 of 4 entries changed**",
+            r.base
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("| `GET /api/health` | 0–1 read | 0–1 read, 0–1 write | +$5.00 |"),
+        "{body}"
+    );
+    assert_eq!(r.read("summary.md"), body);
+
+    // A later push: the comment with the marker is updated, not posted again.
+    std::fs::write(r.path("gh.log.existing"), "4242\n").unwrap();
+    std::fs::write(r.path("gh.log"), "").unwrap();
+    let out = r.step("report.sh", &[]);
+    assert!(out.status.success(), "{out:?}");
+    let log = r.read("gh.log");
+    assert!(
+        log.lines().nth(1).is_some_and(
+            |l| l.starts_with("api -X PATCH repos/acme/worker/issues/comments/4242 -F body=@")
+        ),
+        "{log}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Updated the KV cost comment (4242)"));
+}
+
+#[test]
+fn a_budget_passed_fails_the_report_step_after_the_comment() {
+    let (r, _repo) = runner();
+    std::fs::write(
+        r.repo.join("kvlint.toml"),
+        "[report.budget]\nwrites_per_month = 10\n",
+    )
+    .unwrap();
+    let out = r.step("report.sh", &[("KVLINT_REPORT_ARGS", "--requests 1000")]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(r.read("gh.log.body").contains("**Over budget:**"));
+    assert!(r.read("gh.log").contains("-X POST"));
+}
+
+#[test]
+fn the_action_runs_the_scripts_it_ships() {
+    let action = std::fs::read_to_string(common::root().join("action.yml")).unwrap();
+    for script in ["install.sh", "check.sh", "report.sh"] {
+        assert!(
+            action.contains(&format!("$GITHUB_ACTION_PATH/scripts/action/{script}")),
+            "{script}"
+        );
+        assert!(common::root().join("scripts/action").join(script).is_file());
+    }
+    for input in ["version", "paths", "args", "sarif", "report"] {
+        assert!(action.contains(&format!("\n  {input}:\n")), "input {input}");
+    }
+    // Every script parses.
+    for script in ["install.sh", "check.sh", "report.sh"] {
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg(common::root().join("scripts/action").join(script))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}: {out:?}");
+    }
+}
