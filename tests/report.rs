@@ -372,3 +372,36 @@ fn every_route_of_the_sample_worker_makes_the_operations_the_report_says() {
     let after = observed_within_report(dir.path());
     eprintln!("{before} requests before the fix and {after} after, each within the report");
 }
+
+#[test]
+fn files_that_cannot_be_parsed_are_named_and_the_rest_is_counted() {
+    let deep = format!("const x = {}{};\n", "[".repeat(5000), "]".repeat(5000));
+    let p = common::files(&[
+        ("package.json", "{}"),
+        (
+            "wrangler.toml",
+            "name = \"x\"\nmain = \"src/index.ts\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"a\"\n",
+        ),
+        (
+            "src/index.ts",
+            "export default { async fetch(r: Request, env: { KV: KVNamespace }) { return new Response(await env.KV.get('a:b')); } };\n",
+        ),
+        ("src/bad.ts", "export const x = (;\n"),
+        ("src/deep.ts", &deep),
+    ]);
+    let out = kvlint(p.path(), &["report", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(range(entry(&r, "fetch"), "reads"), (1, 1));
+    let unread: Vec<&str> = r["unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert_eq!(unread.len(), 2, "{unread:?}");
+    assert!(unread[0].starts_with("src/bad.ts:1:19: "), "{unread:?}");
+    assert!(unread[1].starts_with("src/deep.ts:1:"), "{unread:?}");
+    let human = stdout(&kvlint(p.path(), &["report"]));
+    assert!(human.contains("Not read (their operations are not in this report):"));
+}

@@ -54,7 +54,19 @@ impl<'r> Files<'r> {
         if let Some(hit) = self.read.lock().unwrap().get(&abs) {
             return hit.clone();
         }
-        let summary = self.summarize(&abs).map(Arc::new);
+        // The parser can panic on hostile input (DESIGN §6): that file is not read, and the
+        // rest of the report goes on.
+        let summary =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.summarize(&abs)))
+                .unwrap_or_else(|p| {
+                    let why = crate::isolate::panic_message(p);
+                    self.unread.lock().unwrap().push(format!(
+                        "{}: kvlint could not process it: {why}",
+                        self.label(&abs)
+                    ));
+                    None
+                })
+                .map(Arc::new);
         self.read
             .lock()
             .unwrap()
