@@ -9,16 +9,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// A pull request's repository: the hono fixture at the base, and a head that writes to KV
 /// on the health route.
 fn repository() -> (tempfile::TempDir, String) {
@@ -26,13 +16,7 @@ fn repository() -> (tempfile::TempDir, String) {
     let d = dir.path();
     common::copy_dir(&common::root().join("fixtures/report/hono"), d);
     std::fs::remove_file(d.join("expected.txt")).unwrap();
-    git(d, &["init", "-q"]);
-    git(d, &["config", "user.email", "test@example.com"]);
-    git(d, &["config", "user.name", "Test"]);
-    git(d, &["config", "commit.gpgsign", "false"]);
-    git(d, &["add", "."]);
-    git(d, &["commit", "-qm", "base"]);
-    let base = git(d, &["rev-parse", "HEAD"]);
+    let base = common::git_repo(d);
     let index = std::fs::read_to_string(d.join("src/index.ts")).unwrap();
     let index = index.replace(
         ".get('/health', (c) => c.text('ok'))",
@@ -40,7 +24,7 @@ fn repository() -> (tempfile::TempDir, String) {
     );
     assert!(index.contains("KV.put('health'"));
     std::fs::write(d.join("src/index.ts"), index).unwrap();
-    git(d, &["commit", "-qam", "head"]);
+    common::git(d, &["commit", "-qam", "head"]);
     (dir, base)
 }
 

@@ -162,27 +162,13 @@ fn a_budget_passed_fails_the_run_and_says_which() {
     assert_eq!(under.status.code(), Some(0), "{}", stdout(&under));
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
 #[test]
 fn base_compares_with_a_revision_without_touching_the_work_tree() {
     let p = common::files(&[]);
     let d = p.path();
     common::copy_dir(&common::root().join("fixtures/report/hono"), d);
     std::fs::remove_file(d.join("expected.txt")).unwrap();
-    git(d, &["init", "-q"]);
-    git(d, &["config", "user.email", "test@example.com"]);
-    git(d, &["config", "user.name", "Test"]);
-    git(d, &["config", "commit.gpgsign", "false"]);
-    git(d, &["add", "."]);
-    git(d, &["commit", "-qm", "base"]);
+    common::git_repo(d);
     // The head reads a user's profile and settings in one bulk read, and drops the flags
     // route.
     let users = std::fs::read_to_string(d.join("src/users.ts")).unwrap();

@@ -1301,16 +1301,7 @@ impl Builder<'_, '_> {
             }
             Stmt::ForOf(f) => {
                 let right = self.expr(&f.right);
-                let count = match strip(&f.right) {
-                    Expr::Array(a)
-                        if a.elems
-                            .iter()
-                            .all(|e| e.as_ref().is_some_and(|e| e.spread.is_none())) =>
-                    {
-                        Some(a.elems.len() as u64)
-                    }
-                    _ => None,
-                };
+                let count = literal_length(&f.right);
                 let body = self.stmt(&f.body);
                 Node::seq(vec![right, Node::Loop(Box::new(body), count)])
             }
@@ -1570,16 +1561,7 @@ impl Builder<'_, '_> {
         }
         if let Expr::Member(m) = callee {
             let receiver = self.expr(&m.obj);
-            let count = match strip(&m.obj) {
-                Expr::Array(a)
-                    if a.elems
-                        .iter()
-                        .all(|e| e.as_ref().is_some_and(|e| e.spread.is_none())) =>
-                {
-                    Some(a.elems.len() as u64)
-                }
-                _ => None,
-            };
+            let count = literal_length(&m.obj);
             if ITERATING.contains(&last.as_str()) && args.iter().any(|a| is_fn(a)) {
                 let body = Node::seq(self.callbacks_run(&args));
                 return Node::seq(vec![receiver, Node::Loop(Box::new(body), count)]);
@@ -1833,16 +1815,7 @@ impl Builder<'_, '_> {
         };
         let first = kv.arg(0);
         let keys = match first.map(strip) {
-            Some(Expr::Array(a)) if kv.method.is_read() => {
-                if a.elems
-                    .iter()
-                    .all(|e| e.as_ref().is_some_and(|e| e.spread.is_none()))
-                {
-                    Some(a.elems.len() as u64)
-                } else {
-                    None
-                }
-            }
+            Some(e @ Expr::Array(_)) if kv.method.is_read() => literal_length(e),
             _ => Some(1),
         };
         let key = match (kv.method, first) {
@@ -1950,6 +1923,20 @@ fn pattern(e: &Expr, kv: &KvCall) -> String {
             KeyValue::Prefix(p) => format!("{p}${{…}}"),
             _ => "${…}".to_string(),
         },
+    }
+}
+
+/// The length of an array literal without spreads (`['a', 'b']`: 2).
+fn literal_length(e: &Expr) -> Option<u64> {
+    match strip(e) {
+        Expr::Array(a)
+            if a.elems
+                .iter()
+                .all(|e| e.as_ref().is_some_and(|e| e.spread.is_none())) =>
+        {
+            Some(a.elems.len() as u64)
+        }
+        _ => None,
     }
 }
 

@@ -155,33 +155,29 @@ impl Traffic {
 
 /// Budgets, and which a month's estimate passes.
 pub fn over_budget(budget: &BudgetTable, ops: &[f64; 4], usd: f64) -> Vec<String> {
-    let mut over = vec![];
-    if let Some(b) = budget.reads_per_month {
-        if ops[0] > b as f64 {
-            over.push(format!(
-                "reads: {} a month at most, over the budget of {}",
-                thousands(ops[0]),
-                thousands(b as f64)
-            ));
-        }
-    }
-    if let Some(b) = budget.writes_per_month {
-        if ops[1] > b as f64 {
-            over.push(format!(
-                "writes: {} a month at most, over the budget of {}",
-                thousands(ops[1]),
-                thousands(b as f64)
-            ));
-        }
-    }
-    if let Some(b) = budget.usd_per_month {
-        if usd > b {
-            over.push(format!(
-                "cost: {} a month at most, over the budget of {}",
-                dollars(usd),
-                dollars(b)
-            ));
-        }
+    let counts = [
+        ("reads", budget.reads_per_month, ops[0]),
+        ("writes", budget.writes_per_month, ops[1]),
+    ];
+    let mut over: Vec<String> = counts
+        .iter()
+        .filter_map(|&(what, limit, n)| {
+            let limit = limit? as f64;
+            (n > limit).then(|| {
+                format!(
+                    "{what}: {} a month at most, over the budget of {}",
+                    thousands(n),
+                    thousands(limit)
+                )
+            })
+        })
+        .collect();
+    if let Some(b) = budget.usd_per_month.filter(|&b| usd > b) {
+        over.push(format!(
+            "cost: {} a month at most, over the budget of {}",
+            dollars(usd),
+            dollars(b)
+        ));
     }
     over
 }

@@ -176,3 +176,25 @@ pub fn not_run(test: &str, why: &str) {
     }
     eprintln!("NOT RUN: {test}: {why}");
 }
+
+/// `git ARGS` in `dir`, which must succeed: its output, trimmed.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Makes `dir` a git repository with its files committed (as `base`), under a test identity.
+pub fn git_repo(dir: &std::path::Path) -> String {
+    git(dir, &["init", "-q"]);
+    git(dir, &["config", "user.email", "test@example.com"]);
+    git(dir, &["config", "user.name", "Test"]);
+    git(dir, &["config", "commit.gpgsign", "false"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "base"]);
+    git(dir, &["rev-parse", "HEAD"])
+}

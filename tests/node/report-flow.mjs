@@ -7,8 +7,7 @@
 //   node tests/node/report-flow.mjs <worker folder>
 
 import path from "node:path";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import { bundle, start } from "./sample-worker.mjs";
 
 const dir = path.resolve(process.argv[2] ?? ".");
 
@@ -51,45 +50,7 @@ export default {
 };
 `;
 
-const bundle = await build({
-  stdin: { contents: shim, resolveDir: dir, sourcefile: "shim.ts", loader: "ts" },
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  external: ["cloudflare:*"],
-  write: false,
-  logLevel: "silent",
-});
-
-function outbound(request) {
-  const url = new URL(request.url);
-  const json = (body) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
-  switch (url.hostname) {
-    case "graph.facebook.com":
-      return url.pathname.startsWith("/oauth")
-        ? json({ access_token: "fb-token", expires_in: 7200 })
-        : json({ data: [{ id: "e1", name: "Launch" }] });
-    case "graph.instagram.com":
-      return json({ posts: [1, 2], profile: { name: "sample" }, followers: 42 });
-    case "api.example.com":
-      return json({ requests: 1234, errors: 5 });
-    default:
-      return new Response("not found", { status: 404 });
-  }
-}
-
-const mf = new Miniflare({
-  modules: [{ type: "ESModule", path: "index.mjs", contents: bundle.outputFiles[0].text }],
-  compatibilityDate: "2025-10-01",
-  kvNamespaces: ["SESSIONS"],
-  r2Buckets: ["ASSETS"],
-  durableObjects: { USER_SESSIONS: { className: "UserSession", useSQLite: true } },
-  bindings: { FB_APP_ID: "1234567890", FB_APP_SECRET: "secret", SPOTIFY_CLIENT_ID: "spotify" },
-  outboundService: outbound,
-});
+const mf = start(await bundle({ stdin: { contents: shim, resolveDir: dir, sourcefile: "shim.ts", loader: "ts" } }));
 
 const observed = [];
 let sessionId = "";
