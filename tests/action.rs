@@ -216,3 +216,80 @@ fn the_action_runs_the_scripts_it_ships() {
         assert!(out.status.success(), "{script}: {out:?}");
     }
 }
+
+/// The action and the workflows, parsed as YAML (PyYAML) and checked for what GitHub needs
+/// of them: `actionlint` cannot be installed here (its PyPI package downloads the binary from
+/// GitHub at install time).
+#[test]
+fn the_action_and_the_workflows_are_well_formed() {
+    let python = common::python_with_yaml();
+    let script = r#"
+import json, sys, yaml
+out = {}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        out[path.rsplit('/', 1)[-1]] = yaml.safe_load(f)
+print(json.dumps(out))
+"#;
+    let root = common::root();
+    let files = [
+        root.join("action.yml"),
+        root.join(".github/workflows/ci.yml"),
+        root.join(".github/workflows/release.yml"),
+    ];
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let action = &docs["action.yml"];
+    assert_eq!(action["runs"]["using"], "composite");
+    for (name, input) in action["inputs"].as_object().unwrap() {
+        assert!(input["description"].is_string(), "input {name}");
+    }
+    for step in action["runs"]["steps"].as_array().unwrap() {
+        // A composite action's `run` step must name its shell.
+        if step.get("run").is_some() {
+            assert_eq!(step["shell"], "bash", "{step}");
+        } else {
+            assert!(step["uses"].is_string(), "{step}");
+        }
+    }
+
+    for wf in ["ci.yml", "release.yml"] {
+        let w = &docs[wf];
+        // YAML 1.1 (PyYAML) reads the key `on` as `true`; GitHub reads it as `on`.
+        let on = if w["on"].is_null() {
+            &w["true"]
+        } else {
+            &w["on"]
+        };
+        assert!(on.is_object() || on.is_array(), "{wf}");
+        for (job, j) in w["jobs"].as_object().unwrap() {
+            assert!(j["runs-on"].is_string(), "{wf}: {job}");
+            for step in j["steps"].as_array().unwrap() {
+                assert!(
+                    step.get("run").is_some() != step.get("uses").is_some(),
+                    "{wf}: {job}: {step}"
+                );
+            }
+        }
+    }
+    // The release builds every target the npm launcher knows as a release target.
+    let targets: Vec<String> = docs["release.yml"]["jobs"]["build"]["strategy"]["matrix"]
+        ["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["npm"].as_str().unwrap().to_string())
+        .collect();
+    let launcher = std::fs::read_to_string(root.join("npm/kvlint/bin/platform.js")).unwrap();
+    for t in &targets {
+        assert!(launcher.contains(&format!("\"{t}\"")), "{t}");
+    }
+    assert_eq!(targets.len(), 5);
+}

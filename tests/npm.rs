@@ -177,3 +177,18 @@ fn npx_kvlint_from_the_packed_tarballs() {
     let commit = run(&repo, "git", &["commit", "-qm", "good"]);
     assert!(commit.status.success(), "{}", text(&commit));
 }
+
+/// The launcher's choice of platform package for every release target (node's test runner).
+#[test]
+fn the_launcher_picks_the_package_of_every_release_target() {
+    if !tools() {
+        return;
+    }
+    let out = run(
+        &common::root(),
+        "node",
+        &["--test", "npm/kvlint/test/platform.test.js"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("# pass 4"));
+}

@@ -198,3 +198,37 @@ pub fn git_repo(dir: &std::path::Path) -> String {
     git(dir, &["commit", "-qm", "base"]);
     git(dir, &["rev-parse", "HEAD"])
 }
+
+/// A Python that can `import yaml`: the system's, else a virtual environment under `target/`
+/// with PyYAML from PyPI.
+pub fn python_with_yaml() -> std::path::PathBuf {
+    let has_yaml = |py: &std::path::Path| {
+        std::process::Command::new(py)
+            .args(["-c", "import yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let system = std::path::PathBuf::from("python3");
+    if has_yaml(&system) {
+        return system;
+    }
+    let venv = root().join("target/yaml-venv");
+    let python = venv.join("bin/python");
+    if !has_yaml(&python) {
+        let made = std::process::Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .output()
+            .expect("python3");
+        assert!(made.status.success(), "python3 -m venv: {made:?}");
+        let pip = std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "pyyaml"])
+            .output()
+            .expect("pip");
+        assert!(
+            pip.status.success(),
+            "pip install pyyaml (it needs PyPI): {pip:?}"
+        );
+    }
+    python
+}

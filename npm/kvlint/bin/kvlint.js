@@ -3,28 +3,23 @@
 // passing the arguments, stdio and exit code through unchanged.
 "use strict";
 const { spawnSync } = require("node:child_process");
-const path = require("node:path");
+const { candidates, executable, isGlibc } = require("./platform.js");
 
-function libc() {
-  if (process.platform !== "linux") return "";
-  try {
-    const report = process.report && process.report.getReport();
-    if (report && report.header && report.header.glibcVersionRuntime) return "-gnu";
-  } catch {}
-  return "-musl";
-}
-
-const target = `${process.platform}-${process.arch}${libc()}`;
-const pkg = `kvlint-${target}`;
-const exe = process.platform === "win32" ? "kvlint.exe" : "kvlint";
+const glibc = process.platform === "linux" && isGlibc();
+const target = `${process.platform}-${process.arch}${process.platform === "linux" ? (glibc ? "-gnu" : "-musl") : ""}`;
+const exe = executable(process.platform);
 let binary;
-try {
-  binary = require.resolve(`${pkg}/bin/${exe}`);
-} catch {
+for (const pkg of candidates(process.platform, process.arch, glibc)) {
+  try {
+    binary = require.resolve(`${pkg}/bin/${exe}`);
+    break;
+  } catch {}
+}
+if (!binary) {
   console.error(
-    `kvlint: no binary for this platform (${target}): the package ${pkg} is not installed.\n` +
-      "kvlint ships binaries for the platforms it is built on; build it from source with\n" +
-      "`cargo install --path .` in a clone of kvlint, and run that binary.",
+    `kvlint: no binary for this platform (${target}): no kvlint-${target} package is installed.\n` +
+      "kvlint ships binaries for linux (x64, arm64), macOS (x64, arm64) and Windows (x64); elsewhere,\n" +
+      "build it from source with `cargo install --path .` in a clone of kvlint, and run that binary.",
   );
   process.exit(2);
 }
