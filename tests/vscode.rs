@@ -21,13 +21,7 @@ fn npm(args: &[&str]) -> Output {
         .expect("npm")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::text;
 
 #[test]
 fn the_extension_type_checks_passes_its_tests_and_packs_a_vsix() {

@@ -232,3 +232,12 @@ pub fn python_with_yaml() -> std::path::PathBuf {
     }
     python
 }
+
+/// A command's standard output then standard error, as text.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
