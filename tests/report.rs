@@ -118,6 +118,12 @@ fn costs_follow_the_traffic_and_the_published_prices() {
         entry(&r, "POST /l")["monthly"]["usd_max_before_included"],
         10.0
     );
+    // Per namespace: 20M reads at $0.50 and 2M writes at $5.00 per million.
+    assert_eq!(
+        r["monthly"]["by_namespace"]["LINKS"]["usd_before_included"],
+        20.0
+    );
+    assert_eq!(r["monthly"]["by_namespace"]["LINKS"]["reads"], 20_000_000.0);
     // The same as JSON.
     let json = t.path().join("traffic.json");
     std::fs::write(&json, r#"{"GET /l/:slug": 20000000, "*": 2000000}"#).unwrap();

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::cost::{Count, Kind, Tally};
+use super::pricing::Pricing;
 use super::render::changes;
 use super::{Costs, Report, Run};
 
@@ -137,8 +138,15 @@ struct Namespace<'a> {
 }
 
 #[derive(Serialize)]
+struct NamespaceMonthly {
+    #[serde(flatten)]
+    ops: Monthly,
+    usd_before_included: f64,
+}
+
+#[derive(Serialize)]
 struct Totals<'a> {
-    by_namespace: BTreeMap<&'a str, Monthly>,
+    by_namespace: BTreeMap<&'a str, NamespaceMonthly>,
     entries_per_item: usize,
     max: Monthly,
     min: Monthly,
@@ -155,7 +163,7 @@ struct ReportJson<'a> {
     unread: &'a [String],
 }
 
-fn report<'a>(r: &'a Report, costs: &'a Option<Costs>) -> ReportJson<'a> {
+fn report<'a>(r: &'a Report, costs: &'a Option<Costs>, pricing: &Pricing) -> ReportJson<'a> {
     let entries = r
         .entries
         .iter()
@@ -209,7 +217,13 @@ fn report<'a>(r: &'a Report, costs: &'a Option<Costs>) -> ReportJson<'a> {
         by_namespace: c
             .namespaces
             .iter()
-            .map(|(k, v)| (k.as_str(), v.into()))
+            .map(|(k, v)| {
+                let n = NamespaceMonthly {
+                    ops: v.into(),
+                    usd_before_included: pricing.gross(v),
+                };
+                (k.as_str(), n)
+            })
             .collect(),
         entries_per_item: c.per_item,
         max: (&c.max).into(),
@@ -250,7 +264,7 @@ struct Included {
 }
 
 #[derive(Serialize)]
-struct Pricing {
+struct PricingJson {
     included: Included,
     per_million: Monthly,
     storage_included_gb: f64,
@@ -266,14 +280,14 @@ struct Whole<'a> {
     monthly: Option<Totals<'a>>,
     namespaces: Vec<Namespace<'a>>,
     over_budget: &'a [String],
-    pricing: Pricing,
+    pricing: PricingJson,
     unread: &'a [String],
     version: u32,
 }
 
 /// The report as JSON.
 pub fn render(run: &Run) -> String {
-    let now = report(&run.report, &run.costs);
+    let now = report(&run.report, &run.costs, &run.pricing);
     let all;
     let before = match &run.before {
         Some((what, b)) => {
@@ -289,7 +303,7 @@ pub fn render(run: &Run) -> String {
                         name: &c.name,
                     })
                     .collect(),
-                report: report(b, &run.before_costs),
+                report: report(b, &run.before_costs, &run.pricing),
                 what,
             })
         }
@@ -303,7 +317,7 @@ pub fn render(run: &Run) -> String {
         monthly: now.monthly,
         namespaces: now.namespaces,
         over_budget: &run.over_budget,
-        pricing: Pricing {
+        pricing: PricingJson {
             included: Included {
                 deletes: p.included[2],
                 lists: p.included[3],

@@ -328,7 +328,12 @@ fn human_costs(out: &mut String, run: &Run, c: &Costs) {
         out.push_str(&table(&rows));
     }
     for (ns, ops) in &c.namespaces {
-        let _ = writeln!(out, "  {ns}: {}", ops_words(ops));
+        let _ = writeln!(
+            out,
+            "  {ns}: {} ({} before included operations)",
+            ops_words(ops),
+            dollars(run.pricing.gross(ops))
+        );
     }
     let _ = writeln!(
         out,
