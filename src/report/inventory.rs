@@ -23,6 +23,9 @@ pub struct KeyPattern {
     pub calls: BTreeSet<String>,
     /// No namespace separator (`:`) before its first dynamic part (or at all).
     pub unprefixed: bool,
+    /// Nothing of the key is known where the call is (`kv.get(key)` in a helper): neither
+    /// unprefixed nor overlapping can be said of it.
+    pub unknown: bool,
     /// Other patterns of the namespace that can match some of the same keys.
     pub overlaps: BTreeSet<String>,
 }
@@ -88,7 +91,8 @@ fn add(
         };
         for p in patterns {
             let k = keys.entry(p.clone()).or_insert_with(|| KeyPattern {
-                unprefixed: unprefixed(&p),
+                unprefixed: !unknown(&p) && unprefixed(&p),
+                unknown: unknown(&p),
                 pattern: p,
                 ..KeyPattern::default()
             });
@@ -139,6 +143,12 @@ fn static_start(p: &str) -> (&str, bool) {
     }
 }
 
+/// Whether nothing of a key is known: it starts with a dynamic part.
+pub fn unknown(p: &str) -> bool {
+    let (start, dynamic) = static_start(p);
+    dynamic && start.is_empty() && p != "*"
+}
+
 /// Whether a key pattern has no `:` before its first dynamic part (a static key: none at all).
 pub fn unprefixed(p: &str) -> bool {
     let (start, dynamic) = static_start(p);
@@ -151,6 +161,9 @@ pub fn unprefixed(p: &str) -> bool {
 /// Whether two patterns can match the same key: one static key the other's start allows, or
 /// two dynamic patterns whose static starts agree.
 fn overlap(a: &str, b: &str) -> bool {
+    if unknown(a) || unknown(b) {
+        return false;
+    }
     let (sa, da) = static_start(a);
     let (sb, db) = static_start(b);
     match (da, db) {
@@ -168,7 +181,10 @@ mod tests {
     #[test]
     fn prefixes_and_overlaps() {
         assert!(unprefixed("refresh_token"));
-        assert!(unprefixed("${…}"));
+        assert!(unknown("${…}"));
+        assert!(unknown("${…}:settings"));
+        assert!(!unknown("*"));
+        assert!(!overlap("${…}", "user:1"));
         assert!(unprefixed("user_${…}"));
         assert!(!unprefixed("user:${…}"));
         assert!(!unprefixed("cache:api:metrics"));

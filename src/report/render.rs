@@ -222,6 +222,9 @@ fn human_namespace(out: &mut String, ns: &Namespace) {
     let _ = writeln!(out, "  {title}");
     for k in &ns.keys {
         let mut flags = vec![];
+        if k.unknown {
+            flags.push("key not known where it is used".to_string());
+        }
         if k.unprefixed {
             flags.push("unprefixed".to_string());
         }
