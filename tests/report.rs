@@ -79,10 +79,11 @@ fn the_json_model_counts_paths_loops_background_and_bulk_reads() {
     let r = report_json(&dir, &[]);
     let fetch = entry(&r, "fetch");
     assert_eq!(range(fetch, "reads"), (1, 1));
-    // The cache miss writes the user; the visit is written in the background either way.
-    assert_eq!(range(fetch, "writes"), (1, 2));
+    // The cache miss writes the user; the visit is marked, and written in the background,
+    // either way.
+    assert_eq!(range(fetch, "writes"), (2, 3));
     assert_eq!(fetch["per_invocation"]["background"]["writes"], 1);
-    assert_eq!(fetch["hit"]["max"]["writes"], 1);
+    assert_eq!(fetch["hit"]["max"]["writes"], 2);
     assert_eq!(
         fetch["per_invocation"]["by_namespace"]["CACHE"]["max"]["writes"],
         1
@@ -96,6 +97,25 @@ fn the_json_model_counts_paths_loops_background_and_bulk_reads() {
     assert_eq!(scheduled["per_invocation"]["per_item"]["deletes"], 1);
     assert_eq!(scheduled["per_invocation"]["unbounded"], true);
     assert_eq!(scheduled["over_limit"], true);
+    // A helper's key parameter is the key its callers pass, on the namespace they pass,
+    // also through a helper that passes both on.
+    let keys = |ns: &str| -> Vec<String> {
+        r["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == ns)
+            .unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["pattern"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(keys("CACHE").contains(&"queue:last".to_string()));
+    assert!(keys("CACHE").contains(&"cleanup:last".to_string()));
+    assert!(keys("KV").contains(&"visit:${…}".to_string()));
+    assert!(!keys("KV").contains(&"queue:last".to_string()));
     // Deterministic.
     assert_eq!(r, report_json(&dir, &[]));
 }

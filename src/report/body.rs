@@ -11,7 +11,7 @@ use swc_ecma_ast::*;
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::cost::Kind;
-use crate::semantic::values::{key_value, strip, KeyValue};
+use crate::semantic::values::{key_value, strip, Consts, KeyValue};
 use crate::semantic::{KvCall, KvMethod, SemanticModel};
 use crate::source::Source;
 
@@ -28,6 +28,9 @@ pub struct OpInfo {
     pub keys: Option<u64>,
     /// The key as a pattern (`user:${…}`, a static key, `${…}` when nothing is known).
     pub key: String,
+    /// The name the key is passed in (`kv.get(key)`): a parameter's, whose callers say
+    /// what the key is.
+    pub key_name: Option<String>,
     /// `expirationTtl` / `expiration` as written, for writes.
     pub ttl: Option<String>,
     /// `cacheTtl` as written, for reads.
@@ -68,12 +71,13 @@ pub enum Node {
     /// An operation of the file, by index.
     Op(usize),
     Call(Target, usize),
-    /// A call, with what namespace each argument is (a binding's name, or a name of the
-    /// caller's), for the callee's namespace parameters.
-    CallWith(Target, usize, Arc<[Option<Arc<str>>]>),
+    /// A call, with what namespace and what key each argument is (a binding's name or a key
+    /// pattern, or a name of the caller's), for the callee's parameters.
+    CallWith(Target, usize, Labels, Labels),
     /// A method called on an instance the code made (`new CacheManager(env.CACHE)`): the
-    /// method's call arguments, and the constructor's, for the fields it keeps them in.
-    Method(Target, usize, Labels, Labels),
+    /// method's call arguments (namespaces, keys), and the constructor's namespaces, for the
+    /// fields it keeps them in.
+    Method(Target, usize, Labels, Labels, Labels),
     /// A middleware's `next()`: the rest of the chain.
     Next,
     /// A call the report cannot follow: what it says about it.
@@ -1606,7 +1610,7 @@ impl Builder<'_, '_> {
                                 .iter()
                                 .map(|a| self.namespace_label(a).map(Arc::from))
                                 .collect();
-                            Node::Method(callee, line, labels, ctor)
+                            Node::Method(callee, line, labels, key_labels(&args), ctor)
                         }
                         None => self.call_with(callee, line, &args),
                     };
@@ -1701,10 +1705,11 @@ impl Builder<'_, '_> {
             .iter()
             .map(|a| self.namespace_label(a).map(Arc::from))
             .collect();
-        if labels.iter().all(Option::is_none) {
+        let keys = key_labels(args);
+        if labels.iter().all(Option::is_none) && keys.iter().all(Option::is_none) {
             Node::Call(target, line)
         } else {
-            Node::CallWith(target, line, labels.into())
+            Node::CallWith(target, line, labels.into(), keys)
         }
     }
 
@@ -1828,10 +1833,10 @@ impl Builder<'_, '_> {
                 .elems
                 .iter()
                 .flatten()
-                .map(|e| pattern(&e.expr, kv))
+                .map(|e| pattern(&e.expr, &kv.consts))
                 .collect::<Vec<_>>()
                 .join(", "),
-            (_, Some(k)) => pattern(k, kv),
+            (_, Some(k)) => pattern(k, &kv.consts),
             (_, None) => "${…}".to_string(),
         };
         let option = |name: &str| -> Option<String> {
@@ -1862,6 +1867,11 @@ impl Builder<'_, '_> {
             })
             .flatten();
         let cache_ttl = (kind == Kind::Read).then(|| option("cacheTtl")).flatten();
+        let key_name = match (kv.method, first.map(strip)) {
+            (KvMethod::List, _) => None,
+            (_, Some(Expr::Ident(i))) => Some(i.sym.to_string()),
+            _ => None,
+        };
         let line = self.line(kv.span);
         let i = self.out.ops.len();
         self.out.ops.push(OpInfo {
@@ -1871,6 +1881,7 @@ impl Builder<'_, '_> {
             method: kv.method,
             keys,
             key,
+            key_name,
             ttl,
             cache_ttl,
             line,
@@ -1897,9 +1908,29 @@ fn demote(node: Node, ids: &[usize]) -> Node {
     }
 }
 
+/// Marks a key label that is the caller's own name (its parameter, named in turn by its
+/// caller), not a pattern.
+pub const NAME_MARK: char = '\u{0}';
+
+/// What key each argument of a call is: a pattern where the text says (`'/api/metrics'`,
+/// `` `user:${id}` ``), the caller's name for it (marked), or nothing.
+fn key_labels(args: &[&Expr]) -> Labels {
+    let none = Consts::default();
+    args.iter()
+        .map(|a| match strip(a) {
+            Expr::Lit(Lit::Str(_)) | Expr::Tpl(_) | Expr::Bin(_) => {
+                let p = pattern(a, &none);
+                (!p.starts_with("${")).then(|| Arc::from(p))
+            }
+            Expr::Ident(i) => Some(Arc::from(format!("{NAME_MARK}{}", i.sym))),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A key as a pattern: its static parts, `${…}` for each dynamic one.
-fn pattern(e: &Expr, kv: &KvCall) -> String {
-    if let KeyValue::Static(s) = key_value(e, &kv.consts) {
+fn pattern(e: &Expr, consts: &Consts) -> String {
+    if let KeyValue::Static(s) = key_value(e, consts) {
         return s;
     }
     match strip(e) {
@@ -1908,7 +1939,7 @@ fn pattern(e: &Expr, kv: &KvCall) -> String {
             for (i, q) in t.quasis.iter().enumerate() {
                 out.push_str(q.cooked.as_ref().and_then(|c| c.as_str()).unwrap_or("…"));
                 if let Some(e) = t.exprs.get(i) {
-                    match key_value(e, &kv.consts) {
+                    match key_value(e, consts) {
                         KeyValue::Static(s) => out.push_str(&s),
                         _ => out.push_str("${…}"),
                     }
@@ -1917,9 +1948,9 @@ fn pattern(e: &Expr, kv: &KvCall) -> String {
             out
         }
         Expr::Bin(b) if b.op == BinaryOp::Add => {
-            format!("{}{}", pattern(&b.left, kv), pattern(&b.right, kv))
+            format!("{}{}", pattern(&b.left, consts), pattern(&b.right, consts))
         }
-        _ => match key_value(e, &kv.consts) {
+        _ => match key_value(e, consts) {
             KeyValue::Prefix(p) => format!("{p}${{…}}"),
             _ => "${…}".to_string(),
         },

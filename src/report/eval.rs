@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::body::{FileSummary, Node, Target};
+use super::body::{FileSummary, Node, Target, NAME_MARK};
 use super::cost::{Count, Outcome};
 use super::files::Files;
 
@@ -16,11 +16,16 @@ use super::files::Files;
 pub struct Counted {
     pub outcome: Outcome,
     pub notes: BTreeSet<String>,
-    /// (file, op index, the namespace it works on there) of every operation reached.
-    pub ops: BTreeSet<(Arc<str>, usize, Arc<str>)>,
+    /// Every operation reached: its file and index, the namespace it works on there, and
+    /// its key where a caller says it (a pattern, or still a name marked with
+    /// [`NAME_MARK`]; `None`: the operation's own).
+    pub ops: BTreeSet<Reached>,
     /// (file, function index) of every function reached.
     pub functions: BTreeSet<(Arc<str>, usize)>,
 }
+
+/// An operation reached: (file, op index, namespace, key).
+pub type Reached = (Arc<str>, usize, Arc<str>, Option<Arc<str>>);
 
 /// A function found for a call: its file and index.
 pub type Found = (Arc<FileSummary>, usize);
@@ -185,8 +190,12 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             }
             Node::Op(i) => {
                 let op = &file.ops[*i];
+                let key = op
+                    .key_name
+                    .as_ref()
+                    .map(|n| Arc::from(format!("{NAME_MARK}{n}")));
                 acc.ops
-                    .insert((file.label.clone(), *i, op.namespace.clone()));
+                    .insert((file.label.clone(), *i, op.namespace.clone(), key));
                 Outcome::falls(match op.keys {
                     Some(n) => Count::op(&op.namespace, op.kind, n),
                     // One read per key, for a list the code computes.
@@ -211,12 +220,12 @@ impl<'f, 'r> Evaluator<'f, 'r> {
                 .reach(file, target, *line, None, acc)
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
-            Node::CallWith(target, line, args) => self
-                .reach_with(file, target, *line, args, None, acc)
+            Node::CallWith(target, line, args, keys) => self
+                .reach_with(file, target, *line, (args, keys), None, acc)
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
-            Node::Method(target, line, args, ctor) => self
-                .reach_with(file, target, *line, args, Some(ctor), acc)
+            Node::Method(target, line, args, keys, ctor) => self
+                .reach_with(file, target, *line, (args, keys), Some(ctor), acc)
                 .map(|o| o.as_call())
                 .unwrap_or_else(Outcome::nothing),
         }
@@ -256,7 +265,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         file: &Arc<FileSummary>,
         target: &Target,
         line: usize,
-        args: &[Option<Arc<str>>],
+        (args, keys): (&[Option<Arc<str>>], &[Option<Arc<str>>]),
         ctor: Option<&[Option<Arc<str>>]>,
         acc: &mut Acc,
     ) -> Option<Outcome> {
@@ -265,12 +274,16 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             _ => return self.reach(file, target, line, None, acc),
         };
         let mut names: HashMap<Arc<str>, Arc<str>> = HashMap::new();
-        for (param, arg) in f.functions[id].params.iter().zip(args) {
-            if let (Some(p), Some(a)) = (param, arg) {
+        let mut key_names: HashMap<Arc<str>, Option<Arc<str>>> = HashMap::new();
+        for (i, param) in f.functions[id].params.iter().enumerate() {
+            let Some(p) = param else { continue };
+            if let Some(Some(a)) = args.get(i) {
                 if **p != **a {
                     names.insert(Arc::from(p.as_str()), a.clone());
                 }
             }
+            let marked: Arc<str> = Arc::from(format!("{NAME_MARK}{p}"));
+            key_names.insert(marked, keys.get(i).cloned().flatten());
         }
         // A method of an instance: its `this.kv` is what the constructor was handed.
         if let Some(ctor) = ctor {
@@ -284,7 +297,7 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             }
         }
         let counted = self.function(&f, id);
-        if names.is_empty() {
+        if names.is_empty() && key_names.is_empty() {
             acc.absorb(&counted);
             return Some(counted.outcome);
         }
@@ -294,9 +307,18 @@ impl<'f, 'r> Evaluator<'f, 'r> {
             ops: counted
                 .ops
                 .into_iter()
-                .map(|(l, i, ns)| {
+                .map(|(l, i, ns, key)| {
                     let ns = names.get(&ns).cloned().unwrap_or(ns);
-                    (l, i, ns)
+                    // A key passed in a parameter: what the caller passes (a pattern, its own
+                    // name, or nothing known).
+                    let key = match key {
+                        Some(k) if k.starts_with(NAME_MARK) => match key_names.get(&k) {
+                            Some(given) => given.clone(),
+                            None => Some(k),
+                        },
+                        other => other,
+                    };
+                    (l, i, ns, key)
                 })
                 .collect(),
             functions: counted.functions,
@@ -387,7 +409,7 @@ fn contains_next(node: &Node) -> bool {
 #[derive(Default)]
 struct Acc {
     notes: BTreeSet<String>,
-    ops: BTreeSet<(Arc<str>, usize, Arc<str>)>,
+    ops: BTreeSet<Reached>,
     functions: BTreeSet<(Arc<str>, usize)>,
 }
 

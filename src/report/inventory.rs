@@ -40,8 +40,10 @@ pub struct Namespace {
 }
 
 /// The entries that reach each operation (by file and index), by the namespace it works on
-/// for them (a helper's parameter is the binding each caller passes).
-pub type EntriesOf = BTreeMap<(Arc<str>, usize), BTreeMap<Arc<str>, BTreeSet<String>>>;
+/// for them and the key a caller says (a helper's parameters are what each caller passes;
+/// `None`: the operation's own pattern).
+pub type EntriesOf =
+    BTreeMap<(Arc<str>, usize), BTreeMap<(Arc<str>, Option<Arc<str>>), BTreeSet<String>>>;
 
 /// The inventory of the operations given, with the entries that reach each; `bindings` are
 /// the KV bindings' names.
@@ -54,14 +56,16 @@ pub fn inventory(
     let none = BTreeSet::new();
     for (f, i) in ops {
         let op = &f.ops[*i];
-        let reached: Vec<(&Arc<str>, &BTreeSet<String>)> =
+        let own = (op.namespace.clone(), None);
+        let reached: Vec<(&(Arc<str>, Option<Arc<str>>), &BTreeSet<String>)> =
             match entries_of.get(&(f.label.clone(), *i)) {
                 Some(by) => by.iter().collect(),
-                None => vec![(&op.namespace, &none)],
+                None => vec![(&own, &none)],
             };
-        for (ns, names) in reached {
+        for ((ns, key), names) in reached {
             let known = op.known_namespace || bindings.contains(&**ns);
-            add(&mut by_ns, f, op, ns, known, names);
+            let key = key.as_deref().unwrap_or(&op.key);
+            add(&mut by_ns, f, op, (ns, key), known, names);
         }
     }
     finish(by_ns)
@@ -74,7 +78,7 @@ fn add(
     by_ns: &mut ByNamespace,
     f: &FileSummary,
     op: &super::body::OpInfo,
-    ns: &str,
+    (ns, key): (&str, &str),
     known_ns: bool,
     names: &BTreeSet<String>,
 ) {
@@ -84,10 +88,10 @@ fn add(
             .or_insert_with(|| (known_ns, BTreeMap::new()));
         *known |= known_ns;
         // A bulk read's keys, one by one.
-        let patterns: Vec<String> = if op.kind == Kind::Read && op.key.contains(", ") {
-            op.key.split(", ").map(str::to_string).collect()
+        let patterns: Vec<String> = if op.kind == Kind::Read && key.contains(", ") {
+            key.split(", ").map(str::to_string).collect()
         } else {
-            vec![op.key.clone()]
+            vec![key.to_string()]
         };
         for p in patterns {
             let k = keys.entry(p.clone()).or_insert_with(|| KeyPattern {

@@ -144,11 +144,13 @@ pub fn build(
     let mut count =
         |e: &Entry, ev: &mut eval::Evaluator, reached: &mut BTreeSet<(Arc<str>, usize)>| {
             let counted = ev.chain(&e.links);
-            for (file, op, ns) in &counted.ops {
+            for (file, op, ns, key) in &counted.ops {
+                // A key a caller says; a name still unsaid is the operation's own pattern.
+                let key = key.clone().filter(|k| !k.starts_with(body::NAME_MARK));
                 entries_of
                     .entry((file.clone(), *op))
                     .or_default()
-                    .entry(ns.clone())
+                    .entry((ns.clone(), key))
                     .or_default()
                     .insert(e.name.clone());
             }
