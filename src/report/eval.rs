@@ -24,6 +24,9 @@ pub struct Counted {
     pub functions: BTreeSet<(Arc<str>, usize)>,
 }
 
+/// What a call says of one argument: a namespace or a key (see [`Node::CallWith`]).
+type Label = Option<Arc<str>>;
+
 /// An operation reached: (file, op index, namespace, key).
 pub type Reached = (Arc<str>, usize, Arc<str>, Option<Arc<str>>);
 
@@ -265,8 +268,8 @@ impl<'f, 'r> Evaluator<'f, 'r> {
         file: &Arc<FileSummary>,
         target: &Target,
         line: usize,
-        (args, keys): (&[Option<Arc<str>>], &[Option<Arc<str>>]),
-        ctor: Option<&[Option<Arc<str>>]>,
+        (args, keys): (&[Label], &[Label]),
+        ctor: Option<&[Label]>,
         acc: &mut Acc,
     ) -> Option<Outcome> {
         let (f, id) = match self.find(file, target) {

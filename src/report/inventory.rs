@@ -42,8 +42,10 @@ pub struct Namespace {
 /// The entries that reach each operation (by file and index), by the namespace it works on
 /// for them and the key a caller says (a helper's parameters are what each caller passes;
 /// `None`: the operation's own pattern).
-pub type EntriesOf =
-    BTreeMap<(Arc<str>, usize), BTreeMap<(Arc<str>, Option<Arc<str>>), BTreeSet<String>>>;
+pub type EntriesOf = BTreeMap<(Arc<str>, usize), BTreeMap<Where, BTreeSet<String>>>;
+
+/// The namespace an operation works on for some entries, and the key a caller says.
+pub type Where = (Arc<str>, Option<Arc<str>>);
 
 /// The inventory of the operations given, with the entries that reach each; `bindings` are
 /// the KV bindings' names.
@@ -57,11 +59,11 @@ pub fn inventory(
     for (f, i) in ops {
         let op = &f.ops[*i];
         let own = (op.namespace.clone(), None);
-        let reached: Vec<(&(Arc<str>, Option<Arc<str>>), &BTreeSet<String>)> =
-            match entries_of.get(&(f.label.clone(), *i)) {
-                Some(by) => by.iter().collect(),
-                None => vec![(&own, &none)],
-            };
+        let reached: Vec<(&Where, &BTreeSet<String>)> = match entries_of.get(&(f.label.clone(), *i))
+        {
+            Some(by) => by.iter().collect(),
+            None => vec![(&own, &none)],
+        };
         for ((ns, key), names) in reached {
             let known = op.known_namespace || bindings.contains(&**ns);
             let key = key.as_deref().unwrap_or(&op.key);
