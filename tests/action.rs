@@ -124,7 +124,12 @@ fn the_check_step_annotates_summarizes_and_hands_its_exit_code_on() {
         summary.starts_with("## kvlint: findings to fix"),
         "{summary}"
     );
-    assert!(summary.contains("require-kv-ttl"), "{summary}");
+    // Counted from the one run's annotations: two unbounded writes, one unprefixed key.
+    assert!(summary.contains("| `require-kv-ttl` | 2 |"), "{summary}");
+    assert!(
+        summary.contains("| `no-unprefixed-kv-key` | 1 |"),
+        "{summary}"
+    );
 
     // SARIF instead of annotations.
     let out = r.step("check.sh", &[("KVLINT_SARIF", "true")]);

@@ -6,12 +6,16 @@ set -uo pipefail
 kvlint=${KVLINT_BIN:-kvlint}
 read -ra paths <<< "${KVLINT_PATHS:-.}"
 read -ra args <<< "${KVLINT_ARGS:-}"
+annotations=$(mktemp)
+trap 'rm -f "$annotations"' EXIT
 if [ "${KVLINT_SARIF:-false}" = true ]; then
   "$kvlint" check --format sarif -o kvlint.sarif "${args[@]}" "${paths[@]}"
   code=$?
 else
-  "$kvlint" check --format github "${args[@]}" "${paths[@]}"
+  # One run: the annotations go to the log, and the summary counts them.
+  "$kvlint" check --format github "${args[@]}" "${paths[@]}" > "$annotations"
   code=$?
+  cat "$annotations"
 fi
 case $code in
   0) verdict="no findings" ;;
@@ -21,8 +25,13 @@ esac
 {
   echo "## kvlint: $verdict"
   echo
-  echo '```'
-  "$kvlint" check --statistics --color never "${args[@]}" "${paths[@]}" 2>&1
-  echo '```'
+  if [ "${KVLINT_SARIF:-false}" = true ]; then
+    echo "The findings are in code scanning (SARIF uploaded as \`kvlint\`)."
+  elif [ -s "$annotations" ]; then
+    echo "| rule | findings |"
+    echo "|---|---|"
+    sed -n 's/.*title=kvlint (\([a-z-]*\))::.*/\1/p' "$annotations" | sort | uniq -c \
+      | while read -r n rule; do echo "| \`$rule\` | $n |"; done
+  fi
 } >> "${GITHUB_STEP_SUMMARY:-/dev/null}"
 echo "exit-code=$code" >> "${GITHUB_OUTPUT:-/dev/null}"

@@ -4,7 +4,7 @@
 //! Nitro, Next.js), Durable Object, Workflow and `WorkerEntrypoint` classes, and service
 //! worker listeners.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -654,11 +654,11 @@ fn route(segments: &[&str], groups: bool) -> String {
 pub fn exports_unreached(
     sources: &[Arc<FileSummary>],
     reached: &BTreeSet<(Arc<str>, usize)>,
-    with_entries: &HashMap<Arc<str>, ()>,
+    with_entries: &HashSet<Arc<str>>,
 ) -> Vec<Entry> {
     let mut out = vec![];
     for f in sources {
-        if with_entries.contains_key(&f.label) || f.ops.is_empty() {
+        if with_entries.contains(&f.label) || f.ops.is_empty() {
             continue;
         }
         let mut names: Vec<(&String, &String)> = f.exports.iter().collect();

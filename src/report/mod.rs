@@ -19,7 +19,7 @@ pub mod pricing;
 pub mod render;
 pub mod revision;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -168,7 +168,7 @@ pub fn build(
     for e in &found {
         reports.push(count(e, &mut ev, &mut reached));
     }
-    let with_entries: HashMap<Arc<str>, ()> = found.iter().map(|e| (e.file.clone(), ())).collect();
+    let with_entries: HashSet<Arc<str>> = found.iter().map(|e| e.file.clone()).collect();
     for e in entries::exports_unreached(&sources, &reached, &with_entries) {
         let r = count(&e, &mut ev, &mut reached);
         if !r.count.is_zero() {

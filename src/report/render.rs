@@ -433,15 +433,19 @@ fn human_compare(out: &mut String, what: &str, before: &Report, run: &Run) {
     for c in &changed {
         let _ = writeln!(out, "  {}: {} → {}", c.name, side(c.before), side(c.after));
     }
-    if let (Some(b), Some(a)) = (&run.before_costs, &run.costs) {
-        let _ = writeln!(
-            out,
-            "  Monthly bill: {} → {} ({} a month)",
-            range(dollars(b.billed_min), dollars(b.billed_max)),
-            range(dollars(a.billed_min), dollars(a.billed_max)),
-            signed(a.billed_max - b.billed_max)
-        );
+    if let Some((before, after, change)) = bill_change(run) {
+        let _ = writeln!(out, "  Monthly bill: {before} → {after} ({change} a month)");
     }
+}
+
+/// The month's bill before and after, and the change (worst paths), when both are priced.
+fn bill_change(run: &Run) -> Option<(String, String, String)> {
+    let (b, a) = (run.before_costs.as_ref()?, run.costs.as_ref()?);
+    Some((
+        range(dollars(b.billed_min), dollars(b.billed_max)),
+        range(dollars(a.billed_min), dollars(a.billed_max)),
+        signed(a.billed_max - b.billed_max),
+    ))
 }
 
 fn signed(usd: f64) -> String {
@@ -494,14 +498,8 @@ fn markdown(run: &Run) -> String {
             }
             out.push('\n');
         }
-        if let (Some(b), Some(a)) = (&run.before_costs, &run.costs) {
-            let _ = writeln!(
-                out,
-                "Monthly bill: {} → {} (**{}**).\n",
-                range(dollars(b.billed_min), dollars(b.billed_max)),
-                range(dollars(a.billed_min), dollars(a.billed_max)),
-                signed(a.billed_max - b.billed_max)
-            );
+        if let Some((before, after, change)) = bill_change(run) {
+            let _ = writeln!(out, "Monthly bill: {before} → {after} (**{change}**).\n");
         }
     }
     if r.entries.is_empty() {
