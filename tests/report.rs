@@ -288,7 +288,27 @@ fn after_fix_reports_the_code_the_fixes_leave_and_writes_nothing() {
         .expect("the callback changed");
     assert_eq!(callback["before"]["max"]["writes"], 1);
     assert_eq!(callback["after"]["max"]["writes"], 0);
+    // The keys the fix renames or moves, and what that means for the stored data.
+    let gone: Vec<&str> = compared["before"]["keys_gone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(gone.contains(&"SESSIONS `fb_app_access_token`"), "{gone:?}");
+    assert!(
+        gone.contains(&"SESSIONS `spotify_session:${…}`"),
+        "{gone:?}"
+    );
+    assert!(compared["before"]["keys_new"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("SESSIONS `oauth:facebook:app_token`")));
     let human = stdout(&kvlint(a.path(), &["report", "--after-fix=unsafe"]));
+    assert!(
+        human.contains("move its data before deploying (`kvlint migrate-data`)"),
+        "{human}"
+    );
     assert!(
         human.contains("GET /api/spotify/callback: 1 write → none"),
         "{human}"

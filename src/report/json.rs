@@ -253,6 +253,10 @@ struct Change<'a> {
 #[derive(Serialize)]
 struct Before<'a> {
     changes: Vec<Change<'a>>,
+    /// Key patterns (`NAMESPACE key`) used before and no longer.
+    keys_gone: Vec<String>,
+    /// Key patterns used now and not before.
+    keys_new: Vec<String>,
     report: ReportJson<'a>,
     what: &'a str,
 }
@@ -294,7 +298,10 @@ pub fn render(run: &Run) -> String {
     let before = match &run.before {
         Some((what, b)) => {
             all = changes(b, &run.report);
+            let (keys_gone, keys_new) = super::render::key_changes(b, &run.report);
             Some(Before {
+                keys_gone,
+                keys_new,
                 changes: all
                     .iter()
                     .filter(|c| c.changed())

@@ -2,7 +2,7 @@
 //! comment, changed entries first) and `json` (the whole model, DESIGN §5). All sorted, all
 //! deterministic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use super::cost::{Count, Kind};
@@ -436,6 +436,47 @@ fn human_compare(out: &mut String, what: &str, before: &Report, run: &Run) {
     if let Some((before, after, change)) = bill_change(run) {
         let _ = writeln!(out, "  Monthly bill: {before} → {after} ({change} a month)");
     }
+    let (gone, new) = key_changes(before, &run.report);
+    if !gone.is_empty() || !new.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Keys no longer used: {}; keys now used: {}",
+            list_or_none(&gone),
+            list_or_none(&new)
+        );
+        let _ = writeln!(out, "  {MOVED_DATA}");
+    }
+}
+
+/// What a change of keys means for the data already stored.
+const MOVED_DATA: &str = "Data stored under a key no longer used stays there, and the code no longer reads it: if a key was renamed or moved, move its data before deploying (`kvlint migrate-data`).";
+
+/// The key patterns (`NAMESPACE key`) the code used before and no longer does, and those it
+/// uses now and did not.
+pub fn key_changes(before: &Report, after: &Report) -> (Vec<String>, Vec<String>) {
+    let keys = |r: &Report| -> BTreeSet<String> {
+        r.namespaces
+            .iter()
+            .flat_map(|ns| {
+                ns.keys
+                    .iter()
+                    .map(move |k| format!("{} `{}`", ns.name, k.pattern))
+            })
+            .collect()
+    };
+    let (b, a) = (keys(before), keys(after));
+    (
+        b.difference(&a).cloned().collect(),
+        a.difference(&b).cloned().collect(),
+    )
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 /// The month's bill before and after, and the change (worst paths), when both are priced.
@@ -500,6 +541,15 @@ fn markdown(run: &Run) -> String {
         }
         if let Some((before, after, change)) = bill_change(run) {
             let _ = writeln!(out, "Monthly bill: {before} → {after} (**{change}**).\n");
+        }
+        let (gone, new) = key_changes(before, r);
+        if !gone.is_empty() || !new.is_empty() {
+            let _ = writeln!(
+                out,
+                "Keys no longer used: {}. Keys now used: {}. {MOVED_DATA}\n",
+                list_or_none(&gone),
+                list_or_none(&new)
+            );
         }
     }
     if r.entries.is_empty() {
