@@ -13,7 +13,9 @@
 # on (a) a real-TypeScript corpus of npm packages that ship their sources, (b) the same files
 # with a config under which every file passes kvlint's prefilter, (c) a generated KV-heavy
 # Worker corpus of 2,000 files (bench/gen-worker-corpus.py --kv-heavy); and kvlint on one
-# file, one file of a 3,000-file project (p) with bindings declared and inferred, `--fix
+# file, one file of a 3,000-file project (p) with bindings declared and inferred, and with a
+# migration finding (its group read from the project: with and without the ops cache, and cold
+# with the page cache dropped where the bench runs as root), `--fix
 # --unsafe-fixes` on a copy of (c), 1 vs 2 threads, and 500 → 2,000 files of (c).
 # It prints wall time, CPU time, peak RSS and the ratios. Not part of the test suite.
 set -euo pipefail
@@ -78,6 +80,12 @@ if [ ! -d corpus-p-migration ]; then
   printf '[rules.no-unprefixed-kv-key]\nprefix = "oauth:"\n' > corpus-p-migration/kvlint.toml
   printf "\nexport const token = (env: Env) => env.CACHE.get('refresh_token');\n" >> corpus-p-migration/src/area1/m1.ts
 fi
+# The same with a node_modules folder, where the project's KV ops are kept between runs (the
+# project index's per-file cache, node_modules/.cache/kvlint/ops.json).
+if [ ! -d corpus-p-migration-cached ]; then
+  cp -r corpus-p-migration corpus-p-migration-cached
+  mkdir corpus-p-migration-cached/node_modules
+fi
 files_a=$(find corpus-a -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.mts' -o -name '*.cts' \) | wc -l)
 mb_a=$(du -sm corpus-a | cut -f1)
 files_c=$(find corpus-c -name '*.ts' | wc -l)
@@ -130,6 +138,17 @@ measure "one file (pre-commit)" "$kvlint" check corpus-c/src/area1/m1.ts --exit-
 measure "one file of 3,000" "$kvlint" check corpus-p/src/area1/m1.ts --exit-zero
 measure "one file of 3,000, inferred" "$kvlint" check corpus-p-undeclared/src/area1/m1.ts --exit-zero
 measure "one file of 3,000, migration finding" "$kvlint" check corpus-p-migration/src/area1/m1.ts --exit-zero
+"$kvlint" check corpus-p-migration-cached/src/area1/m1.ts --exit-zero >/dev/null || true
+measure "one file of 3,000, migration, ops cached" "$kvlint" check corpus-p-migration-cached/src/area1/m1.ts --exit-zero
+# Cold: the OS page cache dropped before each run (needs root; skipped, and said, without).
+if [ -w /proc/sys/vm/drop_caches ]; then
+  BEFORE="sync && echo 3 > /proc/sys/vm/drop_caches" \
+    measure "one file of 3,000, migration, page cache dropped" "$kvlint" check corpus-p-migration/src/area1/m1.ts --exit-zero
+  BEFORE="sync && echo 3 > /proc/sys/vm/drop_caches" \
+    measure "the same, ops cached, page cache dropped" "$kvlint" check corpus-p-migration-cached/src/area1/m1.ts --exit-zero
+else
+  echo "   (not root: the page-cache-dropped runs are not measured)"
+fi
 if [ -n "${BENCH_ESLINT:-}" ]; then
   cat > eslint.config.mjs <<'JS'
 import parser from "@typescript-eslint/parser";
@@ -174,5 +193,7 @@ awk -F'\t' '
     printf "  one file of a 3,000-file project: %.3f s wall, %d MB  (<= 0.020 s)\n", wall[idx["one file of 3,000"]], rss[idx["one file of 3,000"]]
     printf "  the same, bindings inferred (every file read): %.3f s wall, %d MB  (<= 0.020 s)\n", wall[idx["one file of 3,000, inferred"]], rss[idx["one file of 3,000, inferred"]]
     printf "  the same, with a migration finding (its group read from the project): %.3f s wall, %d MB  (<= 0.100 s)\n", wall[idx["one file of 3,000, migration finding"]], rss[idx["one file of 3,000, migration finding"]]
+    printf "  the same, the project ops cached between runs: %.3f s wall, %d MB\n", wall[idx["one file of 3,000, migration, ops cached"]], rss[idx["one file of 3,000, migration, ops cached"]]
+    if (idx["one file of 3,000, migration, page cache dropped"]) printf "  cold (page cache dropped): %.3f s wall without the ops cache, %.3f s with it  (<= 0.100 s)\n", wall[idx["one file of 3,000, migration, page cache dropped"]], wall[idx["the same, ops cached, page cache dropped"]]
     printf "  peak RSS, any kvlint run on a corpus: <= 100 MB\n"
   }' results.tsv

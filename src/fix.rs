@@ -2,11 +2,11 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Keeps behaviour and comments: applied by `--fix`.
@@ -19,7 +19,7 @@ pub enum Applicability {
 }
 
 /// Replace the bytes of `range` with `content` (an insertion when the range is empty).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     pub range: Range<usize>,
     pub content: String,
@@ -47,13 +47,14 @@ impl Edit {
 }
 
 /// Edits applied together or not at all.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fix {
     pub message: String,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
     /// The migration group this fix moves the data of, when it is one (DESIGN §3): applied
     /// only with every other member, in every file of the group.
+    #[serde(skip)]
     pub group: Option<std::sync::Arc<crate::groups::GroupTag>>,
 }
 

@@ -53,6 +53,20 @@ impl Resolved {
         }
     }
 
+    /// A hash of everything a file's lint reads besides its text and its path: its
+    /// configuration, its bindings, what the modules it imports export, and whether it runs
+    /// on Workers. A fact cached from a lint of the same text under the same fingerprint
+    /// (in this kvlint version) is what a lint now would find.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        format!("{:?}{:?}", self.config.path, self.config.file).hash(&mut h);
+        format!("{:?}", self.bindings).hash(&mut h);
+        self.imports.hash_into(&mut h);
+        self.workers.hash(&mut h);
+        h.finish()
+    }
+
     /// The prefilter (DESIGN §1): whether the file's text can hold a finding.
     pub fn may_hold_finding(&self, text: &str) -> bool {
         crate::may_hold_finding(text, &self.bindings) || self.imports.may_hold_finding(text)

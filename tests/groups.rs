@@ -511,3 +511,95 @@ fn a_blocked_call_does_not_lend_its_blocker_to_another_on_the_same_key() {
                 .and(predicate::str::contains("more op").not()),
         );
 }
+
+/// The project's KV ops are kept between runs in `node_modules/.cache/kvlint/ops.json`, for
+/// each file's text and everything else its lint reads: a run after a change to a constant
+/// another module exports, or to the configuration, finds what a run with no cache finds.
+#[test]
+fn the_ops_kept_between_runs_follow_the_constants_imported_and_the_configuration() {
+    let writer = (
+        "src/b.ts",
+        "import { KEY } from './keys';\nexport async function write(env: Env, t: string) {\n  await env.KV.put(KEY, t, { expirationTtl: 3600 });\n}\n",
+    );
+    let dir = common::files(&[
+        WRANGLER,
+        PREFIX,
+        READER,
+        writer,
+        ("src/keys.ts", "export const KEY = 'refresh_token';\n"),
+        ("node_modules/.keep", ""),
+    ]);
+    let d = dir.path();
+    let moves = || {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .current_dir(d)
+            .args(["migrate-data"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        let mut lines: Vec<String> = script
+            .lines()
+            .filter(|l| l.starts_with("#   KV: "))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let cache = d.join("node_modules/.cache/kvlint/ops.json");
+    assert_eq!(moves(), ["#   KV: `refresh_token` -> `oauth:refresh_token`"]);
+    assert!(cache.is_file(), "the ops are kept");
+    assert_eq!(
+        moves(),
+        ["#   KV: `refresh_token` -> `oauth:refresh_token`"],
+        "read back"
+    );
+
+    // The cache is what the next run reads: an entry for the file as it is is believed (its
+    // key edited in the cache shows through), ...
+    let kept = std::fs::read_to_string(&cache).unwrap();
+    let mut edited: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    let op = &mut edited["files"]["src/b.ts"][1]["ops"][0];
+    assert_eq!(op["key"]["Key"]["Static"], "refresh_token", "{kept}");
+    op["key"]["Key"]["Static"] = "kept_token".into();
+    op["intent"]["key"]["Static"] = "kept_token".into();
+    std::fs::write(&cache, edited.to_string()).unwrap();
+    assert_eq!(
+        moves(),
+        [
+            "#   KV: `kept_token` -> `oauth:kept_token`",
+            "#   KV: `refresh_token` -> `oauth:refresh_token`"
+        ],
+        "the writer's ops come from the cache"
+    );
+    std::fs::write(&cache, kept).unwrap();
+
+    // ... but not once a module the file imports says another key: `src/b.ts` is unchanged.
+    std::fs::write(d.join("src/keys.ts"), "export const KEY = 'other_token';\n").unwrap();
+    assert_eq!(
+        moves(),
+        [
+            "#   KV: `other_token` -> `oauth:other_token`",
+            "#   KV: `refresh_token` -> `oauth:refresh_token`"
+        ]
+    );
+    // A one-file run on the reader no longer finds the writer in its group: it fixes it.
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src/a.ts"])
+        .assert()
+        .code(0);
+    let fixed = read(d, "src/a.ts");
+    assert!(fixed.contains("get('oauth:refresh_token'"), "{fixed}");
+
+    // Nor once the configuration names another prefix.
+    std::fs::write(
+        d.join("kvlint.toml"),
+        "[rules.no-unprefixed-kv-key]\nprefix = \"auth:\"\n",
+    )
+    .unwrap();
+    assert_eq!(moves(), ["#   KV: `other_token` -> `auth:other_token`"]);
+
+    // A cache that cannot be read is no cache.
+    std::fs::write(&cache, "{ not json").unwrap();
+    assert_eq!(moves(), ["#   KV: `other_token` -> `auth:other_token`"]);
+}

@@ -15,6 +15,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::Diagnostic;
 use crate::fix::Fix;
 use crate::semantic::values::{key_matches, strip, KeyValue};
@@ -24,7 +26,7 @@ use crate::source::{Position, Source};
 pub use project::{ProjectCache, ProjectOps};
 
 /// What a migration fix does to the stored data of one KV op.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     /// A static key renamed (`renames`).
     Rename { to: String },
@@ -35,7 +37,7 @@ pub enum Change {
 }
 
 /// What a rule's migration finding would do, with or without a fix.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     /// The KV binding the op is on, when known.
     pub binding: Option<String>,
@@ -64,18 +66,21 @@ impl Intent {
 
 /// The key of a KV op: a key (each key of a bulk `get`), or what a `list` lists by (`None`:
 /// a prefix kvlint cannot read).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OpKey {
     Key(KeyValue),
     List(Option<String>),
 }
 
-/// One KV op of the project, with the migration finding on it, if any.
-#[derive(Clone, Debug)]
+/// One KV op of the project, with the migration finding on it, if any. Kept in the project
+/// index's per-file cache without its file, which the run that reads it back sets.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Op {
     /// The file, as found (canonical when it exists).
+    #[serde(skip, default = "no_path")]
     pub path: Arc<Path>,
     /// The file as the user names it.
+    #[serde(skip)]
     pub label: Arc<str>,
     pub range: Range<usize>,
     pub at: Position,
@@ -85,6 +90,10 @@ pub struct Op {
     pub intent: Option<Intent>,
     /// The migration fix of the op's finding (its file's edits), when it has one.
     pub fix: Option<Fix>,
+}
+
+fn no_path() -> Arc<Path> {
+    Arc::from(Path::new(""))
 }
 
 impl Op {

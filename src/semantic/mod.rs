@@ -60,7 +60,7 @@ use declarations::{Declarations, FIX_GLOBALS};
 use values::Consts;
 
 /// The KV namespace methods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KvMethod {
     Get,
     GetWithMetadata,

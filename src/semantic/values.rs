@@ -140,7 +140,7 @@ fn ms_at(e: &Expr, consts: &Consts, depth: usize) -> bool {
 }
 
 /// What is statically known of a key expression.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyValue {
     /// The whole key.
     Static(String),

@@ -25,11 +25,10 @@ use swc_ecma_ast::{
 use swc_ecma_visit::{Visit, VisitWith};
 
 use crate::parse::{parse, Lang};
+use crate::semantic::project::cache::{Cache, Stamp};
 use crate::semantic::values::properties;
 use crate::semantic::values::{strip, Consts};
 use crate::source::Source;
-
-mod cache;
 
 /// The most files read for evidence.
 const MAX_FILES: usize = 20_000;
@@ -652,14 +651,26 @@ pub fn alias_calls(text: &str) -> Vec<&str> {
     out
 }
 
+/// Bumped whenever what a file's evidence is changes: an older cache is not read.
+const EVIDENCE_FORMAT: u32 = 2;
+
 /// The source files of the project under `dir` (`.gitignore` honoured, `node_modules`
 /// skipped).
 pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    source_entries(dir).into_iter().map(|(p, _)| p).collect()
+}
+
+/// [`source_files`], each with whether it is a link (the walk does not follow links into
+/// folders, so only a file itself can be one).
+pub fn source_entries(dir: &Path) -> Vec<(std::path::PathBuf, bool)> {
     crate::fs::walker(dir)
         .build()
         .flatten()
         .filter(|e| Lang::from_path(e.path()).is_some())
-        .map(|e| e.into_path())
+        .map(|e| {
+            let linked = e.path_is_symlink();
+            (e.into_path(), linked)
+        })
         .collect()
 }
 
@@ -668,16 +679,16 @@ pub fn source_files(dir: &Path) -> Vec<std::path::PathBuf> {
 pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
     use rayon::prelude::*;
     let paths = &paths[..paths.len().min(MAX_FILES)];
-    let cache = cache::Cache::load(dir);
+    let cache = Cache::<Uses>::load(dir, "evidence", EVIDENCE_FORMAT);
     if !cache.enabled() {
         let per_file = paths.par_iter().map(|p| in_file(&path_label(dir, p), p));
         return merge(per_file.collect());
     }
-    let per_file: Vec<(String, Option<cache::Stamp>, Uses)> = paths
+    let per_file: Vec<(String, Option<Stamp>, Uses)> = paths
         .par_iter()
         .map(|p| {
             let label = path_label(dir, p);
-            let stamp = cache::Stamp::of(p);
+            let stamp = Stamp::of(p);
             let uses = match stamp.and_then(|s| cache.get(&label, s)) {
                 Some(known) => known.clone(),
                 None => in_file(&label, p),
@@ -693,7 +704,8 @@ pub fn collect(dir: &Path, paths: &[std::path::PathBuf]) -> Evidence {
         }
         all.push(uses);
     }
-    cache.store(kept);
+    // A file's evidence is its text's alone: the same stamp is the same evidence.
+    cache.store(kept, |_, _| true);
     merge(all)
 }
 

@@ -26,6 +26,7 @@ use super::wrangler::{GENERATED_TYPES, WRANGLER_FILES};
 use crate::parse::{is_declaration_file, parse, Lang};
 use crate::source::Source;
 
+pub mod cache;
 mod facts;
 mod infer;
 mod resolve;
@@ -111,6 +112,27 @@ pub struct Imports {
 }
 
 impl Imports {
+    /// Feeds `state` with what the imported modules export, the same in every run for the
+    /// same exports (modules by specifier, exports by name): what a cached fact of the
+    /// importing file depends on.
+    pub fn hash_into(&self, state: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        let mut modules: Vec<_> = self.modules.iter().collect();
+        modules.sort_by(|a, b| a.0.cmp(b.0));
+        for (spec, exports) in modules {
+            spec.hash(state);
+            let mut names: Vec<_> = exports.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, fact) in names {
+                format!("{name}={fact:?}").hash(state);
+            }
+        }
+        format!("{:?}", self.context_variables).hash(state);
+        for (spec, module) in &self.pending {
+            format!("{spec}>{module:?}").hash(state);
+        }
+    }
+
     fn add(&mut self, spec: String, exports: Arc<Exports>) {
         if !exports.is_empty() {
             self.modules.insert(spec, exports);

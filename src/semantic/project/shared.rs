@@ -49,17 +49,23 @@ pub fn root_of(projects: &ProjectResolver, abs: &Path) -> Option<PathBuf> {
         .or_else(|| projects.for_file(abs).map(|p| p.root().to_path_buf()))
 }
 
-/// `per_file` of every source file under `root` (as [`source_files`] lists them), in the
-/// files' order, on threads of their own, while another thread asks the OS to read them
-/// ahead (which costs a warm run about 3 ms of the 3,000-file project's 70).
+/// `per_file` of every source file under `root` (as [`source_files`] lists them), with
+/// whether it is a link, in the files' order, on threads of their own, while another thread
+/// asks the OS to read them ahead (which costs a warm run about 3 ms of the 3,000-file
+/// project's 70).
 ///
 /// [`source_files`]: crate::semantic::evidence::source_files
-pub fn each_file<R: Send>(root: &Path, per_file: impl Fn(&Path) -> R + Sync) -> Vec<R> {
+pub fn each_file<R: Send>(root: &Path, per_file: impl Fn(&Path, bool) -> R + Sync) -> Vec<R> {
     use rayon::prelude::*;
-    let files = crate::semantic::evidence::source_files(root);
+    let files = crate::semantic::evidence::source_entries(root);
     std::thread::scope(|s| {
         s.spawn(|| read_ahead(&files));
-        pool().install(|| files.par_iter().map(|p| per_file(p)).collect())
+        pool().install(|| {
+            files
+                .par_iter()
+                .map(|(p, linked)| per_file(p, *linked))
+                .collect()
+        })
     })
 }
 
@@ -68,9 +74,9 @@ pub fn each_file<R: Send>(root: &Path, per_file: impl Fn(&Path) -> R + Sync) -> 
 /// the disk one file per thread at a time (on `bench/`'s 3,000-file project with the page
 /// cache dropped, 0.30 s without, 0.15 s with). Only a hint: nothing fails with it.
 #[cfg(unix)]
-fn read_ahead(files: &[PathBuf]) {
+fn read_ahead(files: &[(PathBuf, bool)]) {
     use std::os::fd::AsRawFd;
-    for f in files {
+    for (f, _) in files {
         if let Ok(file) = std::fs::File::open(f) {
             // SAFETY: the descriptor is open for the call, which reads no memory of ours.
             unsafe {
@@ -81,7 +87,7 @@ fn read_ahead(files: &[PathBuf]) {
 }
 
 #[cfg(not(unix))]
-fn read_ahead(_: &[PathBuf]) {}
+fn read_ahead(_: &[(PathBuf, bool)]) {}
 
 /// `f` on the threads that read a project's files (their stacks fit a parser's).
 pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
