@@ -547,7 +547,10 @@ fn the_ops_kept_between_runs_follow_the_constants_imported_and_the_configuration
         lines
     };
     let cache = d.join("node_modules/.cache/kvlint/ops.json");
-    assert_eq!(moves(), ["#   KV: `refresh_token` -> `oauth:refresh_token`"]);
+    assert_eq!(
+        moves(),
+        ["#   KV: `refresh_token` -> `oauth:refresh_token`"]
+    );
     assert!(cache.is_file(), "the ops are kept");
     assert_eq!(
         moves(),

@@ -56,7 +56,11 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if path.is_dir() {
             sources(&path, out);
-        } else if (name.ends_with(".ts") || name.ends_with(".js")) && !name.ends_with(".d.ts") {
+        } else if [".ts", ".js", ".mjs", ".cjs"]
+            .iter()
+            .any(|e| name.ends_with(e))
+            && !name.ends_with(".d.ts")
+        {
             out.push(path);
         }
     }
@@ -175,6 +179,15 @@ fn the_reasons_name_the_file_that_declares() {
             && out.contains(
                 "because `bindings.CACHE`: WorkerEnv.Bindings declares CACHE: KVNamespace (packages/shared/src/index.ts:2)"
             ),
+        "{out}"
+    );
+    // A JavaScript module's parameters, typed by the declaration file beside it.
+    let driver = common::root().join("fixtures/project/declared-beside/lib/drivers/kv.mjs");
+    let out = kvlint::commands::debug_bindings(&driver, None).unwrap();
+    assert!(
+        out.contains("because `binding` = `_a.binding`; `_a.binding`: its declared type says binding: KVNamespace (lib/drivers/kv.d.ts:13)")
+            && out.contains("declared KVNamespace by the declaration file beside this module (lib/drivers/kv.d.ts:14)")
+            && out.contains("`options.store`: its declared type says store: KVNamespace (lib/drivers/kv.d.ts:15)"),
         "{out}"
     );
     let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");

@@ -85,6 +85,11 @@ pub(super) struct Builder<'a, 'p> {
     pub(super) imported: HashMap<Atom, Binding<'p>>,
     /// What the names a framework puts in scope without an import hold.
     pub(super) auto_imported: HashMap<Atom, Binding<'p>>,
+    /// For a JavaScript module, what the parameters of its top-level functions hold, as the
+    /// declaration file beside it declares them (by function name, by position).
+    pub(super) declared_params: HashMap<Atom, Vec<Option<Value>>>,
+    /// The declared parameters of the function visited next (set from `declared_params`).
+    pub(super) next_params: Option<Vec<Option<Value>>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
     pub(super) explain: bool,
 }
@@ -193,6 +198,8 @@ impl<'a, 'p> Builder<'a, 'p> {
             route_context: None,
             imported,
             auto_imported,
+            declared_params: HashMap::default(),
+            next_params: None,
             explain,
         }
     }

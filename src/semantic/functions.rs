@@ -1,5 +1,6 @@
 //! Functions: their parameters (typed, JSDoc), and what their returns give.
 
+use swc_atoms::Atom;
 use swc_common::Span;
 use swc_ecma_ast::*;
 use swc_ecma_visit::VisitWith;
@@ -17,10 +18,12 @@ impl Builder<'_, '_> {
             self.this.push(None);
         }
         let doc = jsdoc::before(self.source, self.source.range(f.span).start);
+        let declared = self.next_params.take();
         self.with_function(f.span, |s| {
-            for p in &f.params {
+            for (i, p) in f.params.iter().enumerate() {
                 p.visit_with(s);
                 s.declare_param(&p.pat);
+                s.declare_beside(&p.pat, declared.as_ref().and_then(|d| d.get(i)?.as_ref()));
                 // JavaScript: `/** @param {KVNamespace} kv */`.
                 if let (Pat::Ident(b), Some(doc)) = (&p.pat, &doc) {
                     let kind = doc.params.get(&*b.id.sym).copied();
@@ -46,6 +49,31 @@ impl Builder<'_, '_> {
         self.note_kv_return(f.span, f.is_async);
         if !method {
             self.this.pop();
+        }
+    }
+
+    /// The declared parameters of the top-level function `name`, from the declaration file
+    /// beside the module (compiled TypeScript ships `kv.mjs` with `kv.d.ts`).
+    pub(super) fn params_beside(&self, name: &Atom) -> Option<Vec<Option<Value>>> {
+        if self.functions.len() != 1 {
+            return None;
+        }
+        self.declared_params.get(name).cloned()
+    }
+
+    /// A parameter with no written type takes the type the declaration file beside the module
+    /// declares for it: `function cloudflareKV(_a)` with `cloudflareKV({ binding }: { binding:
+    /// KVNamespace })` declared makes `_a.binding` a KV namespace.
+    pub(super) fn declare_beside(&mut self, pat: &Pat, declared: Option<&Value>) {
+        let Some(value) = declared else { return };
+        match pat {
+            Pat::Ident(b) if b.type_ann.is_none() => {
+                self.scopes
+                    .declare(b.id.sym.clone(), Binding::of(value.clone()));
+            }
+            Pat::Object(o) if o.type_ann.is_none() => self.declare_object_pattern(o, value),
+            Pat::Assign(a) => self.declare_beside(&a.left, declared),
+            _ => {}
         }
     }
 

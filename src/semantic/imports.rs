@@ -212,13 +212,7 @@ fn import_env_type(
 fn export_value(fact: &project::Fact, shown: &str, bindings: &Bindings) -> Option<Value> {
     use project::Export;
     let at = &fact.at;
-    let known = |k: &KnownType| match k {
-        KnownType::Kv => Value::Kv(format!("declared in {at}")),
-        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
-        KnownType::DurableObjectStub => Value::DurableObjectStub,
-        KnownType::String => Value::Str,
-        KnownType::Other => Value::Other,
-    };
+    let known = |k: &KnownType| known_value(k, || format!("declared in {at}"));
     match &fact.export {
         Export::KvValue if shown.contains('.') => Some(known(&KnownType::Kv)),
         Export::KvValue => Some(Value::Kv(format!(
@@ -259,5 +253,51 @@ fn export_value(fact: &project::Fact, shown: &str, bindings: &Bindings) -> Optio
             })
         }
         Export::EnvType(_) | Export::Constant(_) | Export::TypedAs { .. } => None,
+    }
+}
+
+/// What the parameters of a JavaScript module's functions hold, as the declaration file
+/// beside it declares them: by function name, by position.
+pub(super) fn declared_params(beside: &project::Signatures) -> HashMap<Atom, Vec<Option<Value>>> {
+    use project::ParamType;
+    beside
+        .iter()
+        .map(|(name, s)| {
+            let at = &s.at;
+            let known = |k: &KnownType| {
+                known_value(k, || {
+                    format!(
+                        "declared KVNamespace by the declaration file beside this module ({at})"
+                    )
+                })
+            };
+            let params = s
+                .params
+                .iter()
+                .map(|p| {
+                    p.as_ref().map(|p| match p {
+                        ParamType::Known(k) => known(k),
+                        ParamType::Members(members) => Value::Shape(
+                            members
+                                .iter()
+                                .map(|(m, k)| (m.clone(), Some(known(k))))
+                                .collect(),
+                        ),
+                    })
+                })
+                .collect();
+            (Atom::from(name.as_str()), params)
+        })
+        .collect()
+}
+
+/// What a value of a declared runtime type holds (`why`: why a KV namespace is one).
+fn known_value(k: &KnownType, why: impl FnOnce() -> String) -> Value {
+    match k {
+        KnownType::Kv => Value::Kv(why()),
+        KnownType::DurableObjectNamespace => Value::DurableObjectNamespace,
+        KnownType::DurableObjectStub => Value::DurableObjectStub,
+        KnownType::String => Value::Str,
+        KnownType::Other => Value::Other,
     }
 }

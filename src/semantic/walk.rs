@@ -135,6 +135,12 @@ impl Visit for Builder<'_, '_> {
         let v = unsafe { in_program(v) };
         let is_const = v.kind == VarDeclKind::Const;
         for d in &v.decls {
+            // `export const f = (a) => …` in a module a declaration file describes.
+            if let (Pat::Ident(name), Some(Expr::Arrow(_) | Expr::Fn(_))) =
+                (&d.name, d.init.as_deref())
+            {
+                self.next_params = self.params_beside(&name.id.sym);
+            }
             d.init.visit_with(self);
             d.name.visit_with(self);
             self.declare_var(&d.name, d.init.as_deref(), is_const);
@@ -171,10 +177,12 @@ impl Visit for Builder<'_, '_> {
     fn visit_arrow_expr(&mut self, a: &ArrowExpr) {
         // The handler of a route: its untyped first parameter is the route's context.
         let context = self.route_context.take();
+        let declared = self.next_params.take();
         self.with_function(a.span, |s| {
             for (i, p) in a.params.iter().enumerate() {
                 p.visit_with(s);
                 s.declare_param(p);
+                s.declare_beside(p, declared.as_ref().and_then(|d| d.get(i)?.as_ref()));
                 if let (0, Some(context), Pat::Ident(b)) = (i, &context, p) {
                     if b.type_ann.is_none() {
                         s.scopes
@@ -197,6 +205,7 @@ impl Visit for Builder<'_, '_> {
     }
 
     fn visit_fn_decl(&mut self, d: &FnDecl) {
+        self.next_params = self.params_beside(&d.ident.sym);
         d.visit_children_with(self);
         // A function without a written return type returns what its returns are (from here
         // on: calls above it are judged before its body is).

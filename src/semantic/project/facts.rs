@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use swc_common::{Span, Spanned};
 use swc_ecma_ast::{
     Decl, DefaultDecl, Expr, ModuleDecl, ModuleExportName, ModuleItem, Pat, Program, TsType,
 };
 
-use super::{Export, Fact, IndexedMember, ModuleFacts, Project};
+use super::{Export, Fact, IndexedMember, ModuleFacts, ParamType, Project, Signature};
 use crate::semantic::types::{indexed_members, known_type, members, promised, KnownType};
 use crate::source::Source;
 
@@ -36,6 +37,8 @@ impl Project {
             imported: HashMap::new(),
             env_names: vec!["env".to_string()],
             indexed: Vec::new(),
+            signatures: Vec::new(),
+            dts: crate::parse::is_declaration_file(path),
             facts: ModuleFacts::default(),
         };
         for item in &module.body {
@@ -70,7 +73,18 @@ struct Collector<'a> {
     /// Members of interfaces and type literals typed by an indexed access: interface,
     /// member, type, key, where.
     indexed: Vec<(String, String, String, String, String)>,
+    /// A declaration file's functions: name, what each parameter's declared type says, where.
+    signatures: Vec<(String, Vec<Option<DeclaredParam>>, String)>,
+    /// Whether the module is a declaration file.
+    dts: bool,
     facts: ModuleFacts,
+}
+
+/// What a parameter's declared type says, before the module's own types are known: a type
+/// of its own, or the name of one of the module's interfaces or type aliases.
+enum DeclaredParam {
+    Type(ParamType),
+    Named(String),
 }
 
 impl Collector<'_> {
@@ -134,6 +148,22 @@ impl Collector<'_> {
                 self.exported.push((name.clone(), name.clone()));
             }
             self.local.insert(name, fact);
+        }
+        if let (true, Decl::Fn(f)) = (self.dts, d) {
+            let params: Vec<_> = f
+                .function
+                .params
+                .iter()
+                .map(|p| declared_param(&p.pat))
+                .collect();
+            if params.iter().any(Option::is_some) {
+                let name = f.ident.sym.to_string();
+                if is_export && !self.exported.iter().any(|(n, _)| *n == name) {
+                    self.exported.push((name.clone(), name.clone()));
+                }
+                let at = self.at(f.ident.span);
+                self.signatures.push((name, params, at));
+            }
         }
         let (id, body) = match d {
             Decl::TsInterface(i) => (&i.id, &i.body.body[..]),
@@ -298,12 +328,57 @@ impl Collector<'_> {
                 .entry(t.name)
                 .or_insert(Fact { export, at: t.at });
         }
+        let mut signatures = super::Signatures::new();
+        for (name, params, at) in std::mem::take(&mut self.signatures) {
+            let params: Vec<_> = params
+                .into_iter()
+                .map(|p| match p? {
+                    DeclaredParam::Type(t) => Some(t),
+                    // `options: Options` with `interface Options { binding: KVNamespace }`.
+                    DeclaredParam::Named(n) => match &self.local.get(&n)?.export {
+                        Export::EnvType(members) => Some(ParamType::Members(members.clone())),
+                        _ => None,
+                    },
+                })
+                .collect();
+            if params.iter().any(Option::is_some) {
+                signatures.insert(name, Signature { params, at });
+            }
+        }
         for (name, orig) in std::mem::take(&mut self.exported) {
+            if let Some(s) = signatures.get(&orig) {
+                let s = s.clone();
+                Arc::make_mut(&mut self.facts.signatures).insert(name.clone(), s);
+            }
             if let Some(f) = self.local.get(&orig) {
                 self.facts.exports.insert(name, f.clone());
             }
         }
         self.facts
+    }
+}
+
+/// What a declared parameter's type says (`kv: KVNamespace`, `{ binding }: { binding:
+/// KVNamespace }`, `options: Options`).
+fn declared_param(pat: &Pat) -> Option<DeclaredParam> {
+    let t: &TsType = match pat {
+        Pat::Ident(b) => &b.type_ann.as_ref()?.type_ann,
+        Pat::Object(o) => &o.type_ann.as_ref()?.type_ann,
+        Pat::Assign(a) => return declared_param(&a.left),
+        _ => return None,
+    };
+    match t {
+        TsType::TsTypeLit(lit) => {
+            let members = env_members(&lit.members);
+            (!members.is_empty()).then_some(DeclaredParam::Type(ParamType::Members(members)))
+        }
+        _ => match known_type(t) {
+            Some(k @ (KnownType::Kv | KnownType::DurableObjectNamespace)) => {
+                Some(DeclaredParam::Type(ParamType::Known(k)))
+            }
+            _ => crate::semantic::types::type_ref_name(t)
+                .map(|n| DeclaredParam::Named(n.to_string())),
+        },
     }
 }
 

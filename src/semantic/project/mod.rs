@@ -105,6 +105,8 @@ pub struct Imports {
     /// 'hono' { interface ContextVariableMap { … } }`): it types `c.get('x')` and `c.var.x`
     /// in every route.
     pub context_variables: Option<Arc<ContextVariables>>,
+    /// For a JavaScript module, the functions its declaration file (beside it) declares.
+    pub beside: Option<Arc<Signatures>>,
     /// Imports resolved but not read yet, as (specifier, module): they cannot make a
     /// namespace KV, so the prefilter needs nothing of them; [`Project::read_pending`]
     /// reads their key constants once the file is linted.
@@ -128,6 +130,11 @@ impl Imports {
             }
         }
         format!("{:?}", self.context_variables).hash(state);
+        if let Some(beside) = &self.beside {
+            let mut names: Vec<_> = beside.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            format!("{names:?}").hash(state);
+        }
         for (spec, module) in &self.pending {
             format!("{spec}>{module:?}").hash(state);
         }
@@ -149,7 +156,16 @@ impl Imports {
                 .iter()
                 .any(|(m, k)| *k == KnownType::Kv && text.contains(m.as_str()))
         });
+        let beside = self.beside.as_ref().is_some_and(|b| {
+            b.iter().any(|(name, s)| {
+                s.params.iter().flatten().any(|p| match p {
+                    ParamType::Known(k) => *k == KnownType::Kv,
+                    ParamType::Members(m) => m.iter().any(|(_, k)| *k == KnownType::Kv),
+                }) && text.contains(name.as_str())
+            })
+        });
         context
+            || beside
             || self
                 .modules
                 .values()
@@ -169,10 +185,34 @@ impl Imports {
     }
 }
 
+/// What a declared parameter type says the parameter holds: a runtime type (`kv:
+/// KVNamespace`), or an object with members of known types (`{ binding }: { binding:
+/// KVNamespace }`, or an interface of the declaration file).
+#[derive(Clone, Debug)]
+pub enum ParamType {
+    Known(KnownType),
+    Members(Vec<(String, KnownType)>),
+}
+
+/// A function a declaration file declares: what its parameters' declared types say (`None`:
+/// nothing known), and where it is declared.
+#[derive(Clone, Debug)]
+pub struct Signature {
+    pub params: Vec<Option<ParamType>>,
+    pub at: String,
+}
+
+/// The exported functions of a declaration file, by name, whose parameter types say
+/// something: what a JavaScript module beside it (`kv.mjs` beside `kv.d.ts`, as compiled
+/// TypeScript ships) takes, as TypeScript reads that module's imports.
+pub type Signatures = HashMap<String, Signature>;
+
 /// One module's own declarations and re-exports, before re-exports are followed.
 #[derive(Default)]
 struct ModuleFacts {
     exports: Exports,
+    /// A declaration file's exported function signatures.
+    signatures: Arc<Signatures>,
     /// `export * from '…'`.
     stars: Vec<PathBuf>,
     /// `export { a as b } from '…'`: exported name, name in the other module, module.
@@ -514,6 +554,9 @@ impl Project {
         if text.contains("hono") {
             out.context_variables = self.context_variables();
         }
+        if Lang::from_path(file) == Some(Lang::JavaScript) {
+            out.beside = self.declarations_beside(file);
+        }
         for spec in specifiers(text) {
             let Some(target) = self.resolve(file, &spec) else {
                 continue;
@@ -731,6 +774,26 @@ impl Project {
             }
         }
         out.retain(|_, f| !matches!(&f.export, Export::EnvType(m) if m.is_empty()));
+    }
+
+    /// The functions the declaration file beside a JavaScript module declares (`x.d.ts`
+    /// beside `x.js`; `x.d.mts` or `x.d.ts` beside `x.mjs`; `x.d.cts` or `x.d.ts` beside
+    /// `x.cjs`), when it declares a parameter type that says something.
+    fn declarations_beside(&self, file: &Path) -> Option<Arc<Signatures>> {
+        let stem = file.file_stem()?.to_str()?;
+        let dts: &[&str] = match file.extension()?.to_str()? {
+            "mjs" => &["d.mts", "d.ts"],
+            "cjs" => &["d.cts", "d.ts"],
+            _ => &["d.ts"],
+        };
+        let dir = file.parent()?;
+        let name = dts
+            .iter()
+            .map(|ext| format!("{stem}.{ext}"))
+            .find(|n| self.listings.has_file(dir, n))?;
+        let found = dir.join(name);
+        let signatures = self.facts(&found).signatures.clone();
+        (!signatures.is_empty()).then_some(signatures)
     }
 
     /// One module's own facts, parsed at most once.
