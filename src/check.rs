@@ -276,7 +276,7 @@ fn process(ctx: &Context, path: &Path, label: String, stdin: Option<String>) -> 
             .contains(p)
     };
     let groups = crate::ProjectGroups {
-        this: crate::groups::project::canonical(&abs),
+        this: abs.clone(),
         project: &project,
         covered: &covered,
     };

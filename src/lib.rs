@@ -101,7 +101,8 @@ pub enum GroupScope<'a> {
 
 /// The project a file's groups are settled in.
 pub struct ProjectGroups<'a> {
-    /// The file (canonical when it exists).
+    /// The file (an absolute path; made canonical only when a migration finding needs its
+    /// group: resolving every part of every linted file's path is a tenth of a large run).
     pub this: std::path::PathBuf,
     /// The project's ops, read when first needed; `None` outside a project.
     pub project: &'a (dyn Fn() -> Option<std::sync::Arc<groups::ProjectOps>> + Sync),
@@ -277,7 +278,7 @@ fn settle_groups(
         return;
     }
     let (this, project) = match scope {
-        GroupScope::Project(p) => (p.this.clone(), (p.project)()),
+        GroupScope::Project(p) => (groups::project::canonical(&p.this), (p.project)()),
         _ => (std::path::PathBuf::from(settings.label), None),
     };
     let path: std::sync::Arc<std::path::Path> = this.clone().into();
