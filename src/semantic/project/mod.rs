@@ -637,44 +637,60 @@ impl Project {
 
     /// The members of Hono's `ContextVariableMap` that the project's files declare (in a
     /// module augmentation of `hono`, or globally), and where the first is; read once, from
-    /// the files whose text names it.
+    /// the files whose text names it (the files read in parallel, searched as bytes).
     fn context_variables(&self) -> Option<Arc<ContextVariables>> {
         self.context_variables
             .get_or_init(|| {
+                use rayon::prelude::*;
+                let files = self.source_files();
+                let per_file: Vec<_> = shared::in_pool(|| {
+                    files
+                        .par_iter()
+                        .map(|path| self.context_variables_in(path))
+                        .collect()
+                });
                 let mut members = Vec::new();
                 let mut at = None;
-                for path in self.source_files() {
-                    let Ok(text) = std::fs::read_to_string(path) else {
-                        continue;
-                    };
-                    if !text.contains("ContextVariableMap")
-                        || text.len() as u64 > MAX_MODULE_BYTES
-                        || crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some()
-                    {
-                        continue;
-                    }
-                    let Some(lang) = Lang::from_path(path) else {
-                        continue;
-                    };
-                    let source = Source::new(text);
-                    let dts = is_declaration_file(path);
-                    let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, dts))
-                    else {
-                        continue;
-                    };
-                    let label = self.label(path);
-                    facts::context_variable_map(&parsed.program, &mut |found, span| {
-                        if at.is_none() {
-                            let line = source.position(source.range(span).start).line;
-                            at = Some(format!("{label}:{line}"));
-                        }
-                        members.extend(found);
-                    });
+                for (found, place) in per_file.into_iter().flatten() {
+                    at.get_or_insert(place);
+                    members.extend(found);
                 }
                 let at = at?;
                 (!members.is_empty()).then(|| Arc::new(ContextVariables { members, at }))
             })
             .clone()
+    }
+
+    /// The `ContextVariableMap` members one file declares, and where the first declaration
+    /// is.
+    fn context_variables_in(&self, path: &Path) -> Option<(Vec<(String, KnownType)>, String)> {
+        let bytes = std::fs::read(path).ok()?;
+        if memchr::memmem::find(&bytes, b"ContextVariableMap").is_none()
+            || bytes.len() as u64 > MAX_MODULE_BYTES
+        {
+            return None;
+        }
+        let text = String::from_utf8(bytes).ok()?;
+        if crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some() {
+            return None;
+        }
+        let lang = Lang::from_path(path)?;
+        let source = Source::new(text);
+        let dts = is_declaration_file(path);
+        let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, dts)) else {
+            return None;
+        };
+        let label = self.label(path);
+        let mut members = Vec::new();
+        let mut at = None;
+        facts::context_variable_map(&parsed.program, &mut |found, span| {
+            if at.is_none() {
+                let line = source.position(source.range(span).start).line;
+                at = Some(format!("{label}:{line}"));
+            }
+            members.extend(found);
+        });
+        Some((members, at?))
     }
 
     /// Completes imports found with `constants` false: the modules left pending are read
