@@ -43,6 +43,23 @@ fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
+/// The moves `kvlint migrate-data` lists for `binding` (its script's `#   BINDING: …` lines).
+fn moves_of(dir: &Path, binding: &str) -> Vec<String> {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+        .current_dir(dir)
+        .args(["migrate-data"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let head = format!("#   {binding}: ");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with(&head))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn a_run_on_one_file_of_a_group_changes_nothing_and_names_the_other() {
     let dir = common::files(&[WRANGLER, PREFIX, READER, WRITER]);
@@ -438,21 +455,7 @@ fn the_same_moves_before_and_after_the_fix() {
         ),
     ]);
     let d = dir.path();
-    let moves = || {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
-            .current_dir(d)
-            .args(["migrate-data"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let script = String::from_utf8(out.stdout).unwrap();
-        let lines: Vec<String> = script
-            .lines()
-            .filter(|l| l.starts_with("#   SESSIONS: "))
-            .map(str::to_string)
-            .collect();
-        lines
-    };
+    let moves = || moves_of(d, "SESSIONS");
     let before = moves();
     assert_eq!(
         before,
@@ -531,18 +534,7 @@ fn the_ops_kept_between_runs_follow_the_constants_imported_and_the_configuration
     ]);
     let d = dir.path();
     let moves = || {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
-            .current_dir(d)
-            .args(["migrate-data"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{out:?}");
-        let script = String::from_utf8(out.stdout).unwrap();
-        let mut lines: Vec<String> = script
-            .lines()
-            .filter(|l| l.starts_with("#   KV: "))
-            .map(str::to_string)
-            .collect();
+        let mut lines = moves_of(d, "KV");
         lines.sort();
         lines
     };
@@ -552,11 +544,29 @@ fn the_ops_kept_between_runs_follow_the_constants_imported_and_the_configuration
         ["#   KV: `refresh_token` -> `oauth:refresh_token`"]
     );
     assert!(cache.is_file(), "the ops are kept");
+    // Kept as they are when nothing changed: the cache is not written again.
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&cache)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
     assert_eq!(
         moves(),
         ["#   KV: `refresh_token` -> `oauth:refresh_token`"],
         "read back"
     );
+    let modified = std::fs::metadata(&cache).unwrap().modified().unwrap();
+    assert_eq!(modified, past, "an unchanged cache is not rewritten");
+    // A one-file run names the writer's file from its cached ops.
+    kvlint(d)
+        .args(["check", "--format", "compact", "src/a.ts"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the same stored data is used in src/b.ts",
+        ));
 
     // The cache is what the next run reads: an entry for the file as it is is believed (its
     // key edited in the cache shows through), ...
@@ -605,4 +615,26 @@ fn the_ops_kept_between_runs_follow_the_constants_imported_and_the_configuration
     // A cache that cannot be read is no cache.
     std::fs::write(&cache, "{ not json").unwrap();
     assert_eq!(moves(), ["#   KV: `other_token` -> `auth:other_token`"]);
+}
+
+/// A file the configuration excludes is not linted, so its calls are in no group: a run on
+/// the reader renames it alone.
+#[test]
+fn an_excluded_file_is_in_no_group() {
+    let dir = common::files(&[
+        WRANGLER,
+        (
+            "kvlint.toml",
+            "extend_exclude = [\"src/b.ts\"]\n[rules.no-unprefixed-kv-key]\nprefix = \"oauth:\"\n",
+        ),
+        READER,
+        WRITER,
+    ]);
+    let d = dir.path();
+    kvlint(d)
+        .args(["check", "--fix", "--unsafe-fixes", "src/a.ts"])
+        .assert()
+        .code(0);
+    assert!(read(d, "src/a.ts").contains("get('oauth:refresh_token'"));
+    assert_eq!(read(d, "src/b.ts"), WRITER.1);
 }

@@ -486,6 +486,40 @@ fn a_migration_group_is_one_workspace_edit_over_its_files() {
         fix_all["result"].as_array().unwrap().is_empty(),
         "{fix_all}"
     );
+    // The writer changes on disk to another key: the server reads the project's calls again,
+    // and the reader's group is the reader alone.
+    std::fs::write(
+        &b,
+        "export async function write(env: Env, t: string) {\n  await env.KV.put('other_token', t, { expirationTtl: 3600 });\n}\n",
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": format!("file://{}", b.display()), "type": 2}]}),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    let finding = diagnostics
+        .iter()
+        .find(|d| d["code"] == "no-unprefixed-kv-key")
+        .expect("the finding");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.iter().all(|t| !t.contains("in 2 files")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.contains("oauth:")),
+        "the reader's own fix: {titles:?}"
+    );
     client.request("shutdown", json!(null));
     client.notify("exit", json!(null));
     assert!(client.child.wait().unwrap().success());
