@@ -637,18 +637,13 @@ impl Project {
 
     /// The members of Hono's `ContextVariableMap` that the project's files declare (in a
     /// module augmentation of `hono`, or globally), and where the first is; read once, from
-    /// the files whose text names it (the files read in parallel, searched as bytes).
+    /// the files whose text names it (the files read on threads of their own, searched as
+    /// bytes).
     fn context_variables(&self) -> Option<Arc<ContextVariables>> {
         self.context_variables
             .get_or_init(|| {
-                use rayon::prelude::*;
                 let files = self.source_files();
-                let per_file: Vec<_> = shared::in_pool(|| {
-                    files
-                        .par_iter()
-                        .map(|path| self.context_variables_in(path))
-                        .collect()
-                });
+                let per_file = shared::each_of(files, |path| self.context_variables_in(path));
                 let mut members = Vec::new();
                 let mut at = None;
                 for (found, place) in per_file.into_iter().flatten() {

@@ -69,6 +69,43 @@ pub fn each_file<R: Send>(root: &Path, per_file: impl Fn(&Path, bool) -> R + Syn
     })
 }
 
+/// `per_file` of each of `files`, in their order, on a few threads of their own that take
+/// the files in turn. Not a pool's: this runs inside work that is done once for the run
+/// (behind a `OnceLock`), and a pool's thread waiting for its share could take up other
+/// work that asks for that same once-for-the-run result, and wait for itself forever.
+pub fn each_of<T: Sync, R: Send>(files: &[T], per_file: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+        .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(crate::isolate::STACK_SIZE)
+                    .spawn_scoped(s, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(f) = files.get(i) else { break };
+                            done.push((i, per_file(f)));
+                        }
+                        done
+                    })
+                    .expect("a thread")
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Asks the OS to start reading every file now, all at once: the reads that follow then find
 /// most of them in its page cache, where a project not read lately would otherwise come from
 /// the disk one file per thread at a time (on `bench/`'s 3,000-file project with the page
