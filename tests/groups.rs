@@ -638,3 +638,64 @@ fn an_excluded_file_is_in_no_group() {
     assert!(read(d, "src/a.ts").contains("get('oauth:refresh_token'"));
     assert_eq!(read(d, "src/b.ts"), WRITER.1);
 }
+
+/// Reading a migration group's files and reading Hono's `ContextVariableMap` (both once per
+/// run, both from every file of the project) never wait for each other. Here the group is
+/// read first (for `src/a.ts`), on the threads that read projects, while other threads lint
+/// the Hono files and ask for the `ContextVariableMap`, which the group's read then needs too.
+#[test]
+fn a_group_read_and_hono_context_variables_do_not_wait_for_each_other() {
+    let mut files: Vec<(String, String)> = vec![
+        (WRANGLER.0.into(), WRANGLER.1.into()),
+        (PREFIX.0.into(), PREFIX.1.into()),
+        (READER.0.into(), READER.1.into()),
+        (
+            "src/ctx.ts".into(),
+            "declare module 'hono' {\n  interface ContextVariableMap {\n    store: KVNamespace;\n  }\n}\nexport {};\n".into(),
+        ),
+    ];
+    // Calls already prefixed: no finding of their own, but the group's read parses them all.
+    for i in 0..300 {
+        files.push((
+            format!("src/b/f{i:03}.ts"),
+            format!("export async function get{i}(env: Env) {{\n  const a = await env.KV.get('oauth:a{i}');\n  const b = await env.KV.get('oauth:b{i}');\n  return [a, b];\n}}\n"),
+        ));
+    }
+    for i in 0..20 {
+        files.push((
+            format!("src/h/r{i:02}.ts"),
+            format!("import {{ Hono }} from 'hono';\nexport const app{i} = new Hono();\nexport async function read{i}(env: Env) {{\n  return env.KV.get('oauth:h{i}');\n}}\n"),
+        ));
+    }
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = common::files(&named);
+    for threads in ["4", "8"] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvlint"))
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--format",
+                "compact",
+                "--select",
+                "no-unprefixed-kv-key",
+                "--threads",
+                threads,
+                "--file-timeout",
+                "20",
+                ".",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("abandoned"), "{stdout}");
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert_eq!(
+            stdout.matches("[no-unprefixed-kv-key]").count(),
+            1,
+            "{stdout}"
+        );
+    }
+}
