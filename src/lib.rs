@@ -193,7 +193,12 @@ fn lint_model(
             .with_severity(Severity::Error)], seen, None);
         }
     };
-    let model = SemanticModel::build(
+    let build = if settings.dts {
+        SemanticModel::build_declarations
+    } else {
+        SemanticModel::build
+    };
+    let model = build(
         &parsed.program,
         source,
         settings.bindings,

@@ -267,7 +267,20 @@ impl<'p> SemanticModel<'p> {
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
-        Self::build_with(program, source, base, file_label, imports, false)
+        Self::build_with(program, source, base, file_label, imports, (false, true))
+    }
+
+    /// The model of a declaration file (`.d.ts`): what it declares, and no walk of code,
+    /// since it holds none (no call, so no KV call). A project's generated
+    /// `worker-configuration.d.ts` runs to thousands of lines.
+    pub fn build_declarations(
+        program: &'p Program,
+        source: &Source,
+        base: &'p Bindings,
+        file_label: &str,
+        imports: Option<&'p project::Imports>,
+    ) -> Self {
+        Self::build_with(program, source, base, file_label, imports, (false, false))
     }
 
     /// The model with every KV call's reason written out, for `kvlint debug bindings`.
@@ -278,16 +291,18 @@ impl<'p> SemanticModel<'p> {
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
-        Self::build_with(program, source, base, file_label, imports, true)
+        Self::build_with(program, source, base, file_label, imports, (true, true))
     }
 
+    /// `explain`: write out why each KV call is one; `code`: walk the program's code (not for
+    /// a declaration file).
     fn build_with(
         program: &'p Program,
         source: &Source,
         base: &'p Bindings,
         file_label: &str,
         imports: Option<&'p project::Imports>,
-        explain: bool,
+        (explain, code): (bool, bool),
     ) -> Self {
         let mut decls = Declarations::default();
         program.visit_with(&mut decls);
@@ -321,7 +336,9 @@ impl<'p> SemanticModel<'p> {
         if let Some(beside) = imports.and_then(|i| i.beside.as_deref()) {
             builder.declared_params = imports::declared_params(beside);
         }
-        program.visit_with(&mut builder);
+        if code {
+            program.visit_with(&mut builder);
+        }
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
         let hono_apps = builder.hono_apps.into_keys().collect();
         let function_spans = builder.function_spans;
