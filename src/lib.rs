@@ -193,18 +193,25 @@ fn lint_model(
             .with_severity(Severity::Error)], seen, None);
         }
     };
-    let build = if settings.dts {
-        SemanticModel::build_declarations
-    } else {
-        SemanticModel::build
+    let model = match (settings.dts, seen.kv_bindings) {
+        // A declaration file holds no call: its declarations matter only to say whether the
+        // file knows a KV namespace, which it already does.
+        (true, true) => SemanticModel::declared_only(&parsed.program, settings.bindings),
+        (true, false) => SemanticModel::build_declarations(
+            &parsed.program,
+            source,
+            settings.bindings,
+            settings.label,
+            settings.imports,
+        ),
+        (false, _) => SemanticModel::build(
+            &parsed.program,
+            source,
+            settings.bindings,
+            settings.label,
+            settings.imports,
+        ),
     };
-    let model = build(
-        &parsed.program,
-        source,
-        settings.bindings,
-        settings.label,
-        settings.imports,
-    );
     let ctx = RuleContext {
         source,
         program: &parsed.program,

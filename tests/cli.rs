@@ -1291,3 +1291,42 @@ fn config_errors_in_the_users_words() {
     assert_eq!(error["location"]["line"], 2, "{error}");
     assert_eq!(error["location"]["column"], 15, "{error}");
 }
+
+/// A declaration file holds no call: what it declares still makes its KV bindings known (with
+/// no other source, and beside a wrangler config), and its suppressions are still judged.
+#[test]
+fn a_declaration_file_declares_bindings_and_its_suppressions_are_judged() {
+    let env = (
+        "env.d.ts",
+        "interface Env {\n  STORE: KVNamespace;\n}\n// kvlint-disable-next-line require-kv-ttl\ndeclare const x: number;\n",
+    );
+    let dir = common::files(&[env]);
+    kvlint(dir.path())
+        .args(["check", "env.d.ts", "--format", "compact"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "env.d.ts:4:1: warning [unused-suppression]",
+        ));
+    kvlint(dir.path())
+        .args(["check", "env.d.ts", "--select", "require-kv-ttl"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "kvlint knows KV bindings here, but recognised no call on them",
+        ));
+    let dir = common::files(&[
+        env,
+        (
+            "wrangler.toml",
+            "name = \"w\"\n[[kv_namespaces]]\nbinding = \"STORE\"\nid = \"x\"\n",
+        ),
+    ]);
+    kvlint(dir.path())
+        .args(["check", "env.d.ts", "--select", "require-kv-ttl"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "kvlint knows the KV binding STORE here",
+        ));
+}

@@ -283,6 +283,22 @@ impl<'p> SemanticModel<'p> {
         Self::build_with(program, source, base, file_label, imports, (false, false))
     }
 
+    /// The model of a program that says nothing beyond `base`: a declaration file's, where
+    /// `base` already names a KV namespace (its own declarations could only add bindings,
+    /// and a file with no call has nothing else for the rules).
+    pub fn declared_only(program: &Program, base: &'p Bindings) -> Self {
+        SemanticModel {
+            kv_calls: Vec::new(),
+            by_span: HashMap::default(),
+            do_calls: Vec::new(),
+            dropped: Vec::new(),
+            hono_apps: HashSet::default(),
+            bindings: Cow::Borrowed(base),
+            declared: Vec::new(),
+            function_spans: vec![swc_common::Spanned::span(program)],
+        }
+    }
+
     /// The model with every KV call's reason written out, for `kvlint debug bindings`.
     pub fn build_explained(
         program: &'p Program,
