@@ -608,3 +608,24 @@ fn wait_until_from_cloudflare_workers_only_where_the_code_runs_on_workers() {
     ]));
     assert!(!fixed(&[wrangler_main, ("src/seen.ts", own)]));
 }
+
+/// The prefilter's part for a declaration file beside a JavaScript module: a module is read
+/// when the file declares a KV parameter of one of its functions (`kv.mjs`, `session.mjs`,
+/// `legacy.cjs`), and skipped when the parameters are R2 buckets (`r2.mjs`) or when nothing
+/// is declared (`plain.js`).
+#[test]
+fn a_module_whose_declaration_file_declares_kv_parameters_is_read() {
+    let dir = common::root().join("fixtures/project/declared-beside");
+    let out = assert_cmd::Command::cargo_bin("kvlint")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["check", ".", "--select", "no-kv-sessions"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("in 6 files checked, 3 skipped: no KV."),
+        "{stderr}"
+    );
+}

@@ -66,12 +66,13 @@ impl Builder<'_, '_> {
     /// KVNamespace })` declared makes `_a.binding` a KV namespace.
     pub(super) fn declare_beside(&mut self, pat: &Pat, declared: Option<&Value>) {
         let Some(value) = declared else { return };
+        // JavaScript: no parameter has a written type of its own.
         match pat {
-            Pat::Ident(b) if b.type_ann.is_none() => {
+            Pat::Ident(b) => {
                 self.scopes
                     .declare(b.id.sym.clone(), Binding::of(value.clone()));
             }
-            Pat::Object(o) if o.type_ann.is_none() => self.declare_object_pattern(o, value),
+            Pat::Object(o) => self.declare_object_pattern(o, value),
             Pat::Assign(a) => self.declare_beside(&a.left, declared),
             _ => {}
         }
