@@ -359,12 +359,11 @@ impl Collector<'_> {
 }
 
 /// What a declared parameter's type says (`kv: KVNamespace`, `{ binding }: { binding:
-/// KVNamespace }`, `options: Options`).
+/// KVNamespace }`, `options: Options`). A declaration file's parameters have no defaults.
 fn declared_param(pat: &Pat) -> Option<DeclaredParam> {
     let t: &TsType = match pat {
         Pat::Ident(b) => &b.type_ann.as_ref()?.type_ann,
         Pat::Object(o) => &o.type_ann.as_ref()?.type_ann,
-        Pat::Assign(a) => return declared_param(&a.left),
         _ => return None,
     };
     match t {
