@@ -76,6 +76,14 @@ impl Client {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
+    /// The code actions offered for one published diagnostic.
+    fn quick_fixes(&mut self, uri: &str, diagnostic: &Value) -> Value {
+        self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+        )
+    }
+
     /// The next diagnostics published for `uri`.
     fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         loop {
@@ -88,6 +96,16 @@ impl Client {
 }
 
 /// The text of a fix-all edit: one edit that replaces the whole document.
+/// The titles of a code action answer.
+fn titles(actions: &Value) -> Vec<&str> {
+    actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect()
+}
+
 fn whole_document(edits: &[Value], lines: usize) -> String {
     assert_eq!(edits.len(), 1);
     assert_eq!(
@@ -183,16 +201,8 @@ fn an_editor_session() {
     assert_eq!(published, expected, "the LSP's ranges differ from check's");
 
     // Quick fixes for the finding, and a suppression comment.
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": token["range"], "context": {"diagnostics": [token]}}),
-    );
-    let titles: Vec<&str> = actions["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let actions = client.quick_fixes(&uri, token);
+    let titles = titles(&actions);
     // A rename is a migration fix: the whole group, unsafe.
     assert!(
         titles.iter().any(|t| t.starts_with(
@@ -441,10 +451,7 @@ fn a_migration_group_is_one_workspace_edit_over_its_files() {
         .iter()
         .find(|d| d["code"] == "no-unprefixed-kv-key")
         .expect("the finding");
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
-    );
+    let actions = client.quick_fixes(&uri, finding);
     let action = actions["result"]
         .as_array()
         .unwrap()
@@ -502,16 +509,8 @@ fn a_migration_group_is_one_workspace_edit_over_its_files() {
         .iter()
         .find(|d| d["code"] == "no-unprefixed-kv-key")
         .expect("the finding");
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
-    );
-    let titles: Vec<&str> = actions["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let actions = client.quick_fixes(&uri, finding);
+    let titles = titles(&actions);
     assert!(
         titles.iter().all(|t| !t.contains("in 2 files")),
         "{titles:?}"
