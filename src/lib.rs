@@ -193,24 +193,18 @@ fn lint_model(
             .with_severity(Severity::Error)], seen, None);
         }
     };
-    let model = match (settings.dts, seen.kv_bindings) {
+    let model = if settings.dts && seen.kv_bindings {
         // A declaration file holds no call: its declarations matter only to say whether the
         // file knows a KV namespace, which it already does.
-        (true, true) => SemanticModel::declared_only(&parsed.program, settings.bindings),
-        (true, false) => SemanticModel::build_declarations(
+        SemanticModel::declared_only(&parsed.program, settings.bindings)
+    } else {
+        SemanticModel::build(
             &parsed.program,
             source,
             settings.bindings,
             settings.label,
             settings.imports,
-        ),
-        (false, _) => SemanticModel::build(
-            &parsed.program,
-            source,
-            settings.bindings,
-            settings.label,
-            settings.imports,
-        ),
+        )
     };
     let ctx = RuleContext {
         source,

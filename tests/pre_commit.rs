@@ -4,12 +4,12 @@
 //! CI, so the test runs the same hook definitions with `language: system` against the
 //! kvlint binary cargo built. It needs python3 and the PyPI registry: without them it fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::root;
 
 fn sh(dir: &Path, program: &str, args: &[&str]) -> Output {
     Command::new(program)
@@ -31,23 +31,7 @@ fn install() -> PathBuf {
     let venv = root().join("target/pre-commit-venv");
     let exe = venv.join("bin/pre-commit");
     if !exe.is_file() {
-        let out = sh(&root(), "python3", &["-m", "venv", venv.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let pip = venv.join("bin/pip");
-        let out = sh(
-            &root(),
-            pip.to_str().unwrap(),
-            &["install", "--quiet", "pre-commit"],
-        );
-        assert!(
-            out.status.success(),
-            "pip install pre-commit failed (it needs PyPI): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::pip_install(&venv, "pre-commit");
     }
     exe
 }

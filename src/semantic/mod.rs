@@ -267,25 +267,13 @@ impl<'p> SemanticModel<'p> {
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
-        Self::build_with(program, source, base, file_label, imports, (false, true))
-    }
-
-    /// The model of a declaration file (`.d.ts`): what it declares, and no walk of code,
-    /// since it holds none (no call, so no KV call). A project's generated
-    /// `worker-configuration.d.ts` runs to thousands of lines.
-    pub fn build_declarations(
-        program: &'p Program,
-        source: &Source,
-        base: &'p Bindings,
-        file_label: &str,
-        imports: Option<&'p project::Imports>,
-    ) -> Self {
-        Self::build_with(program, source, base, file_label, imports, (false, false))
+        Self::build_with(program, source, base, file_label, imports, false)
     }
 
     /// The model of a program that says nothing beyond `base`: a declaration file's, where
     /// `base` already names a KV namespace (its own declarations could only add bindings,
-    /// and a file with no call has nothing else for the rules).
+    /// and a file with no call has nothing else for the rules). A project's generated
+    /// `worker-configuration.d.ts` runs to thousands of lines.
     pub fn declared_only(program: &Program, base: &'p Bindings) -> Self {
         SemanticModel {
             kv_calls: Vec::new(),
@@ -307,18 +295,16 @@ impl<'p> SemanticModel<'p> {
         file_label: &str,
         imports: Option<&'p project::Imports>,
     ) -> Self {
-        Self::build_with(program, source, base, file_label, imports, (true, true))
+        Self::build_with(program, source, base, file_label, imports, true)
     }
 
-    /// `explain`: write out why each KV call is one; `code`: walk the program's code (not for
-    /// a declaration file).
     fn build_with(
         program: &'p Program,
         source: &Source,
         base: &'p Bindings,
         file_label: &str,
         imports: Option<&'p project::Imports>,
-        (explain, code): (bool, bool),
+        explain: bool,
     ) -> Self {
         let mut decls = Declarations::default();
         program.visit_with(&mut decls);
@@ -352,9 +338,7 @@ impl<'p> SemanticModel<'p> {
         if let Some(beside) = imports.and_then(|i| i.beside.as_deref()) {
             builder.declared_params = imports::declared_params(beside);
         }
-        if code {
-            program.visit_with(&mut builder);
-        }
+        program.visit_with(&mut builder);
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
         let hono_apps = builder.hono_apps.into_keys().collect();
         let function_spans = builder.function_spans;

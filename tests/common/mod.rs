@@ -215,22 +215,28 @@ pub fn python_with_yaml() -> std::path::PathBuf {
     let venv = root().join("target/yaml-venv");
     let python = venv.join("bin/python");
     if !has_yaml(&python) {
-        let made = std::process::Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .expect("python3");
-        assert!(made.status.success(), "python3 -m venv: {made:?}");
-        let pip = std::process::Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "pyyaml"])
-            .output()
-            .expect("pip");
-        assert!(
-            pip.status.success(),
-            "pip install pyyaml (it needs PyPI): {pip:?}"
-        );
+        pip_install(&venv, "pyyaml");
     }
     python
+}
+
+/// Makes a virtual environment at `venv` (with the system's `python3`) and installs
+/// `requirement` into it from PyPI; a failure of either fails the test, naming it.
+pub fn pip_install(venv: &std::path::Path, requirement: &str) {
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv)
+        .output()
+        .expect("python3");
+    assert!(made.status.success(), "python3 -m venv: {made:?}");
+    let pip = std::process::Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", requirement])
+        .output()
+        .expect("pip");
+    assert!(
+        pip.status.success(),
+        "pip install {requirement} (it needs PyPI): {pip:?}"
+    );
 }
 
 /// A command's standard output then standard error, as text.
