@@ -1,8 +1,8 @@
 //! `kvlint.toml`: the schema of DESIGN §4, its validation, and its discovery.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -601,21 +601,21 @@ impl Config {
 /// Finds the config of each file: `--config`, `--no-config`, or the nearest `kvlint.toml`.
 pub struct ConfigResolver {
     fixed: Option<Result<Arc<Config>, ConfigError>>,
-    cache: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+    cache: crate::fs::DirCache<Result<Arc<Config>, ConfigError>>,
 }
 
 impl ConfigResolver {
     pub fn discover() -> Self {
         ConfigResolver {
             fixed: None,
-            cache: Mutex::new(HashMap::new()),
+            cache: Default::default(),
         }
     }
 
     pub fn fixed(config: Result<Config, ConfigError>) -> Self {
         ConfigResolver {
             fixed: Some(config.map(Arc::new)),
-            cache: Mutex::new(HashMap::new()),
+            cache: Default::default(),
         }
     }
 
@@ -629,8 +629,8 @@ impl ConfigResolver {
     }
 
     fn for_dir(&self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
-        if let Some(hit) = self.cache.lock().unwrap().get(dir) {
-            return hit.clone();
+        if let Some(hit) = self.cache.get(dir) {
+            return hit;
         }
         let candidate = dir.join(CONFIG_FILE);
         let result = if candidate.is_file() {
@@ -640,10 +640,7 @@ impl ConfigResolver {
         } else {
             Ok(Arc::new(Config::default()))
         };
-        self.cache
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), result.clone());
+        self.cache.insert(dir, result.clone());
         result
     }
 }

@@ -72,34 +72,37 @@ fn unreadable(e: &ignore::Error, root: &Path) -> Option<String> {
 }
 
 /// The names in each folder, read once per run: finding a project root, a wrangler config
-/// or an import's file tries many names in each folder, and most are not there.
+/// or an import's file tries many names in each folder, and most are not there. Looked up
+/// by every file's resolvers on every worker: read under a shared lock, keyed by the
+/// folder's bytes, without handing out a reference count to bump.
 #[derive(Default)]
 pub struct Listings(
-    std::sync::Mutex<
-        rustc_hash::FxHashMap<PathBuf, std::sync::Arc<rustc_hash::FxHashSet<std::ffi::OsString>>>,
+    std::sync::RwLock<
+        rustc_hash::FxHashMap<std::ffi::OsString, rustc_hash::FxHashSet<std::ffi::OsString>>,
     >,
 );
 
 impl Listings {
-    pub fn names(&self, dir: &Path) -> std::sync::Arc<rustc_hash::FxHashSet<std::ffi::OsString>> {
-        if let Some(hit) = self.0.lock().unwrap().get(dir) {
-            return hit.clone();
+    /// Whether the folder's listing holds `name`.
+    fn lists(&self, dir: &Path, name: &std::ffi::OsStr) -> bool {
+        if let Some(names) = self.0.read().unwrap().get(dir.as_os_str()) {
+            return names.contains(name);
         }
         let names: rustc_hash::FxHashSet<_> = std::fs::read_dir(dir)
             .map(|r| r.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
-        let names = std::sync::Arc::new(names);
+        let found = names.contains(name);
         self.0
-            .lock()
+            .write()
             .unwrap()
-            .insert(dir.to_path_buf(), names.clone());
-        names
+            .insert(dir.as_os_str().to_owned(), names);
+        found
     }
 
     /// Whether the folder lists the name (without looking at what it is).
     pub fn exists(&self, path: &Path) -> bool {
         match (path.parent(), path.file_name()) {
-            (Some(dir), Some(name)) => self.names(dir).contains(name),
+            (Some(dir), Some(name)) => self.lists(dir, name),
             _ => false,
         }
     }
@@ -107,7 +110,31 @@ impl Listings {
     /// Whether `dir/name` is a file: looked up in the listing, and only when listed, asked
     /// of the file system (it may be a folder, or a link to one).
     pub fn has_file(&self, dir: &Path, name: &str) -> bool {
-        self.names(dir).contains(std::ffi::OsStr::new(name)) && dir.join(name).is_file()
+        self.lists(dir, std::ffi::OsStr::new(name)) && dir.join(name).is_file()
+    }
+}
+
+/// What each folder resolves to (its config, its wrangler bindings, its project), worked
+/// out once per run and then read by every file of the folder on every worker: read under
+/// a shared lock and keyed by the folder's bytes (a `Path` hashes component by component).
+pub struct DirCache<V>(std::sync::RwLock<rustc_hash::FxHashMap<std::ffi::OsString, V>>);
+
+impl<V> Default for DirCache<V> {
+    fn default() -> Self {
+        DirCache(Default::default())
+    }
+}
+
+impl<V: Clone> DirCache<V> {
+    pub fn get(&self, dir: &Path) -> Option<V> {
+        self.0.read().unwrap().get(dir.as_os_str()).cloned()
+    }
+
+    pub fn insert(&self, dir: &Path, value: V) {
+        self.0
+            .write()
+            .unwrap()
+            .insert(dir.as_os_str().to_owned(), value);
     }
 }
 

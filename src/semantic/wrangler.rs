@@ -1,8 +1,7 @@
 //! Reading bindings from the nearest `wrangler.json` / `wrangler.jsonc` / `wrangler.toml`.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -302,7 +301,7 @@ fn generated_types(path: &Path) -> Result<Bindings, ConfigError> {
 /// in a `worker-configuration.d.ts` beside it).
 #[derive(Default)]
 pub struct WranglerResolver {
-    cache: Mutex<HashMap<PathBuf, Result<Arc<Bindings>, ConfigError>>>,
+    cache: crate::fs::DirCache<Result<Arc<Bindings>, ConfigError>>,
     /// Folder listings, shared with the other resolvers of a run.
     listings: Arc<crate::fs::Listings>,
 }
@@ -332,7 +331,7 @@ impl WranglerResolver {
 
     pub fn with_listings(listings: Arc<crate::fs::Listings>) -> Self {
         WranglerResolver {
-            cache: Mutex::default(),
+            cache: Default::default(),
             listings,
         }
     }
@@ -343,8 +342,8 @@ impl WranglerResolver {
     }
 
     fn for_dir(&self, dir: &Path) -> Result<Arc<Bindings>, ConfigError> {
-        if let Some(hit) = self.cache.lock().unwrap().get(dir) {
-            return hit.clone();
+        if let Some(hit) = self.cache.get(dir) {
+            return hit;
         }
         let found = WRANGLER_FILES
             .iter()
@@ -368,10 +367,7 @@ impl WranglerResolver {
                 None => Ok(Arc::new(Bindings::default())),
             },
         };
-        self.cache
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), result.clone());
+        self.cache.insert(dir, result.clone());
         result
     }
 }

@@ -309,7 +309,7 @@ fn declares_main(text: &str) -> bool {
 /// Finds and caches the project of each folder.
 #[derive(Default)]
 pub struct ProjectResolver {
-    by_dir: Mutex<HashMap<PathBuf, Option<Arc<Project>>>>,
+    by_dir: crate::fs::DirCache<Option<Arc<Project>>>,
     by_root: Mutex<HashMap<PathBuf, Arc<Project>>>,
     /// Folder listings, shared with the other resolvers of a run.
     listings: Arc<Listings>,
@@ -332,8 +332,8 @@ impl ProjectResolver {
 
     /// The project of a folder: its own, or its parent's (each folder looked at once).
     fn for_dir(&self, dir: &Path) -> Option<Arc<Project>> {
-        if let Some(hit) = self.by_dir.lock().unwrap().get(dir) {
-            return hit.clone();
+        if let Some(hit) = self.by_dir.get(dir) {
+            return hit;
         }
         let is_root = PROJECT_FILES
             .iter()
@@ -351,10 +351,7 @@ impl ProjectResolver {
         } else {
             dir.parent().and_then(|p| self.for_dir(p))
         };
-        self.by_dir
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), project.clone());
+        self.by_dir.insert(dir, project.clone());
         project
     }
 }
