@@ -134,6 +134,9 @@ BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fi
 BEFORE="rm -rf '$work/corpus-c-fix' && cp -r '$work/corpus-c' '$work/corpus-c-fix' && sync" \
   measure "c: atomic rewrite, no linting" python3 "$root/bench/replace-files.py" corpus-c-fix
 measure "c: kvlint report" "$kvlint" report corpus-c --format json -o /dev/null
+# What spawning a command through timed.py and /usr/bin/time costs by itself (two processes
+# besides the one measured): a few milliseconds that the one-file rows include.
+measure "harness alone (/usr/bin/time true)" true
 measure "one file (pre-commit)" "$kvlint" check corpus-c/src/area1/m1.ts --exit-zero
 measure "one file of 3,000" "$kvlint" check corpus-p/src/area1/m1.ts --exit-zero
 measure "one file of 3,000, inferred" "$kvlint" check corpus-p-undeclared/src/area1/m1.ts --exit-zero
@@ -167,6 +170,20 @@ JS
   measure "c: ESLint (4 selectors)" "$work/npm/node_modules/.bin/eslint" --no-config-lookup -c eslint.config.mjs corpus-c
 fi
 
+# The one-file runs timed without the harness, where `perf` is installed (21 runs, mean).
+perf_one() {
+  command -v perf >/dev/null 2>&1 || return 0
+  perf stat -r 21 -x, -e task-clock "$@" 2>&1 >/dev/null | grep -q task-clock || return 0
+  local t
+  t=$( { perf stat -r 21 "$@" >/dev/null; } 2>&1 | awk '/seconds time elapsed/ { print $1 }')
+  # Named by the file checked (the argument before --exit-zero).
+  [ -n "$t" ] && printf '%s\t%s\n' "${*: -2:1}" "$t" >> perf-one.tsv
+}
+rm -f perf-one.tsv
+perf_one "$kvlint" check corpus-c/src/area1/m1.ts --exit-zero
+perf_one "$kvlint" check corpus-p/src/area1/m1.ts --exit-zero
+perf_one "$kvlint" check corpus-p-undeclared/src/area1/m1.ts --exit-zero
+
 echo
 awk -F'\t' '
   { name[NR]=$1; wall[NR]=$2; cpu[NR]=$3; rss[NR]=$4; idx[$1]=NR }
@@ -190,6 +207,7 @@ awk -F'\t' '
     printf "  (c) kvlint wall / oxlint wall:              %s\n", ratio("c: kvlint", "c: oxlint (1 rule)", wall)
     printf "  (c) kvlint wall / ast-grep wall:            %s\n", ratio("c: kvlint", "c: ast-grep (6 rules)", wall)
     printf "  one file: %.3f s wall, %d MB  (<= 0.005 s, <= 20 MB)\n", wall[idx["one file (pre-commit)"]], rss[idx["one file (pre-commit)"]]
+    printf "    (of which the harness alone, /usr/bin/time spawned from Python: %.3f s)\n", wall[idx["harness alone (/usr/bin/time true)"]]
     printf "  one file of a 3,000-file project: %.3f s wall, %d MB  (<= 0.020 s)\n", wall[idx["one file of 3,000"]], rss[idx["one file of 3,000"]]
     printf "  the same, bindings inferred (every file read, no cache): %.3f s wall, %d MB  (<= 0.030 s)\n", wall[idx["one file of 3,000, inferred"]], rss[idx["one file of 3,000, inferred"]]
     printf "  the same, with a migration finding (its group read from the project): %.3f s wall, %d MB  (<= 0.100 s)\n", wall[idx["one file of 3,000, migration finding"]], rss[idx["one file of 3,000, migration finding"]]
@@ -197,3 +215,7 @@ awk -F'\t' '
     if (idx["one file of 3,000, migration, page cache dropped"]) printf "  cold (page cache dropped): %.3f s wall without the ops cache, %.3f s with it  (<= 0.100 s)\n", wall[idx["one file of 3,000, migration, page cache dropped"]], wall[idx["the same, ops cached, page cache dropped"]]
     printf "  peak RSS, any kvlint run on a corpus: <= 100 MB\n"
   }' results.tsv
+if [ -s perf-one.tsv ]; then
+  echo "one-file runs without the harness (perf stat -r 21, mean wall):"
+  awk -F'\t' '{ printf "  %-45s %.4f s\n", $1, $2 }' perf-one.tsv
+fi
