@@ -190,6 +190,16 @@ fn the_reasons_name_the_file_that_declares() {
             && out.contains("`options.store`: its declared type says store: KVNamespace (lib/drivers/kv.d.ts:15)"),
         "{out}"
     );
+    // JSDoc: the comment's line.
+    let worker = common::root().join("fixtures/project/jsdoc/src/worker.js");
+    let out = kvlint::commands::debug_bindings(&worker, None).unwrap();
+    assert!(
+        out.contains("because `store` is documented `@param {KVNamespace}` (JSDoc, ")
+            && out.contains("src/worker.js:3)")
+            && out.contains("because `kv` is documented `@type {KVNamespace}` (JSDoc, ")
+            && out.contains("src/worker.js:15)"),
+        "{out}"
+    );
     let route = common::root().join("fixtures/project/next-on-pages/app/api/flags/route.ts");
     let out = kvlint::commands::debug_bindings(&route, None).unwrap();
     assert!(

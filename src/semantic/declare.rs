@@ -196,14 +196,21 @@ impl<'p> Builder<'_, 'p> {
         self.scopes.declare(name.clone(), Binding::of(value));
     }
 
-    /// What a JSDoc type says a name holds.
-    pub(super) fn jsdoc_value(&self, kind: KnownType, name: &str) -> Option<Value> {
+    /// What a JSDoc tag (`type`, `param`) of a comment says a name holds.
+    pub(super) fn jsdoc_value(
+        &self,
+        kind: KnownType,
+        name: &str,
+        (tag, doc): (&str, &super::jsdoc::Tags),
+    ) -> Option<Value> {
         match kind {
-            KnownType::Kv => {
-                Some(Value::Kv(self.why(|| {
-                    format!("`{name}` is documented `@type {{KVNamespace}}` (JSDoc)")
-                })))
-            }
+            KnownType::Kv => Some(Value::Kv(self.why(|| {
+                let line = self.source.position(doc.at).line;
+                format!(
+                    "`{name}` is documented `@{tag} {{KVNamespace}}` (JSDoc, {}:{line})",
+                    self.label
+                )
+            }))),
             KnownType::DurableObjectNamespace => Some(Value::DurableObjectNamespace),
             _ => None,
         }

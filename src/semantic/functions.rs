@@ -26,20 +26,7 @@ impl Builder<'_, '_> {
                 s.declare_beside(&p.pat, declared.as_ref().and_then(|d| d.get(i)?.as_ref()));
                 // JavaScript: `/** @param {KVNamespace} kv */`.
                 if let (Pat::Ident(b), Some(doc)) = (&p.pat, &doc) {
-                    let kind = doc.params.get(&*b.id.sym).copied();
-                    let value = kind
-                        .filter(|_| b.type_ann.is_none())
-                        .and_then(|k| s.jsdoc_value(k, &b.id.sym))
-                        .map(|v| match v {
-                            Value::Kv(_) => Value::Kv(s.why(|| {
-                                format!(
-                                    "`{}` is documented `@param {{KVNamespace}}` (JSDoc)",
-                                    b.id.sym
-                                )
-                            })),
-                            v => v,
-                        });
-                    if let Some(value) = value {
+                    if let Some(value) = s.documented_param(b, doc) {
                         s.scopes.declare(b.id.sym.clone(), Binding::of(value));
                     }
                 }
@@ -50,6 +37,44 @@ impl Builder<'_, '_> {
         if !method {
             self.this.pop();
         }
+    }
+
+    /// What a JSDoc `@param` says an untyped parameter holds.
+    fn documented_param(&self, b: &BindingIdent, doc: &jsdoc::Tags) -> Option<Value> {
+        let kind = doc.params.get(&*b.id.sym).copied();
+        kind.filter(|_| b.type_ann.is_none())
+            .and_then(|k| self.jsdoc_value(k, &b.id.sym, ("param", doc)))
+    }
+
+    /// The parameters of `const f = (a, b) => …` (or `= function (a, b) {…}`), as the
+    /// declaration file beside the module declares them, and then as the JSDoc comment of
+    /// the `const` documents them (the comment is the statement's, not the function's).
+    pub(super) fn params_of_const(
+        &self,
+        name: &Atom,
+        function: &Expr,
+        doc: Option<&jsdoc::Tags>,
+    ) -> Option<Vec<Option<Value>>> {
+        let mut params = self.params_beside(name);
+        let Some(doc) = doc.filter(|d| !d.params.is_empty()) else {
+            return params;
+        };
+        let pats: Vec<&Pat> = match function {
+            Expr::Arrow(a) => a.params.iter().collect(),
+            Expr::Fn(f) => f.function.params.iter().map(|p| &p.pat).collect(),
+            _ => return params,
+        };
+        for (i, pat) in pats.into_iter().enumerate() {
+            let Pat::Ident(b) = pat else { continue };
+            if let Some(value) = self.documented_param(b, doc) {
+                let list = params.get_or_insert_with(Vec::new);
+                if list.len() <= i {
+                    list.resize(i + 1, None);
+                }
+                list[i] = Some(value);
+            }
+        }
+        params
     }
 
     /// The declared parameters of the top-level function `name`, from the declaration file

@@ -16,10 +16,14 @@ pub struct Tags {
     pub returns: Option<(KnownType, bool)>,
     /// `@param {…} name`.
     pub params: HashMap<String, KnownType>,
+    /// Where the comment starts in the file (its `/**`).
+    pub at: usize,
 }
 
 /// A JSDoc type's meaning: `KVNamespace`, `KVNamespace | null`, `?KVNamespace`,
-/// `DurableObjectNamespace`; anything else tells nothing.
+/// `KVNamespace<string>`, `DurableObjectNamespace`, each also as a member of a namespace or
+/// module (`Cloudflare.KVNamespace`, `import("@cloudflare/workers-types").KVNamespace`);
+/// anything else tells nothing.
 fn known(ty: &str) -> Option<KnownType> {
     let parts: Vec<&str> = ty
         .trim()
@@ -29,10 +33,31 @@ fn known(ty: &str) -> Option<KnownType> {
         .filter(|p| !matches!(*p, "null" | "undefined" | ""))
         .collect();
     match parts.as_slice() {
-        ["KVNamespace"] => Some(KnownType::Kv),
-        ["DurableObjectNamespace"] => Some(KnownType::DurableObjectNamespace),
+        [one] => match type_name(one)? {
+            "KVNamespace" => Some(KnownType::Kv),
+            "DurableObjectNamespace" => Some(KnownType::DurableObjectNamespace),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// The name a JSDoc type refers to, without its module or namespace and its type
+/// arguments: `import("m").A.B<C>` → `B`. `None` for anything but a name (a function type,
+/// an object literal, an array).
+fn type_name(ty: &str) -> Option<&str> {
+    let mut ty = ty.trim();
+    // `import("…")` / `import('…')`: the module's own type of that name.
+    if let Some(rest) = ty.strip_prefix("import(") {
+        let close = rest.find(')')?;
+        ty = rest[close + 1..].strip_prefix('.')?;
+    }
+    let ty = ty.split('<').next()?.trim();
+    let name = ty.rsplit('.').next()?;
+    let is_name = ty
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.'));
+    (is_name && !name.is_empty()).then_some(name)
 }
 
 /// The `{…}` type after a tag, and the rest of the line.
@@ -54,9 +79,32 @@ fn braced(rest: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// The comment's tags, each from its `@` to the next `@` outside braces (a type may name a
+/// scoped package: `{import("@cloudflare/workers-types").KVNamespace}`, and prose an inline
+/// `{@link …}`). A brace left open in prose is closed by the end of its line.
+fn tag_texts(comment: &str) -> Vec<&str> {
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    for (i, c) in comment.char_indices() {
+        match c {
+            '\n' => depth = 0,
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '@' if depth == 0 => starts.push(i),
+            _ => {}
+        }
+    }
+    let ends = starts.iter().skip(1).copied().chain([comment.len()]);
+    starts
+        .iter()
+        .zip(ends)
+        .map(|(&s, e)| &comment[s + 1..e])
+        .collect()
+}
+
 fn parse(comment: &str) -> Tags {
     let mut tags = Tags::default();
-    for part in comment.split('@').skip(1) {
+    for part in tag_texts(comment) {
         let (tag, rest) = part.split_at(
             part.find(|c: char| !c.is_alphabetic())
                 .unwrap_or(part.len()),
@@ -114,7 +162,10 @@ pub fn before(source: &Source, at: usize) -> Option<Tags> {
     let start = window.rfind("/**")?;
     let body = &window[start + 3..];
     // One comment, not the end of another after a `/**` of its own.
-    (!body.contains("*/")).then(|| parse(body))
+    (!body.contains("*/")).then(|| Tags {
+        at: from + start,
+        ..parse(body)
+    })
 }
 
 #[cfg(test)]
@@ -129,6 +180,31 @@ mod tests {
         assert_eq!(t.returns, Some((KnownType::Kv, true)));
         assert_eq!(parse(" @type {?KVNamespace} ").ty, Some(KnownType::Kv));
         assert_eq!(parse(" @type {Map<string, KVNamespace>} ").ty, None);
+    }
+
+    #[test]
+    fn types_named_through_a_module_or_a_namespace() {
+        let t = parse(
+            "\n * @param {import(\"@cloudflare/workers-types\").KVNamespace} kv\n * @param {import('@cloudflare/workers-types/experimental').DurableObjectNamespace | undefined} ns\n * @param {Cloudflare.KVNamespace<string>} other\n * @returns {Promise<import(\"@cloudflare/workers-types\").KVNamespace>}",
+        );
+        assert_eq!(t.params.get("kv"), Some(&KnownType::Kv));
+        assert_eq!(t.params.get("ns"), Some(&KnownType::DurableObjectNamespace));
+        assert_eq!(t.params.get("other"), Some(&KnownType::Kv));
+        assert_eq!(t.returns, Some((KnownType::Kv, true)));
+        // An inline `{@link}` is prose; a brace left open in prose ends with its line.
+        let t = parse(" See {@link Store}.\n * @param {KVNamespace} kv an object like {a\n * @param {KVNamespace} cache\n");
+        assert_eq!(t.params.len(), 2, "{t:?}");
+        // Not a KV namespace: another type of the module, a map of namespaces, a function.
+        for ty in [
+            "import(\"@cloudflare/workers-types\").R2Bucket",
+            "import(\"@cloudflare/workers-types\")",
+            "Map<string, import(\"@cloudflare/workers-types\").KVNamespace>",
+            "(kv: KVNamespace) => void",
+            "{ kv: KVNamespace }",
+            "KVNamespace[]",
+        ] {
+            assert_eq!(parse(&format!(" @type {{{ty}}} ")).ty, None, "{ty}");
+        }
     }
 
     #[test]

@@ -36,15 +36,10 @@ fn is_nullish(t: &TsType) -> bool {
 pub fn known_type(t: &TsType) -> Option<KnownType> {
     match t {
         TsType::TsParenthesizedType(p) => known_type(&p.type_ann),
-        TsType::TsTypeRef(r) => match entity_last(&r.type_name) {
-            "KVNamespace" => Some(KnownType::Kv),
-            "DurableObjectNamespace" => Some(KnownType::DurableObjectNamespace),
-            "DurableObjectStub" => Some(KnownType::DurableObjectStub),
-            "Map" | "WeakMap" | "Set" | "Headers" | "URLSearchParams" | "FormData" | "Cache"
-            | "CacheStorage" | "R2Bucket" | "D1Database" | "Queue" | "Fetcher" | "Request"
-            | "Response" | "Record" | "Array" | "Promise" => Some(KnownType::Other),
-            _ => None,
-        },
+        TsType::TsTypeRef(r) => known_name(entity_last(&r.type_name)),
+        // `import("@cloudflare/workers-types").KVNamespace`: the type of that name, as a
+        // qualified reference (`Cloudflare.KVNamespace`) is.
+        TsType::TsImportType(i) => known_name(entity_last(i.qualifier.as_ref()?)),
         TsType::TsUnionOrIntersectionType(TsUnionOrIntersectionType::TsUnionType(u)) => {
             let mut kinds = u
                 .types
@@ -66,6 +61,19 @@ pub fn known_type(t: &TsType) -> Option<KnownType> {
         TsType::TsArrayType(_) | TsType::TsTupleType(_) | TsType::TsFnOrConstructorType(_) => {
             Some(KnownType::Other)
         }
+        _ => None,
+    }
+}
+
+/// What a type of this name is (the last part of a qualified name).
+pub fn known_name(name: &str) -> Option<KnownType> {
+    match name {
+        "KVNamespace" => Some(KnownType::Kv),
+        "DurableObjectNamespace" => Some(KnownType::DurableObjectNamespace),
+        "DurableObjectStub" => Some(KnownType::DurableObjectStub),
+        "Map" | "WeakMap" | "Set" | "Headers" | "URLSearchParams" | "FormData" | "Cache"
+        | "CacheStorage" | "R2Bucket" | "D1Database" | "Queue" | "Fetcher" | "Request"
+        | "Response" | "Record" | "Array" | "Promise" => Some(KnownType::Other),
         _ => None,
     }
 }

@@ -134,12 +134,22 @@ impl Visit for Builder<'_, '_> {
         // SAFETY: the builder walks only the program's own nodes.
         let v = unsafe { in_program(v) };
         let is_const = v.kind == VarDeclKind::Const;
+        // The statement's JSDoc documents a lone `const f = (kv) => …`.
+        let doc = match v.decls.as_slice() {
+            [VarDeclarator {
+                init: Some(init), ..
+            }] if matches!(&**init, Expr::Arrow(_) | Expr::Fn(_)) => {
+                jsdoc::before(self.source, self.source.range(v.span).start)
+            }
+            _ => None,
+        };
         for d in &v.decls {
-            // `export const f = (a) => …` in a module a declaration file describes.
-            if let (Pat::Ident(name), Some(Expr::Arrow(_) | Expr::Fn(_))) =
+            // `export const f = (a) => …` in a module a declaration file describes, or with a
+            // JSDoc comment.
+            if let (Pat::Ident(name), Some(init @ (Expr::Arrow(_) | Expr::Fn(_)))) =
                 (&d.name, d.init.as_deref())
             {
-                self.next_params = self.params_beside(&name.id.sym);
+                self.next_params = self.params_of_const(&name.id.sym, init, doc.as_ref());
             }
             d.init.visit_with(self);
             d.name.visit_with(self);
@@ -160,10 +170,10 @@ impl Visit for Builder<'_, '_> {
         {
             if b.type_ann.is_none() {
                 let doc = jsdoc::before(self.source, self.source.range(v.span).start);
-                if let Some(value) = doc
-                    .and_then(|t| t.ty)
-                    .and_then(|k| self.jsdoc_value(k, &b.id.sym))
-                {
+                let value = doc
+                    .as_ref()
+                    .and_then(|d| self.jsdoc_value(d.ty?, &b.id.sym, ("type", d)));
+                if let Some(value) = value {
                     self.scopes.declare(b.id.sym.clone(), Binding::of(value));
                 }
             }
