@@ -69,7 +69,8 @@ impl Resolved {
 
     /// The prefilter (DESIGN §1): whether the file's text can hold a finding.
     pub fn may_hold_finding(&self, text: &str) -> bool {
-        crate::may_hold_finding(text, &self.bindings) || self.imports.may_hold_finding(text)
+        crate::may_hold_finding(text, &self.bindings)
+            || self.imports.may_hold_finding(text, &self.bindings)
     }
 }
 

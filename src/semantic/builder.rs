@@ -88,6 +88,11 @@ pub(super) struct Builder<'a, 'p> {
     /// For a JavaScript module, what the parameters of its top-level functions hold, as the
     /// declaration file beside it declares them (by function name, by position).
     pub(super) declared_params: HashMap<Atom, Vec<Option<Value>>>,
+    /// Every construction in the project of each class the file declares (JavaScript).
+    pub(super) constructions: Vec<(
+        String,
+        std::sync::Arc<Vec<super::project::constructions::Construction>>,
+    )>,
     /// The declared parameters of the function visited next (set from `declared_params`).
     pub(super) next_params: Option<Vec<Option<Value>>>,
     /// Whether to write out why each namespace is one (only `debug bindings` shows it).
@@ -199,6 +204,7 @@ impl<'a, 'p> Builder<'a, 'p> {
             imported,
             auto_imported,
             declared_params: HashMap::default(),
+            constructions: Vec::new(),
             next_params: None,
             explain,
         }

@@ -4,6 +4,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use swc_ecma_ast::*;
 
+use super::bindings::BindingKind;
 use super::builder::{prop_key_name, Builder};
 use super::scope::Value;
 use super::types::{known_type, promised, type_ref_name, KnownType};
@@ -69,25 +70,33 @@ impl Builder<'_, '_> {
             }
             _ => None,
         });
-        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody)> = functions
-            .filter_map(|(params, body)| Some((params.iter().map(|p| &p.pat).collect(), body?)))
+        // (parameters, body, whether it is the constructor)
+        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody, bool)> = functions
+            .filter_map(|(params, body)| {
+                Some((params.iter().map(|p| &p.pat).collect(), body?, false))
+            })
             .collect();
         for m in &class.body {
             if let ClassMember::Constructor(c) = m {
                 if let Some(body) = &c.body {
-                    bodies.push((super::scope::constructor_params(c).collect(), body));
+                    bodies.push((super::scope::constructor_params(c).collect(), body, true));
                 }
             }
         }
-        for (params, body) in bodies {
-            let kv_params: Vec<(&swc_atoms::Atom, swc_common::Span)> = params
+        for (params, body, constructor) in bodies {
+            let kv_params: Vec<(&swc_atoms::Atom, Why)> = params
                 .iter()
-                .filter_map(|p| {
+                .enumerate()
+                .filter_map(|(i, p)| {
                     let Pat::Ident(b) = p else { return None };
-                    let t = &b.type_ann.as_ref()?.type_ann;
+                    let Some(t) = b.type_ann.as_ref().map(|t| &t.type_ann) else {
+                        // Untyped: what every construction of the class passes it.
+                        let sites = name.filter(|_| constructor)?;
+                        return Some((&b.id.sym, Why::Constructed(self.constructed_kv(sites, i)?)));
+                    };
                     let aliased = type_ref_name(t).and_then(|n| self.aliases.get(n).copied());
                     (aliased.or_else(|| known_type(t)) == Some(KnownType::Kv))
-                        .then_some((&b.id.sym, t.span()))
+                        .then_some((&b.id.sym, Why::Typed(t.span())))
                 })
                 .collect();
             if kv_params.is_empty() {
@@ -100,17 +109,41 @@ impl Builder<'_, '_> {
             };
             body.visit_with(&mut find);
             for (field, param) in find.found {
-                if let Some((_, at)) = kv_params.iter().find(|(p, _)| **p == param) {
-                    let reason = self.why(|| {
-                        format!(
+                if let Some((_, why)) = kv_params.iter().find(|(p, _)| **p == param) {
+                    let reason = self.why(|| match why {
+                        Why::Typed(at) => format!(
                             "`this.{field}` is assigned `{param}`, typed KVNamespace ({})",
                             self.at(*at)
-                        )
+                        ),
+                        Why::Constructed(sites) => format!(
+                            "`this.{field}` is assigned `{param}`, which every `new {}(…)` of the project passes a KV binding ({sites})",
+                            name.map(|n| n.as_str()).unwrap_or_default()
+                        ),
                     });
                     info.kv_fields.entry(field).or_insert(reason);
                 }
             }
         }
+    }
+
+    /// Whether every construction of the class in the project (at least one) passes a KV
+    /// binding of this file's as argument `index`: where they are (`src/app.js:6 HASH_URL`).
+    fn constructed_kv(&self, class: &swc_atoms::Atom, index: usize) -> Option<String> {
+        use super::project::constructions::Arg;
+        let (_, sites) = self
+            .constructions
+            .iter()
+            .find(|(c, _)| c == class.as_str())?;
+        let mut shown = Vec::new();
+        for site in sites.iter() {
+            match site.args.as_ref()?.get(index)? {
+                Arg::Binding(n) if self.bindings.kind(n) == Some(BindingKind::Kv) => {
+                    shown.push(format!("{} {n}", site.at));
+                }
+                _ => return None,
+            }
+        }
+        (!shown.is_empty()).then(|| shown.join(", "))
     }
 
     /// A field typed `KVNamespace`, or by a type literal or an interface of the file whose
@@ -135,6 +168,13 @@ impl Builder<'_, '_> {
             info.fields.insert(name, v);
         }
     }
+}
+
+/// Why a parameter holds a KV namespace: its written type (where), or what every
+/// construction of the class passes it (where).
+enum Why {
+    Typed(swc_common::Span),
+    Constructed(String),
 }
 
 /// Whether a method is declared to return `KVNamespace` (`Some(false)`) or a `Promise` of

@@ -338,6 +338,9 @@ impl<'p> SemanticModel<'p> {
         if let Some(beside) = imports.and_then(|i| i.beside.as_deref()) {
             builder.declared_params = imports::declared_params(beside);
         }
+        if let Some(i) = imports {
+            builder.constructions = i.constructions.clone();
+        }
         program.visit_with(&mut builder);
         let (kv_calls, do_calls, dropped) = (builder.calls, builder.do_calls, builder.dropped);
         let hono_apps = builder.hono_apps.into_keys().collect();

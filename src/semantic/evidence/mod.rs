@@ -42,7 +42,7 @@ fn prop_names(o: &ObjectLit) -> Vec<String> {
         .collect()
 }
 
-fn ends_in_env(e: &Expr) -> bool {
+pub(crate) fn ends_in_env(e: &Expr) -> bool {
     match strip(e) {
         Expr::Ident(i) => &*i.sym == "env",
         Expr::Member(m) => matches!(&m.prop, MemberProp::Ident(p) if &*p.sym == "env"),
@@ -232,6 +232,13 @@ impl Visit for Declared {
         }
         p.visit_children_with(self);
     }
+}
+
+/// The names a program declares anywhere (see [`Declared`]).
+pub(crate) fn declared_names(program: &swc_ecma_ast::Program) -> HashSet<Atom> {
+    let mut declared = Declared::default();
+    program.visit_with(&mut declared);
+    declared.0
 }
 
 /// What one file's uses say, by binding name.
@@ -765,12 +772,10 @@ fn uses_in(label: &str, lang: Lang, text: String) -> Uses {
     let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, false)) else {
         return Uses::default();
     };
-    let mut declared = Declared::default();
-    parsed.program.visit_with(&mut declared);
     let mut finder = Finder {
         source: &source,
         label,
-        declared: declared.0,
+        declared: declared_names(&parsed.program),
         aliases: HashMap::new(),
         gets: HashMap::new(),
         lists: HashMap::new(),

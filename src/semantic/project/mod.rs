@@ -27,12 +27,14 @@ use crate::parse::{is_declaration_file, parse, Lang};
 use crate::source::Source;
 
 pub mod cache;
+pub mod constructions;
 mod facts;
 mod infer;
 mod resolve;
 pub mod shared;
 mod workspace;
 
+use constructions::{Arg, Construction};
 use facts::typed_export;
 pub use resolve::specifiers;
 use resolve::tsconfig_paths;
@@ -107,6 +109,9 @@ pub struct Imports {
     pub context_variables: Option<Arc<ContextVariables>>,
     /// For a JavaScript module, the functions its declaration file (beside it) declares.
     pub beside: Option<Arc<Signatures>>,
+    /// For a JavaScript module, every construction in the project of each class it
+    /// declares (`new KVHandler(HASH_URL)`), by class name.
+    pub constructions: Vec<(String, Arc<Vec<Construction>>)>,
     /// Imports resolved but not read yet, as (specifier, module): they cannot make a
     /// namespace KV, so the prefilter needs nothing of them; [`Project::read_pending`]
     /// reads their key constants once the file is linted.
@@ -138,6 +143,7 @@ impl Imports {
         for (spec, module) in &self.pending {
             format!("{spec}>{module:?}").hash(state);
         }
+        self.constructions.hash(state);
     }
 
     fn add(&mut self, spec: String, exports: Arc<Exports>) {
@@ -150,7 +156,13 @@ impl Imports {
     /// names an imported function or value declared `KVNamespace`, or a KV member of an
     /// imported Env type (the prefilter's part for imports: without one of those names, no
     /// receiver in the file can be KV through an import).
-    pub fn may_hold_finding(&self, text: &str) -> bool {
+    pub fn may_hold_finding(&self, text: &str, bindings: &Bindings) -> bool {
+        // A class of the file constructed with a KV binding somewhere in the project.
+        let constructed = self.constructions.iter().any(|(_, list)| {
+            list.iter().flat_map(|c| c.args.iter().flatten()).any(|a| {
+                matches!(a, Arg::Binding(n) if bindings.kind(n) == Some(super::bindings::BindingKind::Kv))
+            })
+        });
         let context = self.context_variables.as_ref().is_some_and(|v| {
             v.members
                 .iter()
@@ -164,7 +176,8 @@ impl Imports {
                 }) && text.contains(name.as_str())
             })
         });
-        context
+        constructed
+            || context
             || beside
             || self
                 .modules
@@ -252,6 +265,10 @@ pub struct Project {
     auto: OnceLock<Option<AutoImports>>,
     /// Hono's `ContextVariableMap` as the project's files augment it, read once.
     context_variables: OnceLock<Option<Arc<ContextVariables>>>,
+    /// Each class's constructions in the project, by class name, looked up once.
+    constructions: Mutex<HashMap<String, Arc<Vec<Construction>>>>,
+    /// The files that construct a class of each name, read once.
+    constructed: OnceLock<HashMap<String, Vec<PathBuf>>>,
     modules: Mutex<HashMap<PathBuf, Arc<ModuleFacts>>>,
     /// Where each import specifier leads, by the importing folder.
     resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
@@ -378,6 +395,8 @@ impl Project {
             workers: OnceLock::new(),
             auto: OnceLock::new(),
             context_variables: OnceLock::new(),
+            constructions: Mutex::new(HashMap::new()),
+            constructed: OnceLock::new(),
             modules: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             listings,
@@ -553,6 +572,12 @@ impl Project {
         }
         if Lang::from_path(file) == Some(Lang::JavaScript) {
             out.beside = self.declarations_beside(file);
+            for class in constructions::declared_classes(text) {
+                let found = self.constructions(class);
+                if !found.is_empty() {
+                    out.constructions.push((class.to_string(), found));
+                }
+            }
         }
         for spec in specifiers(text) {
             let Some(target) = self.resolve(file, &spec) else {
@@ -651,6 +676,61 @@ impl Project {
                 (!members.is_empty()).then(|| Arc::new(ContextVariables { members, at }))
             })
             .clone()
+    }
+
+    /// Every `new <class>(…)` in the project's JavaScript and TypeScript: parsed in the files
+    /// whose text constructs a class of that name ([`Project::constructed`]).
+    fn constructions(&self, class: &str) -> Arc<Vec<Construction>> {
+        if let Some(hit) = self.constructions.lock().unwrap().get(class) {
+            return hit.clone();
+        }
+        let files = self
+            .constructed()
+            .get(class)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let per_file = shared::each_of(files, |path| {
+            let (Ok(text), Some(lang)) = (std::fs::read_to_string(path), Lang::from_path(path))
+            else {
+                return Vec::new();
+            };
+            if crate::depth::too_deep(&text, MAX_INDEX_NESTING).is_some() {
+                return Vec::new();
+            }
+            constructions::constructions_in(&self.label(path), lang, text, class)
+        });
+        let found = Arc::new(per_file.into_iter().flatten().collect::<Vec<_>>());
+        self.constructions
+            .lock()
+            .unwrap()
+            .insert(class.to_string(), found.clone());
+        found
+    }
+
+    /// Which files of the project construct a class of each name (`new Name`, found as text),
+    /// read once (on threads of their own).
+    fn constructed(&self) -> &HashMap<String, Vec<PathBuf>> {
+        self.constructed.get_or_init(|| {
+            let files = self.source_files();
+            let per_file = shared::each_of(files, |path| {
+                if is_declaration_file(path) {
+                    return Vec::new();
+                }
+                match std::fs::read(path) {
+                    Ok(bytes) if bytes.len() as u64 <= MAX_MODULE_BYTES => {
+                        constructions::constructed_names(&bytes)
+                    }
+                    _ => Vec::new(),
+                }
+            });
+            let mut by_name: HashMap<String, Vec<PathBuf>> = HashMap::new();
+            for (path, names) in files.iter().zip(per_file) {
+                for name in names {
+                    by_name.entry(name).or_default().push(path.clone());
+                }
+            }
+            by_name
+        })
     }
 
     /// The `ContextVariableMap` members one file declares, and where the first declaration
