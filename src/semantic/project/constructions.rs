@@ -100,10 +100,7 @@ pub fn constructions_in(label: &str, lang: Lang, text: String, class: &str) -> V
     let Ok(Ok(parsed)) = std::panic::catch_unwind(|| parse(&source, lang, false)) else {
         return Vec::new();
     };
-    let mut declared = super::super::evidence::declared_names(&parsed.program);
-    // The class's own name is declared where it is defined or imported; only the arguments'
-    // names are judged against the file's declarations.
-    declared.remove(&Atom::from(class));
+    let declared = super::super::evidence::declared_names(&parsed.program);
     let mut finder = Finder {
         source: &source,
         label,
