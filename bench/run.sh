@@ -93,6 +93,13 @@ files_c=$(find corpus-c -name '*.ts' | wc -l)
 # One measurement: the median of $runs runs of wall, user+sys CPU and peak RSS.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # BEFORE (a shell command), when set, runs before each timed run, untimed.
+summarize() {
+  local name=$1 file=$2 wall cpu rss
+  wall=$(awk '{ print $1 }' "$file" | median)
+  cpu=$(awk '{ print $2 + $3 }' "$file" | median)
+  rss=$(awk '{ print $4 / 1024 }' "$file" | median)
+  printf '%s\t%s\t%s\t%s\n' "$name" "$wall" "$cpu" "$rss" >> results.tsv
+}
 measure() {
   local name=$1; shift
   : > runs.txt
@@ -100,11 +107,25 @@ measure() {
     [ -n "${BEFORE:-}" ] && bash -c "$BEFORE"
     python3 "$root/bench/timed.py" runs.txt "$@"
   done
-  local wall cpu rss
-  wall=$(awk '{ print $1 }' runs.txt | median)
-  cpu=$(awk '{ print $2 + $3 }' runs.txt | median)
-  rss=$(awk '{ print $4 / 1024 }' runs.txt | median)
-  printf '%s\t%s\t%s\t%s\n' "$name" "$wall" "$cpu" "$rss" >> results.tsv
+  summarize "$name" runs.txt
+}
+# measure_alternating NAME_A NAME_B A... -- B...: A and B run in turn (A B A B …), so that the
+# machine's drift between blocks of runs (10 % here) does not bias the ratio of the two.
+measure_alternating() {
+  local name_a=$1 name_b=$2 into=a arg
+  shift 2
+  local a=() b=()
+  for arg in "$@"; do
+    if [ "$arg" = "--" ]; then into=b; elif [ "$into" = a ]; then a+=("$arg"); else b+=("$arg"); fi
+  done
+  : > runs-a.txt
+  : > runs-b.txt
+  for _ in $(seq "$runs"); do
+    python3 "$root/bench/timed.py" runs-a.txt "${a[@]}"
+    python3 "$root/bench/timed.py" runs-b.txt "${b[@]}"
+  done
+  summarize "$name_a" runs-a.txt
+  summarize "$name_b" runs-b.txt
 }
 
 rm -f results.tsv
@@ -114,9 +135,9 @@ measure "a: kvlint" "$kvlint" check corpus-a --exit-zero --threads 2
 measure "a: oxlint (1 rule)" "$oxlint" -A all -D no-debugger --threads 2 corpus-a
 measure "a: ast-grep (6 rules)" "$sg" scan -c "$root/bench/ast-grep/sgconfig.yml" --threads 2 corpus-a
 measure "a: parse-only floor" "$floor" --threads 2 corpus-a
-measure "b: kvlint, every file parsed" "$kvlint" check corpus-a --config all-files.toml --exit-zero --threads 2 --format compact
+measure_alternating "b: kvlint, every file parsed" "b: parse-only floor" \
+  "$kvlint" check corpus-a --config all-files.toml --exit-zero --threads 2 --format compact -- "$floor" --threads 2 corpus-a
 measure "b: kvlint, 1 thread" "$kvlint" check corpus-a --config all-files.toml --exit-zero --threads 1 --format compact
-measure "b: parse-only floor" "$floor" --threads 2 corpus-a
 measure "c: kvlint" "$kvlint" check corpus-c --exit-zero --threads 2 --format compact
 measure "c: kvlint, 1 thread" "$kvlint" check corpus-c --exit-zero --threads 1 --format compact
 measure "c: kvlint, 500 files" "$kvlint" check corpus-c500 --exit-zero --threads 2 --format compact
