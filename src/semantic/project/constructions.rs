@@ -159,6 +159,10 @@ mod tests {
     fn the_classes_a_text_declares() {
         let text = "export class KVHandler {\n  constructor(ns) { this.ns = ns; }\n  get(k) { return this.ns.get(k); }\n}\nconst Other = class Inner extends Base { constructor() {} };\n// a subclass of nothing\nx.class Y";
         assert_eq!(declared_classes(text), ["KVHandler", "Inner"]);
+        // A word ending in `class`, an anonymous class, a class declared twice: no name, or
+        // one name once.
+        let text = "const subclass = 1; my_class A; $class B; const Anon = class extends Base {};\nclass KVHandler {}\nclass KVHandler { constructor(ns) { this.ns = ns; this.ns.get('a'); } }";
+        assert_eq!(declared_classes(text), ["KVHandler"]);
         assert!(declared_classes("class A {}").is_empty());
         // No KV method called on a field: no wrapper of a namespace.
         assert!(declared_classes("class A { constructor(x) { this.x = x; } }").is_empty());
@@ -172,7 +176,7 @@ mod tests {
 
     #[test]
     fn arguments_are_bindings_or_not() {
-        let text = "import { KVHandler } from './h';\nconst local = 1;\nnew KVHandler(HASH_URL, env.CACHE, c.env.OTHER, local, fetchIt());\nnew KVHandler(...args);\nnew Other(HASH_URL);\nfunction f(P) { return new KVHandler(P); }\n";
+        let text = "import { KVHandler } from './h';\nconst local = 1;\nnew KVHandler(HASH_URL, env.CACHE, c.env.OTHER, local, fetchIt(), config.CACHE, env['CACHE']);\nnew KVHandler(...args);\nnew Other(HASH_URL);\nfunction f(P) { return new KVHandler(P); }\n";
         let found = constructions_in("src/c.js", Lang::JavaScript, text.into(), "KVHandler");
         assert_eq!(found.len(), 3);
         assert_eq!(found[0].at, "src/c.js:3");
@@ -182,6 +186,8 @@ mod tests {
                 Arg::Binding("HASH_URL".into()),
                 Arg::Binding("CACHE".into()),
                 Arg::Binding("OTHER".into()),
+                Arg::Other,
+                Arg::Other,
                 Arg::Other,
                 Arg::Other,
             ])
