@@ -163,6 +163,10 @@ mod tests {
         // one name once.
         let text = "const subclass = 1; my_class A; $class B; const Anon = class extends Base {};\nclass KVHandler {}\nclass KVHandler { constructor(ns) { this.ns = ns; this.ns.get('a'); } }";
         assert_eq!(declared_classes(text), ["KVHandler"]);
+        // Names hold `_` and `$`; a class with no constructor keeps nothing it is given.
+        let text = "class KV_Store$ { constructor(ns) { this.ns = ns; } get(k) { return this.ns.get(k); } }";
+        assert_eq!(declared_classes(text), ["KV_Store$"]);
+        assert!(declared_classes("class A { m() { return this.kv.get('a'); } }").is_empty());
         assert!(declared_classes("class A {}").is_empty());
         // No KV method called on a field: no wrapper of a namespace.
         assert!(declared_classes("class A { constructor(x) { this.x = x; } }").is_empty());
