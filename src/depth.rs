@@ -398,6 +398,34 @@ mod tests {
     }
 
     #[test]
+    fn a_block_comment_is_skipped_whatever_it_holds() {
+        // A `/` and line breaks inside: not a regular expression, not code.
+        let parens = "(".repeat(60);
+        let text = format!("/* a / {parens}\n{parens} */ x = 1;");
+        assert!(!deep(&text), "{:?}", too_deep(&text, 50));
+        // The code right after a comment is scanned from its first byte.
+        let text = format!("/* ( */{}", "(".repeat(100));
+        assert_eq!(too_deep(&text, 50), Some(7 + 50));
+    }
+
+    #[test]
+    fn a_division_or_a_regular_expression_ends_where_it_ends() {
+        // Neither swallows the code after it as a comment would.
+        let parens = "(".repeat(60);
+        assert!(deep(&format!("x = a / b; {parens}a")));
+        assert!(deep(&format!("x = /re/.test(s); {parens}a")));
+        // A string left open at the end of the file ends there.
+        assert!(!deep("x = 'abc"));
+        assert!(!deep("x = 'abc\\"));
+    }
+
+    #[test]
+    fn nesting_after_a_first_stretch_without_brackets_is_counted() {
+        let text = format!("{}{}a", " ".repeat(300), "(".repeat(60));
+        assert!(deep(&text));
+    }
+
+    #[test]
     fn reports_where_it_got_too_deep() {
         let text = format!("let a;\n{}", "(".repeat(100));
         let at = too_deep(&text, 50).unwrap();

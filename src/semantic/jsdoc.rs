@@ -194,6 +194,9 @@ mod tests {
         // An inline `{@link}` is prose; a brace left open in prose ends with its line.
         let t = parse(" See {@link Store}.\n * @param {KVNamespace} kv an object like {a\n * @param {KVNamespace} cache\n");
         assert_eq!(t.params.len(), 2, "{t:?}");
+        // Two tags on one line: the first type's braces close before the second `@`.
+        let t = parse(" @param {KVNamespace} a @param {import(\"@cloudflare/workers-types\").KVNamespace} b ");
+        assert_eq!(t.params.len(), 2, "{t:?}");
         // Not a KV namespace: another type of the module, a map of namespaces, a function.
         for ty in [
             "import(\"@cloudflare/workers-types\").R2Bucket",
@@ -202,6 +205,8 @@ mod tests {
             "(kv: KVNamespace) => void",
             "{ kv: KVNamespace }",
             "KVNamespace[]",
+            // The class itself, not an instance of it.
+            "typeof cf.KVNamespace",
         ] {
             assert_eq!(parse(&format!(" @type {{{ty}}} ")).ty, None, "{ty}");
         }
