@@ -195,7 +195,9 @@ mod tests {
         let t = parse(" See {@link Store}.\n * @param {KVNamespace} kv an object like {a\n * @param {KVNamespace} cache\n");
         assert_eq!(t.params.len(), 2, "{t:?}");
         // Two tags on one line: the first type's braces close before the second `@`.
-        let t = parse(" @param {KVNamespace} a @param {import(\"@cloudflare/workers-types\").KVNamespace} b ");
+        let t = parse(
+            " @param {KVNamespace} a @param {import(\"@cloudflare/workers-types\").KVNamespace} b ",
+        );
         assert_eq!(t.params.len(), 2, "{t:?}");
         // Not a KV namespace: another type of the module, a map of namespaces, a function.
         for ty in [
