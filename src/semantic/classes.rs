@@ -70,16 +70,22 @@ impl Builder<'_, '_> {
             }
             _ => None,
         });
-        // (parameters, body, whether it is the constructor)
-        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody, bool)> = functions
+        // (parameters, body, for the constructor: the parameters its JSDoc gives a type)
+        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody, Option<Vec<String>>)> = functions
             .filter_map(|(params, body)| {
-                Some((params.iter().map(|p| &p.pat).collect(), body?, false))
+                Some((params.iter().map(|p| &p.pat).collect(), body?, None))
             })
             .collect();
         for m in &class.body {
             if let ClassMember::Constructor(c) = m {
                 if let Some(body) = &c.body {
-                    bodies.push((super::scope::constructor_params(c).collect(), body, true));
+                    let doc = super::jsdoc::before(self.source, self.source.range(c.span).start);
+                    let documented = doc.map(|d| d.typed_params).unwrap_or_default();
+                    bodies.push((
+                        super::scope::constructor_params(c).collect(),
+                        body,
+                        Some(documented),
+                    ));
                 }
             }
         }
@@ -90,8 +96,13 @@ impl Builder<'_, '_> {
                 .filter_map(|(i, p)| {
                     let Pat::Ident(b) = p else { return None };
                     let Some(t) = b.type_ann.as_ref().map(|t| &t.type_ann) else {
-                        // Untyped: what every construction of the class passes it.
-                        let sites = name.filter(|_| constructor)?;
+                        // Untyped, in TypeScript and in JSDoc (a declared type wins): what
+                        // every construction of the class passes it.
+                        let documented = constructor.as_ref()?;
+                        if documented.iter().any(|d| *d == *b.id.sym) {
+                            return None;
+                        }
+                        let sites = name?;
                         return Some((&b.id.sym, Why::Constructed(self.constructed_kv(sites, i)?)));
                     };
                     let aliased = type_ref_name(t).and_then(|n| self.aliases.get(n).copied());

@@ -16,6 +16,8 @@ pub struct Tags {
     pub returns: Option<(KnownType, bool)>,
     /// `@param {…} name`.
     pub params: HashMap<String, KnownType>,
+    /// Every parameter a `@param {…}` gives a type, whatever the type.
+    pub typed_params: Vec<String>,
     /// Where the comment starts in the file (its `/**`).
     pub at: usize,
 }
@@ -128,9 +130,13 @@ fn parse(comment: &str) -> Tags {
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
                     .collect();
-                if let (Some(k), false) = (known(ty), name.is_empty()) {
-                    tags.params.insert(name, k);
+                if name.is_empty() {
+                    continue;
                 }
+                if let Some(k) = known(ty) {
+                    tags.params.insert(name.clone(), k);
+                }
+                tags.typed_params.push(name);
             }
             _ => {}
         }
@@ -177,6 +183,7 @@ mod tests {
         let t = parse(" @param {KVNamespace} kv the store\n * @param {string} id\n * @returns {Promise<KVNamespace | null>} ");
         assert_eq!(t.params.get("kv"), Some(&KnownType::Kv));
         assert_eq!(t.params.get("id"), None);
+        assert_eq!(t.typed_params, ["kv", "id"]);
         assert_eq!(t.returns, Some((KnownType::Kv, true)));
         assert_eq!(parse(" @type {?KVNamespace} ").ty, Some(KnownType::Kv));
         assert_eq!(parse(" @type {Map<string, KVNamespace>} ").ty, None);
