@@ -76,26 +76,19 @@ fn unreadable(e: &ignore::Error, root: &Path) -> Option<String> {
 /// by every file's resolvers on every worker: read under a shared lock, keyed by the
 /// folder's bytes, without handing out a reference count to bump.
 #[derive(Default)]
-pub struct Listings(
-    std::sync::RwLock<
-        rustc_hash::FxHashMap<std::ffi::OsString, rustc_hash::FxHashSet<std::ffi::OsString>>,
-    >,
-);
+pub struct Listings(DirCache<rustc_hash::FxHashSet<std::ffi::OsString>>);
 
 impl Listings {
     /// Whether the folder's listing holds `name`.
     fn lists(&self, dir: &Path, name: &std::ffi::OsStr) -> bool {
-        if let Some(names) = self.0.read().unwrap().get(dir.as_os_str()) {
-            return names.contains(name);
+        if let Some(found) = self.0.with(dir, |names| names.contains(name)) {
+            return found;
         }
         let names: rustc_hash::FxHashSet<_> = std::fs::read_dir(dir)
             .map(|r| r.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         let found = names.contains(name);
-        self.0
-            .write()
-            .unwrap()
-            .insert(dir.as_os_str().to_owned(), names);
+        self.0.insert(dir, names);
         found
     }
 
@@ -125,9 +118,17 @@ impl<V> Default for DirCache<V> {
     }
 }
 
-impl<V: Clone> DirCache<V> {
-    pub fn get(&self, dir: &Path) -> Option<V> {
-        self.0.read().unwrap().get(dir.as_os_str()).cloned()
+impl<V> DirCache<V> {
+    /// What `f` says of the folder's value, if it has one (nothing cloned).
+    pub fn with<R>(&self, dir: &Path, f: impl FnOnce(&V) -> R) -> Option<R> {
+        self.0.read().unwrap().get(dir.as_os_str()).map(f)
+    }
+
+    pub fn get(&self, dir: &Path) -> Option<V>
+    where
+        V: Clone,
+    {
+        self.with(dir, V::clone)
     }
 
     pub fn insert(&self, dir: &Path, value: V) {

@@ -70,8 +70,7 @@ impl Builder<'_, '_> {
             }
             _ => None,
         });
-        // (parameters, body, for the constructor: the parameters its JSDoc gives a type)
-        let mut bodies: Vec<(Vec<&Pat>, &FunctionBody, Option<Vec<String>>)> = functions
+        let mut bodies: Vec<Body> = functions
             .filter_map(|(params, body)| {
                 Some((params.iter().map(|p| &p.pat).collect(), body?, None))
             })
@@ -180,6 +179,10 @@ impl Builder<'_, '_> {
         }
     }
 }
+
+/// A method's or the constructor's parameters and body, and for the constructor, the
+/// parameters its JSDoc gives a type.
+type Body<'a> = (Vec<&'a Pat>, &'a FunctionBody, Option<Vec<String>>);
 
 /// Why a parameter holds a KV namespace: its written type (where), or what every
 /// construction of the class passes it (where).
